@@ -1,0 +1,23 @@
+# Installation: headers, both libraries, toolorch.pc and a CMake package
+# (find_package(toolorch) -> toolorch::toolorch).
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/toolorch DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS toolorch EXPORT toolorchTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS toolorch_static ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(EXPORT toolorchTargets NAMESPACE toolorch::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/toolorch)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/toolorchConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/toolorchConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/toolorch)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/toolorchConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/toolorchConfig.cmake ${PROJECT_BINARY_DIR}/toolorchConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/toolorch)
+
+configure_file(${PROJECT_SOURCE_DIR}/pkgconfig/toolorch.pc.in ${PROJECT_BINARY_DIR}/toolorch.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/toolorch.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

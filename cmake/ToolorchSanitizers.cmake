@@ -1,0 +1,10 @@
+# Sanitizer builds apply to everything compiled here, so the tests see it too.
+if(TOOLORCH_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(TOOLORCH_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT TOOLORCH_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "TOOLORCH_SANITIZE must be '', 'address' or 'thread'")
+endif()

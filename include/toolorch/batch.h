@@ -1,0 +1,41 @@
+/* toolorch — batches: many calls without an LLM. Part of the C ABI: see toolorch.h for the conventions. */
+#ifndef TOOLORCH_BATCH_H
+#define TOOLORCH_BATCH_H
+
+#include <toolorch/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * A batch runs many calls without an LLM: each call's result arrives as a
+ * TOOLORCH_EVENT_CALL_RESULT as soon as it ends (completion order), then one
+ * TOOLORCH_EVENT_BATCH_DONE. userdata is returned on every event of the batch.
+ * [loop thread]
+ */
+TOOLORCH_API toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata);
+/*
+ * Add a call before submit. call_id may be NULL (one is generated). An unknown
+ * tool or invalid JSON is not an error here: that call ends as failed with a
+ * clear message, so a batch from a model's output never aborts.
+ * EINVAL on NULL; ESTATE after submit. [loop thread]
+ */
+TOOLORCH_API int toolorch_batch_add(toolorch_batch *batch, const char *tool_name,
+                                    const char *args_json, const char *call_id);
+/* Start every call. A batch is submitted once. [loop thread] */
+TOOLORCH_API int toolorch_batch_submit(toolorch_batch *batch);
+/* Cancel every call of the batch that has not ended. [any thread] */
+TOOLORCH_API int toolorch_batch_cancel(toolorch_batch *batch);
+/* Calls added, and calls ended so far. [any thread] */
+TOOLORCH_API size_t toolorch_batch_size(const toolorch_batch *batch);
+TOOLORCH_API size_t toolorch_batch_ended(const toolorch_batch *batch);
+/* Cancel what still runs and release the batch. Events already queued stay
+ * valid. [loop thread] */
+TOOLORCH_API void toolorch_batch_free(toolorch_batch *batch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOOLORCH_BATCH_H */

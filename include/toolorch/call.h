@@ -1,0 +1,50 @@
+/* toolorch — a tool call as its tool sees it. Part of the C ABI: see toolorch.h for the conventions. */
+#ifndef TOOLORCH_CALL_H
+#define TOOLORCH_CALL_H
+
+#include <toolorch/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Call states. A call reaches exactly one of the four ends, exactly once. */
+typedef enum toolorch_call_state {
+  TOOLORCH_CALL_PENDING = 0,   /* created, not yet considered for dispatch */
+  TOOLORCH_CALL_WAITING = 1,   /* waiting for a parallelism slot or a permit */
+  TOOLORCH_CALL_RUNNING = 2,   /* its tool has it */
+  TOOLORCH_CALL_SUCCEEDED = 3,
+  TOOLORCH_CALL_FAILED = 4,
+  TOOLORCH_CALL_CANCELLED = 5,
+  TOOLORCH_CALL_TIMED_OUT = 6
+} toolorch_call_state;
+
+/* [any thread] A static name ("running", "timed_out", ...). */
+TOOLORCH_API const char *toolorch_call_state_name(int state);
+
+/*
+ * Finish a call with its result (any text, usually JSON). [any thread]
+ * Returns OK if the result was accepted, EALREADY if this call was completed
+ * or failed before, ELATE if the call had already ended (timed out or
+ * cancelled): the result is then dropped and counted, never delivered.
+ */
+TOOLORCH_API int toolorch_call_complete(toolorch_call *call, const char *result);
+/* Like toolorch_call_complete, with a result of len bytes (need not end in NUL). */
+TOOLORCH_API int toolorch_call_complete_len(toolorch_call *call, const char *result, size_t len);
+/* Finish a call as failed with a message for the model or the caller. [any thread] */
+TOOLORCH_API int toolorch_call_fail(toolorch_call *call, const char *message);
+
+/* [any thread] Accessors; strings are borrowed for the call's lifetime. */
+TOOLORCH_API const char *toolorch_call_id(const toolorch_call *call);
+TOOLORCH_API const char *toolorch_call_tool_name(const toolorch_call *call);
+TOOLORCH_API const char *toolorch_call_args(const toolorch_call *call);
+TOOLORCH_API int toolorch_call_get_state(const toolorch_call *call);
+/* Non-zero once the call ended without its tool's result (cancelled or timed
+ * out): a long-running tool polls this to stop early. */
+TOOLORCH_API int toolorch_call_is_cancelled(const toolorch_call *call);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOOLORCH_CALL_H */

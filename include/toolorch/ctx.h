@@ -1,0 +1,48 @@
+/* toolorch — the context (orchestrator) in owned-loop mode, and its counters. Part of the C ABI: see toolorch.h for the conventions. */
+#ifndef TOOLORCH_CTX_H
+#define TOOLORCH_CTX_H
+
+#include <toolorch/status.h>
+#include <toolorch/opts.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Owned-loop mode: the library runs its own libevent loop on a thread of its
+ * own. Everything the caller must see arrives as a toolorch_event through
+ * toolorch_next_event() (or through an event callback, which then runs on the
+ * library's thread). opts may be NULL (defaults) and is copied.
+ * On failure returns NULL and stores the status in *status (if non-NULL).
+ * [any thread]
+ */
+TOOLORCH_API toolorch_ctx *toolorch_new(const toolorch_opts *opts, int *status);
+
+/*
+ * Stop the loop (owned mode), cancel everything still running (each call ends
+ * as cancelled, and those events are discarded), join the worker pool, free
+ * everything. Handles obtained from ctx are invalid afterwards.
+ * Must not be called from a callback of this context. [loop thread]
+ */
+TOOLORCH_API void toolorch_free(toolorch_ctx *ctx);
+
+/*
+ * The detail of the last failed call made on ctx from the calling thread;
+ * "" if none. Borrowed until the next call on ctx from this thread. [any thread]
+ */
+TOOLORCH_API const char *toolorch_last_error(const toolorch_ctx *ctx);
+
+
+
+/* Counters of a context, [any thread]. Keys: "calls_started", "calls_succeeded",
+ * "calls_failed", "calls_cancelled", "calls_timed_out", "late_completions",
+ * "max_running" (the most calls seen running at once), "running", "waiting".
+ * Unknown key: -1. */
+TOOLORCH_API int64_t toolorch_stat(const toolorch_ctx *ctx, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOOLORCH_CTX_H */

@@ -1,0 +1,82 @@
+/* toolorch — events and the thread-safe event queue. Part of the C ABI: see toolorch.h for the conventions. */
+#ifndef TOOLORCH_EVENT_H
+#define TOOLORCH_EVENT_H
+
+#include <toolorch/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum toolorch_event_type {
+  TOOLORCH_EVENT_NONE = 0,
+  TOOLORCH_EVENT_TOOL_CALL = 1,   /* an external tool (fn == NULL) must run: see event_call */
+  TOOLORCH_EVENT_CALL_STARTED = 2,/* a call got its slot and permits and is running */
+  TOOLORCH_EVENT_CALL_RESULT = 3, /* a call ended: state, text = result or error */
+  TOOLORCH_EVENT_BATCH_DONE = 4,  /* every call of a batch has ended */
+  TOOLORCH_EVENT_TEXT_DELTA = 5,  /* a piece of the model's text (jobs) */
+  TOOLORCH_EVENT_LLM_TOOL_CALL = 6, /* the model asked for a call; it is dispatched */
+  TOOLORCH_EVENT_USAGE = 7,       /* tokens used by one LLM response (jobs) */
+  TOOLORCH_EVENT_ROUND_DONE = 8,  /* one LLM round and its calls finished (jobs) */
+  TOOLORCH_EVENT_JOB_DONE = 9     /* a job ended: status, text = final answer */
+} toolorch_event_type;
+
+/*
+ * Events reach the caller one of two ways:
+ *  - an event callback, set before any work starts: called on the loop thread
+ *    with a borrowed event (valid until it returns);
+ *  - otherwise the thread-safe queue: toolorch_next_event() hands out owned
+ *    events, freed with toolorch_event_free().
+ */
+typedef void (*toolorch_event_fn)(const toolorch_event *event, void *userdata);
+/* [loop thread] fn == NULL returns to the queue. */
+TOOLORCH_API int toolorch_set_event_fn(toolorch_ctx *ctx, toolorch_event_fn fn, void *userdata);
+
+/*
+ * Take the next event, waiting up to timeout_ms (0 = don't wait, -1 = forever).
+ * Returns OK and *out, EAGAIN when none came in time, ECLOSED after the context
+ * began shutting down. In borrowed-loop mode timeout_ms must be 0 (waiting
+ * would stall the host's loop that produces the events). [any thread]
+ */
+TOOLORCH_API int toolorch_next_event(toolorch_ctx *ctx, int timeout_ms, toolorch_event **out);
+/*
+ * A file descriptor that is readable while the queue holds an event, for
+ * poll/epoll/glib/Qt/Go/Ruby loops. Never read from it; call
+ * toolorch_next_event until EAGAIN. Owned by ctx. [any thread]
+ */
+TOOLORCH_API int toolorch_event_fd(const toolorch_ctx *ctx);
+/* [any thread] */
+TOOLORCH_API void toolorch_event_free(toolorch_event *event);
+
+/* Accessors [any thread]; strings are borrowed for the event's lifetime and
+ * are "" when the event has no such field. */
+TOOLORCH_API int toolorch_event_type_of(const toolorch_event *event);
+TOOLORCH_API const char *toolorch_event_type_name(int type);
+/* The batch's or job's userdata. */
+TOOLORCH_API void *toolorch_event_userdata(const toolorch_event *event);
+TOOLORCH_API toolorch_batch *toolorch_event_batch(const toolorch_event *event);
+/* TOOL_CALL: the call to complete (valid as toolorch_call says). Others: NULL. */
+TOOLORCH_API toolorch_call *toolorch_event_call(const toolorch_event *event);
+TOOLORCH_API const char *toolorch_event_call_id(const toolorch_event *event);
+TOOLORCH_API const char *toolorch_event_tool_name(const toolorch_event *event);
+/* TOOL_CALL and LLM_TOOL_CALL: the arguments; JOB_DONE: the transcript. */
+TOOLORCH_API const char *toolorch_event_json(const toolorch_event *event);
+/* CALL_RESULT: the result or the error message; TEXT_DELTA: the text;
+ * JOB_DONE: the final answer or the error message. */
+TOOLORCH_API const char *toolorch_event_text(const toolorch_event *event);
+TOOLORCH_API size_t toolorch_event_text_len(const toolorch_event *event);
+/* CALL_RESULT: the call's end state (toolorch_call_state). */
+TOOLORCH_API int toolorch_event_call_state(const toolorch_event *event);
+/* CALL_RESULT, BATCH_DONE, JOB_DONE: OK or the status of the failure. */
+TOOLORCH_API int toolorch_event_status(const toolorch_event *event);
+/* CALL_RESULT: microseconds running, and waiting for a slot or permits. */
+TOOLORCH_API int64_t toolorch_event_run_us(const toolorch_event *event);
+TOOLORCH_API int64_t toolorch_event_wait_us(const toolorch_event *event);
+/* CALL_RESULT: how many times the tool was run (retries included). */
+TOOLORCH_API int toolorch_event_attempts(const toolorch_event *event);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOOLORCH_EVENT_H */

@@ -1,0 +1,46 @@
+/* toolorch — options: typed setters and one JSON form. Part of the C ABI: see toolorch.h for the conventions. */
+#ifndef TOOLORCH_OPTS_H
+#define TOOLORCH_OPTS_H
+
+#include <toolorch/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* [any thread] A fresh option set with the defaults. NULL only on ENOMEM. */
+TOOLORCH_API toolorch_opts *toolorch_opts_new(void);
+TOOLORCH_API void toolorch_opts_free(toolorch_opts *opts);
+
+/*
+ * Typed setters by key. Keys (defaults in brackets):
+ *   max_parallel_tools      int   [64]     calls running at once, all tools
+ *   tool_timeout_ms         int   [30000]  default deadline of a call, from submit
+ *   worker_threads          int   [4]      pool for tools flagged BLOCKING
+ *   max_args_bytes          int   [1 MiB]  largest accepted arguments document
+ *   max_result_bytes        int   [16 MiB] largest accepted tool result
+ *   max_json_depth          int   [64]     deepest accepted JSON nesting
+ * Other layers add keys; every key is also accepted by toolorch_opts_from_json.
+ * An unknown key or a wrong type returns TOOLORCH_ECONFIG and names the key in
+ * toolorch_opts_last_error().  [any thread, one thread per opts at a time]
+ */
+TOOLORCH_API int toolorch_opts_set_int(toolorch_opts *opts, const char *key, int64_t value);
+TOOLORCH_API int toolorch_opts_set_double(toolorch_opts *opts, const char *key, double value);
+TOOLORCH_API int toolorch_opts_set_bool(toolorch_opts *opts, const char *key, int value);
+TOOLORCH_API int toolorch_opts_set_string(toolorch_opts *opts, const char *key, const char *value);
+
+/*
+ * Merge one JSON object into opts, e.g. {"max_parallel_tools": 100,
+ * "tool_timeout_ms": 5000}. Nested objects set dotted keys. Unknown keys are
+ * rejected by name; on error nothing is changed.
+ */
+TOOLORCH_API int toolorch_opts_from_json(toolorch_opts *opts, const char *json);
+
+/* The detail of the last failed call on this opts; "" if none. Borrowed. */
+TOOLORCH_API const char *toolorch_opts_last_error(const toolorch_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOOLORCH_OPTS_H */

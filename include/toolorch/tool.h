@@ -1,0 +1,56 @@
+/* toolorch — tool definitions and registration. Part of the C ABI: see toolorch.h for the conventions. */
+#ifndef TOOLORCH_TOOL_H
+#define TOOLORCH_TOOL_H
+
+#include <toolorch/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Tool flags, OR-ed together. */
+#define TOOLORCH_TOOL_SIDE_EFFECT_FREE 0x1u /* may be called speculatively/eagerly */
+#define TOOLORCH_TOOL_BLOCKING 0x2u         /* its callback blocks: run on the worker pool */
+#define TOOLORCH_TOOL_RETRYABLE 0x4u        /* failures may be retried */
+
+/*
+ * The function that runs a tool. args_json is borrowed until it returns; call
+ * is valid until the tool completes it with toolorch_call_complete() or
+ * toolorch_call_fail() -- now, or later from any thread -- and afterwards
+ * while the call's batch or job is alive.
+ * Non-blocking tools run on the loop thread and must return quickly; tools
+ * flagged BLOCKING run on the worker pool.
+ */
+typedef void (*toolorch_tool_fn)(toolorch_call *call, const char *args_json, void *userdata);
+
+/* [any thread] NULL if name is NULL/empty or on ENOMEM. */
+TOOLORCH_API toolorch_tool *toolorch_tool_new(const char *name);
+TOOLORCH_API void toolorch_tool_free(toolorch_tool *tool);
+TOOLORCH_API int toolorch_tool_set_description(toolorch_tool *tool, const char *description);
+/* JSON Schema of the arguments (an object schema). Checked at registration;
+ * calls are validated against "required", "type", "properties", "items" and
+ * "enum" before the tool runs. */
+TOOLORCH_API int toolorch_tool_set_schema(toolorch_tool *tool, const char *schema_json);
+TOOLORCH_API int toolorch_tool_set_flags(toolorch_tool *tool, unsigned flags);
+/* The service whose rate limits this tool's calls consume ("" = none). */
+TOOLORCH_API int toolorch_tool_set_service(toolorch_tool *tool, const char *service);
+/* This tool's own cap on calls running at once; 0 = only the global cap. */
+TOOLORCH_API int toolorch_tool_set_max_parallel(toolorch_tool *tool, int max_parallel);
+/* This tool's deadline per call; 0 = the context's tool_timeout_ms. */
+TOOLORCH_API int toolorch_tool_set_timeout_ms(toolorch_tool *tool, int64_t timeout_ms);
+/*
+ * The function that runs the tool. With fn == NULL the tool is external: each
+ * call to it is delivered as a TOOLORCH_EVENT_TOOL_CALL event instead, and the
+ * receiver completes it (this is how the Go, Java and Ruby bindings run tools).
+ */
+TOOLORCH_API int toolorch_tool_set_fn(toolorch_tool *tool, toolorch_tool_fn fn, void *userdata);
+
+/* Register a copy of tool on ctx. EEXIST if the name is taken, ESCHEMA if the
+ * schema is not an object schema. [any thread] */
+TOOLORCH_API int toolorch_register_tool(toolorch_ctx *ctx, const toolorch_tool *tool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOOLORCH_TOOL_H */

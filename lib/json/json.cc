@@ -1,0 +1,166 @@
+#include "json/json.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+namespace toolorch::json {
+
+int nesting_depth(std::string_view text) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[': case '{': max_depth = std::max(max_depth, ++depth); break;
+      case ']': case '}': --depth; break;
+      default: break;
+    }
+  }
+  return max_depth;
+}
+
+Ptr parse(std::string_view text, const Limits &limits, std::string *err, ParseError *why) {
+  auto fail = [&](ParseError w, std::string msg) {
+    if (why) *why = w;
+    if (err) *err = std::move(msg);
+    return Ptr();
+  };
+  if (why) *why = ParseError::kNone;
+  if (text.size() > limits.max_bytes)
+    return fail(ParseError::kTooBig, "JSON document of " + std::to_string(text.size()) +
+                                         " bytes exceeds the limit of " +
+                                         std::to_string(limits.max_bytes));
+  if (nesting_depth(text) > limits.max_depth)
+    return fail(ParseError::kTooDeep,
+                "JSON nesting exceeds the depth limit of " + std::to_string(limits.max_depth));
+  const char *end = nullptr;
+  cJSON *v = cJSON_ParseWithLengthOpts(text.data(), text.size(), &end, false);
+  if (!v) {
+    size_t off = end ? static_cast<size_t>(end - text.data()) : 0;
+    if (off > text.size()) off = text.size();
+    return fail(ParseError::kSyntax, text.empty() ? std::string("empty text is not JSON")
+                                                  : "invalid JSON at byte " + std::to_string(off));
+  }
+  // Only white space may follow the value.
+  size_t off = static_cast<size_t>(end - text.data());
+  for (; off < text.size(); ++off) {
+    char c = text[off];
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+      cJSON_Delete(v);
+      return fail(ParseError::kSyntax, "trailing characters after JSON at byte " + std::to_string(off));
+    }
+  }
+  return Ptr(v);
+}
+
+Ptr parse(std::string_view text, std::string *err) { return parse(text, Limits{}, err); }
+
+std::string print(const cJSON *v) {
+  if (!v) return "";
+  char *s = cJSON_PrintUnformatted(v);
+  if (!s) return "";
+  std::string out(s);
+  cJSON_free(s);
+  return out;
+}
+
+namespace {
+void canonical_into(const cJSON *v, std::string *out) {
+  if (cJSON_IsObject(v)) {
+    std::vector<const cJSON *> kids;
+    for (const cJSON *c = v->child; c; c = c->next) kids.push_back(c);
+    std::stable_sort(kids.begin(), kids.end(), [](const cJSON *a, const cJSON *b) {
+      return std::string_view(a->string ? a->string : "") < std::string_view(b->string ? b->string : "");
+    });
+    out->push_back('{');
+    bool first = true;
+    for (const cJSON *c : kids) {
+      if (!first) out->push_back(',');
+      first = false;
+      *out += quote(c->string ? c->string : "");
+      out->push_back(':');
+      canonical_into(c, out);
+    }
+    out->push_back('}');
+  } else if (cJSON_IsArray(v)) {
+    out->push_back('[');
+    bool first = true;
+    for (const cJSON *c = v->child; c; c = c->next) {
+      if (!first) out->push_back(',');
+      first = false;
+      canonical_into(c, out);
+    }
+    out->push_back(']');
+  } else {
+    // Scalars print the same whatever their place; cJSON needs a detached copy.
+    cJSON *copy = cJSON_Duplicate(v, false);
+    *out += print(copy);
+    cJSON_Delete(copy);
+  }
+}
+}  // namespace
+
+std::string canonical(const cJSON *v) {
+  std::string out;
+  if (v) canonical_into(v, &out);
+  return out;
+}
+
+bool canonicalize(std::string_view text, std::string *out) {
+  Ptr v = parse(text);
+  if (!v) return false;
+  *out = canonical(v.get());
+  return true;
+}
+
+const char *get_string(const cJSON *obj, const char *key, const char *fallback) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) && v->valuestring ? v->valuestring : fallback;
+}
+
+double get_number(const cJSON *obj, const char *key, double fallback) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+bool get_bool(const cJSON *obj, const char *key, bool fallback) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsBool(v) ? cJSON_IsTrue(v) : fallback;
+}
+
+std::string quote(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          static const char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out.push_back(hex[c >> 4]);
+          out.push_back(hex[c & 15]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace toolorch::json

@@ -1,0 +1,121 @@
+#include "json/schema.h"
+
+#include "json/json.h"
+
+namespace toolorch::json {
+namespace {
+
+const char *type_name(const cJSON *v) {
+  if (cJSON_IsNull(v)) return "null";
+  if (cJSON_IsBool(v)) return "boolean";
+  if (cJSON_IsNumber(v)) return "number";
+  if (cJSON_IsString(v)) return "string";
+  if (cJSON_IsArray(v)) return "array";
+  if (cJSON_IsObject(v)) return "object";
+  return "invalid";
+}
+
+bool is_integer(const cJSON *v) {
+  if (!cJSON_IsNumber(v)) return false;
+  double d = v->valuedouble;
+  return d == static_cast<double>(static_cast<long long>(d));
+}
+
+bool matches_type(const char *type, const cJSON *v) {
+  std::string t(type);
+  if (t == "integer") return is_integer(v);
+  if (t == "number") return cJSON_IsNumber(v);
+  return t == type_name(v);
+}
+
+bool validate_at(const cJSON *schema, const cJSON *v, const std::string &path, std::string *err) {
+  if (!cJSON_IsObject(schema)) return true;  // true/{} schemas accept anything
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
+  if (cJSON_IsString(type)) {
+    if (!matches_type(type->valuestring, v)) {
+      *err = path + ": expected " + type->valuestring + ", got " + type_name(v);
+      return false;
+    }
+  } else if (cJSON_IsArray(type)) {
+    bool any = false;
+    std::string names;
+    for (const cJSON *t = type->child; t; t = t->next) {
+      if (!cJSON_IsString(t)) continue;
+      if (!names.empty()) names += " or ";
+      names += t->valuestring;
+      if (matches_type(t->valuestring, v)) any = true;
+    }
+    if (!any && !names.empty()) {
+      *err = path + ": expected " + names + ", got " + type_name(v);
+      return false;
+    }
+  }
+  const cJSON *en = cJSON_GetObjectItemCaseSensitive(schema, "enum");
+  if (cJSON_IsArray(en)) {
+    bool found = false;
+    for (const cJSON *e = en->child; e && !found; e = e->next) found = cJSON_Compare(e, v, true);
+    if (!found) {
+      *err = path + ": value is not one of the allowed values";
+      return false;
+    }
+  }
+  if (cJSON_IsObject(v)) {
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
+    if (cJSON_IsArray(req)) {
+      for (const cJSON *r = req->child; r; r = r->next) {
+        if (cJSON_IsString(r) && !cJSON_GetObjectItemCaseSensitive(v, r->valuestring)) {
+          *err = path + ": missing required property \"" + r->valuestring + "\"";
+          return false;
+        }
+      }
+    }
+    const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+    const cJSON *extra = cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties");
+    for (const cJSON *m = v->child; m; m = m->next) {
+      const cJSON *ps = cJSON_IsObject(props) ? cJSON_GetObjectItemCaseSensitive(props, m->string) : nullptr;
+      std::string sub = path + "." + (m->string ? m->string : "");
+      if (ps) {
+        if (!validate_at(ps, m, sub, err)) return false;
+      } else if (cJSON_IsFalse(extra)) {
+        *err = sub + ": property is not allowed";
+        return false;
+      }
+    }
+  }
+  if (cJSON_IsArray(v)) {
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
+    if (cJSON_IsObject(items)) {
+      int i = 0;
+      for (const cJSON *e = v->child; e; e = e->next, ++i)
+        if (!validate_at(items, e, path + "[" + std::to_string(i) + "]", err)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool check_tool_schema(const cJSON *schema, std::string *err) {
+  if (!cJSON_IsObject(schema)) {
+    *err = "a tool's parameter schema must be a JSON object";
+    return false;
+  }
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
+  if (type && !(cJSON_IsString(type) && std::string(type->valuestring) == "object")) {
+    *err = "a tool's parameter schema must have \"type\": \"object\"";
+    return false;
+  }
+  const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
+  if (req && !cJSON_IsArray(req)) {
+    *err = "\"required\" must be an array of property names";
+    return false;
+  }
+  return true;
+}
+
+bool validate(const cJSON *schema, const cJSON *value, std::string *err) {
+  std::string local;
+  return validate_at(schema, value, "$", err ? err : &local);
+}
+
+}  // namespace toolorch::json

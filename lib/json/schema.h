@@ -1,0 +1,21 @@
+// Validation of tool arguments against the tool's JSON Schema, before the
+// tool runs. The subset a model's tool schema uses: "type" (one or a list),
+// "required", "properties", "items", "enum", "additionalProperties": false,
+// nested to any depth. Anything else in the schema is accepted and ignored.
+#pragma once
+
+#include <cjson/cJSON.h>
+
+#include <string>
+
+namespace toolorch::json {
+
+// True if schema can serve as a tool's parameter schema (an object whose
+// "type", if present, is "object"); otherwise *err says why.
+bool check_tool_schema(const cJSON *schema, std::string *err);
+
+// True if value satisfies schema; otherwise *err names the first violation
+// with its path, e.g. "$.query: expected string, got number".
+bool validate(const cJSON *schema, const cJSON *value, std::string *err);
+
+}  // namespace toolorch::json

@@ -1,0 +1,63 @@
+// The real Scheduler: a libevent event_base, either owned (run on a thread
+// of the library's own) or borrowed from the host (never dispatched, broken
+// or freed here). Cross-thread work arrives through a mailbox woken by an
+// eventfd watched on the base.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "loop/scheduler.h"
+
+struct event_base;
+struct event;
+
+namespace toolorch::loop {
+
+class EventLoop final : public Scheduler {
+ public:
+  // Returns nullptr (and errno-like detail in *err) on failure.
+  static std::unique_ptr<EventLoop> create_owned(std::string *err);
+  static std::unique_ptr<EventLoop> create_borrowed(event_base *base, std::string *err);
+  ~EventLoop() override;
+
+  EventLoop(const EventLoop &) = delete;
+  EventLoop &operator=(const EventLoop &) = delete;
+
+  event_base *base() const { return base_; }
+  bool owned() const { return owned_; }
+
+  // Owned mode: start the loop thread. The thread runs until stop().
+  bool start(std::string *err);
+  // Owned mode: run fn on the loop thread and wait for it (from another
+  // thread), or run it directly when already on the loop thread.
+  void run_sync(const std::function<void()> &fn);
+  // Owned mode: stop the thread after the posted work so far, and join it.
+  // Borrowed mode: stop accepting posted work. Idempotent.
+  void stop();
+
+  Micros now_us() const override;
+  std::unique_ptr<Timer> make_timer(std::function<void()> cb) override;
+  void post(std::function<void()> fn) override;
+  bool in_loop_thread() const override;
+
+ private:
+  EventLoop(event_base *base, bool owned);
+  bool init_mailbox(std::string *err);
+  static void on_mailbox(int fd, short what, void *self);
+  void drain_mailbox();
+
+  event_base *base_;
+  bool owned_;
+  int wake_fd_ = -1;
+  event *wake_ev_ = nullptr;
+  std::mutex mu_;
+  std::vector<std::function<void()>> mailbox_;  // guarded by mu_
+  bool closed_ = false;                         // guarded by mu_
+  std::thread thread_;
+  std::atomic<std::thread::id> loop_thread_{};
+};
+
+}  // namespace toolorch::loop
