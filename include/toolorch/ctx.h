@@ -20,6 +20,15 @@ extern "C" {
 TOOLORCH_API toolorch_ctx *toolorch_new(const toolorch_opts *opts, int *status);
 
 /*
+ * Begin shutting down without freeing: every call still running or waiting is
+ * cancelled (those events are discarded), threads blocked in
+ * toolorch_next_event() return TOOLORCH_ECLOSED, and new work is refused.
+ * Use it to wake consumer threads before toolorch_free(). Idempotent.
+ * [any thread]
+ */
+TOOLORCH_API int toolorch_close(toolorch_ctx *ctx);
+
+/*
  * Stop the loop (owned mode), cancel everything still running (each call ends
  * as cancelled, and those events are discarded), join the worker pool, free
  * everything. Handles obtained from ctx are invalid afterwards.
@@ -32,8 +41,6 @@ TOOLORCH_API void toolorch_free(toolorch_ctx *ctx);
  * "" if none. Borrowed until the next call on ctx from this thread. [any thread]
  */
 TOOLORCH_API const char *toolorch_last_error(const toolorch_ctx *ctx);
-
-
 
 /* Counters of a context, [any thread]. Keys: "calls_started", "calls_succeeded",
  * "calls_failed", "calls_cancelled", "calls_timed_out", "late_completions",

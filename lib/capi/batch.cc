@@ -1,0 +1,92 @@
+// toolorch_batch_*: many calls without an LLM.
+#include <toolorch/batch.h>
+
+#include "capi/border.h"
+#include "capi/handles.h"
+
+using toolorch::capi::fail;
+using toolorch::capi::guarded;
+using toolorch::capi::guarded_ptr;
+
+extern "C" {
+
+toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata) {
+  if (!ctx) return nullptr;
+  return guarded_ptr<toolorch_batch>(ctx, [&]() -> toolorch_batch * {
+    if (ctx->closing.load()) {
+      fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
+      return nullptr;
+    }
+    auto b = std::make_unique<toolorch_batch>();
+    b->ctx = ctx;
+    b->impl = std::make_unique<toolorch::core::Batch>(&ctx->engine->dispatcher(), ctx, userdata, b.get());
+    toolorch_batch *raw = b.get();
+    int rc = ctx->on_loop([&]() -> int {
+      ctx->batches.insert(raw);
+      return TOOLORCH_OK;
+    });
+    if (rc) return nullptr;
+    return b.release();
+  });
+}
+
+int toolorch_batch_add(toolorch_batch *batch, const char *tool_name, const char *args_json,
+                       const char *call_id) {
+  if (!batch || !tool_name) return TOOLORCH_EINVAL;
+  toolorch_ctx *ctx = batch->ctx;
+  return guarded(ctx, [&]() -> int {
+    int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "");
+    if (rc) return fail(ctx, rc, "the batch was submitted already");
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_batch_submit(toolorch_batch *batch) {
+  if (!batch) return TOOLORCH_EINVAL;
+  toolorch_ctx *ctx = batch->ctx;
+  return guarded(ctx, [&]() -> int {
+    if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
+    return ctx->on_loop([&]() -> int {
+      int rc = batch->impl->submit();
+      if (rc) return fail(ctx, rc, "the batch was submitted already");
+      return TOOLORCH_OK;
+    });
+  });
+}
+
+int toolorch_batch_cancel(toolorch_batch *batch) {
+  if (!batch) return TOOLORCH_EINVAL;
+  toolorch_ctx *ctx = batch->ctx;
+  return guarded(ctx, [&]() -> int {
+    // Any thread: run on the loop when we are there, else post it there.
+    if (ctx->loop->in_loop_thread()) {
+      batch->impl->cancel();
+    } else {
+      ctx->loop->post([ctx, batch] {
+        if (ctx->batches.count(batch)) batch->impl->cancel();
+      });
+    }
+    return TOOLORCH_OK;
+  });
+}
+
+size_t toolorch_batch_size(const toolorch_batch *batch) { return batch ? batch->impl->size() : 0; }
+size_t toolorch_batch_ended(const toolorch_batch *batch) { return batch ? batch->impl->ended() : 0; }
+
+void toolorch_batch_free(toolorch_batch *batch) {
+  if (!batch) return;
+  toolorch_ctx *ctx = batch->ctx;
+  guarded(ctx, [&]() -> int {
+    return ctx->on_loop([&]() -> int {
+      // Detach now (no more events); delete on a later pass, since we may be
+      // inside one of this batch's own event callbacks.
+      batch->impl->detach();
+      ctx->loop->post([ctx, batch] {
+        if (ctx->batches.erase(batch)) delete batch;
+      });
+      return TOOLORCH_OK;
+    });
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,25 @@
+#include "capi/border.h"
+
+namespace toolorch::capi {
+namespace {
+struct LastError {
+  const void *ctx = nullptr;
+  std::string message;
+};
+thread_local LastError t_last;
+}  // namespace
+
+void set_error(const void *ctx, std::string message) {
+  t_last.ctx = ctx;
+  t_last.message = std::move(message);
+}
+
+void clear_error(const void *ctx) {
+  if (t_last.ctx == ctx) t_last.message.clear();
+}
+
+const char *last_error(const void *ctx) {
+  return t_last.ctx == ctx ? t_last.message.c_str() : "";
+}
+
+}  // namespace toolorch::capi

@@ -1,0 +1,55 @@
+// The extern "C" border: no exception crosses it, and the detail of a
+// failure is kept per thread for toolorch_last_error().
+#pragma once
+
+#include <toolorch/status.h>
+
+#include <exception>
+#include <new>
+#include <string>
+
+namespace toolorch::capi {
+
+// Remember the detail of a failure on ctx (may be null) for this thread.
+void set_error(const void *ctx, std::string message);
+void clear_error(const void *ctx);
+const char *last_error(const void *ctx);
+
+// Run fn (returning an int status); exceptions become statuses.
+template <typename F>
+int guarded(const void *ctx, F &&fn) noexcept {
+  try {
+    return fn();
+  } catch (const std::bad_alloc &) {
+    set_error(ctx, "out of memory");
+    return TOOLORCH_ENOMEM;
+  } catch (const std::exception &e) {
+    set_error(ctx, std::string("internal error: ") + e.what());
+    return TOOLORCH_EINTERNAL;
+  } catch (...) {
+    set_error(ctx, "internal error");
+    return TOOLORCH_EINTERNAL;
+  }
+}
+
+// Same for functions returning a pointer: exceptions become nullptr.
+template <typename T, typename F>
+T *guarded_ptr(const void *ctx, F &&fn) noexcept {
+  try {
+    return fn();
+  } catch (const std::exception &e) {
+    set_error(ctx, std::string("internal error: ") + e.what());
+    return nullptr;
+  } catch (...) {
+    set_error(ctx, "internal error");
+    return nullptr;
+  }
+}
+
+// Fail with a status and its detail.
+inline int fail(const void *ctx, int status, std::string message) {
+  set_error(ctx, std::move(message));
+  return status;
+}
+
+}  // namespace toolorch::capi

@@ -1,0 +1,55 @@
+// toolorch_call_*: what a tool does with the call it was handed.
+#include <toolorch/call.h>
+
+#include "capi/border.h"
+#include "capi/handles.h"
+#include "core/call.h"
+
+using toolorch::capi::call_of;
+using toolorch::capi::guarded;
+
+namespace {
+// A call knows its dispatcher through its tool; the dispatcher is reached
+// through this process-wide hook set by the engine that submitted it.
+int finish(toolorch_call *call, bool ok, std::string text) {
+  auto *c = call_of(call);
+  if (!c->finisher) return TOOLORCH_ESTATE;  // never handed to a tool
+  return c->finisher->tool_finish(c, ok, std::move(text));
+}
+}  // namespace
+
+extern "C" {
+
+int toolorch_call_complete_len(toolorch_call *call, const char *result, size_t len) {
+  if (!call || (!result && len)) return TOOLORCH_EINVAL;
+  return guarded(nullptr, [&]() -> int { return finish(call, true, std::string(result ? result : "", len)); });
+}
+
+int toolorch_call_complete(toolorch_call *call, const char *result) {
+  if (!call) return TOOLORCH_EINVAL;
+  const char *r = result ? result : "";
+  return guarded(nullptr, [&]() -> int { return finish(call, true, std::string(r)); });
+}
+
+int toolorch_call_fail(toolorch_call *call, const char *message) {
+  if (!call) return TOOLORCH_EINVAL;
+  const char *m = message && *message ? message : "the tool failed";
+  return guarded(nullptr, [&]() -> int { return finish(call, false, std::string(m)); });
+}
+
+const char *toolorch_call_id(const toolorch_call *call) { return call ? call_of(call)->id().c_str() : ""; }
+const char *toolorch_call_tool_name(const toolorch_call *call) {
+  return call ? call_of(call)->tool_name().c_str() : "";
+}
+const char *toolorch_call_args(const toolorch_call *call) { return call ? call_of(call)->args().c_str() : ""; }
+int toolorch_call_get_state(const toolorch_call *call) {
+  return call ? call_of(call)->state() : TOOLORCH_EINVAL;
+}
+int toolorch_call_is_cancelled(const toolorch_call *call) {
+  if (!call) return 0;
+  int s = call_of(call)->state();
+  return s == TOOLORCH_CALL_CANCELLED || s == TOOLORCH_CALL_TIMED_OUT;
+}
+const char *toolorch_call_state_name(int state) { return toolorch::core::state_name(state); }
+
+}  // extern "C"

@@ -1,0 +1,125 @@
+// toolorch_new, toolorch_new_with_base, toolorch_free, toolorch_close and the
+// context's counters.
+#include <toolorch/toolorch.h>
+#include <toolorch/toolorch_libevent.h>
+
+#include "capi/border.h"
+#include "capi/handles.h"
+
+using toolorch::capi::fail;
+using toolorch::capi::guarded;
+using toolorch::capi::guarded_ptr;
+
+void toolorch_ctx::emit(toolorch::core::EventPtr ev) {
+  if (closing.load(std::memory_order_acquire)) return;
+  if (event_fn) {
+    try {
+      event_fn(toolorch::capi::handle_of(ev.get()), event_ud);
+    } catch (...) {
+      // A C++ host's callback threw: nothing sensible to do but drop it.
+    }
+    return;
+  }
+  queue.push(std::move(ev));
+}
+
+int toolorch_ctx::on_loop(const std::function<int()> &fn) {
+  if (loop->in_loop_thread()) return fn();
+  if (!owned)
+    return fail(this, TOOLORCH_EMODE,
+                "in borrowed-loop mode this function must be called on the thread running the event_base");
+  int rc = TOOLORCH_OK;
+  loop->run_sync([&] { rc = toolorch::capi::guarded(this, fn); });
+  return rc;
+}
+
+void toolorch_ctx::close() {
+  if (closing.exchange(true)) return;
+  auto work = [this]() -> int {
+    for (toolorch_batch *b : batches) b->impl->detach();
+    engine->shutdown();
+    return TOOLORCH_OK;
+  };
+  if (owned || loop->in_loop_thread()) on_loop(work);
+  else loop->post([work] { work(); });
+  queue.close();
+}
+
+namespace {
+
+toolorch_ctx *create(struct event_base *base, const toolorch_opts *opts, int *status) {
+  auto set = [status](int s) {
+    if (status) *status = s;
+  };
+  auto ctx = std::make_unique<toolorch_ctx>();
+  std::string err;
+  ctx->owned = base == nullptr;
+  ctx->loop = ctx->owned ? toolorch::loop::EventLoop::create_owned(&err)
+                         : toolorch::loop::EventLoop::create_borrowed(base, &err);
+  if (!ctx->loop || !ctx->queue.ok()) {
+    toolorch::capi::set_error(nullptr, err.empty() ? "cannot create the event queue fd" : err);
+    set(TOOLORCH_EIO);
+    return nullptr;
+  }
+  toolorch::core::Options o = opts ? opts->options : toolorch::core::Options();
+  ctx->engine = std::make_unique<toolorch::core::Engine>(o, ctx->loop.get(), ctx.get());
+  if (ctx->owned && !ctx->loop->start(&err)) {
+    toolorch::capi::set_error(nullptr, err);
+    set(TOOLORCH_EIO);
+    return nullptr;
+  }
+  set(TOOLORCH_OK);
+  return ctx.release();
+}
+
+}  // namespace
+
+extern "C" {
+
+toolorch_ctx *toolorch_new(const toolorch_opts *opts, int *status) {
+  toolorch_ctx *ctx = guarded_ptr<toolorch_ctx>(nullptr, [&] { return create(nullptr, opts, status); });
+  if (!ctx && status && *status == TOOLORCH_OK) *status = TOOLORCH_ENOMEM;
+  return ctx;
+}
+
+toolorch_ctx *toolorch_new_with_base(struct event_base *base, const toolorch_opts *opts, int *status) {
+  if (!base) {
+    if (status) *status = TOOLORCH_EINVAL;
+    toolorch::capi::set_error(nullptr, "event_base is NULL");
+    return nullptr;
+  }
+  toolorch_ctx *ctx = guarded_ptr<toolorch_ctx>(nullptr, [&] { return create(base, opts, status); });
+  if (!ctx && status && *status == TOOLORCH_OK) *status = TOOLORCH_ENOMEM;
+  return ctx;
+}
+
+int toolorch_close(toolorch_ctx *ctx) {
+  if (!ctx) return TOOLORCH_EINVAL;
+  return guarded(ctx, [&]() -> int {
+    ctx->close();
+    return TOOLORCH_OK;
+  });
+}
+
+void toolorch_free(toolorch_ctx *ctx) {
+  if (!ctx) return;
+  guarded(ctx, [&]() -> int {
+    ctx->close();
+    ctx->loop->stop();  // owned: joins the loop thread; nothing runs after
+    for (toolorch_batch *b : ctx->batches) delete b;
+    ctx->batches.clear();
+    ctx->engine.reset();
+    ctx->loop.reset();
+    return TOOLORCH_OK;
+  });
+  delete ctx;
+}
+
+const char *toolorch_last_error(const toolorch_ctx *ctx) { return toolorch::capi::last_error(ctx); }
+
+int64_t toolorch_stat(const toolorch_ctx *ctx, const char *key) {
+  if (!ctx || !key || !ctx->engine) return -1;
+  return ctx->engine->stats().get(key);
+}
+
+}  // extern "C"

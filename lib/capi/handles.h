@@ -1,0 +1,61 @@
+// What the opaque handles of the C ABI are inside. Only lib/capi sees this.
+#pragma once
+
+#include <toolorch/toolorch.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_set>
+
+#include "capi/event_queue.h"
+#include "core/batch.h"
+#include "core/engine.h"
+#include "core/options.h"
+#include "loop/event_loop.h"
+
+struct toolorch_opts {
+  toolorch::core::Options options;
+};
+
+struct toolorch_tool {
+  toolorch::core::ToolSpec spec;
+};
+
+struct toolorch_batch {
+  toolorch_ctx *ctx = nullptr;
+  std::unique_ptr<toolorch::core::Batch> impl;
+};
+
+// toolorch_call is core::Call and toolorch_event is core::Event, cast at the
+// border: no wrapper allocation per call or event.
+namespace toolorch::capi {
+inline core::Call *call_of(toolorch_call *c) { return reinterpret_cast<core::Call *>(c); }
+inline const core::Call *call_of(const toolorch_call *c) { return reinterpret_cast<const core::Call *>(c); }
+inline toolorch_call *handle_of(core::Call *c) { return reinterpret_cast<toolorch_call *>(c); }
+inline const core::Event *event_of(const toolorch_event *e) { return reinterpret_cast<const core::Event *>(e); }
+inline toolorch_event *handle_of(core::Event *e) { return reinterpret_cast<toolorch_event *>(e); }
+}  // namespace toolorch::capi
+
+struct toolorch_ctx final : toolorch::core::EventSink {
+  bool owned = true;
+  std::unique_ptr<toolorch::loop::EventLoop> loop;
+  std::unique_ptr<toolorch::core::Engine> engine;
+  toolorch::capi::EventQueue queue;
+  toolorch_event_fn event_fn = nullptr;
+  void *event_ud = nullptr;
+  std::atomic<bool> closing{false};
+  std::unordered_set<toolorch_batch *> batches;  // alive, loop thread only
+
+  // Deliver an event: to the callback if set, else to the queue. Loop thread.
+  void emit(toolorch::core::EventPtr ev) override;
+
+  // Run fn on the loop thread and return its status. Owned mode marshals
+  // onto the library's thread; borrowed mode demands the host's loop thread
+  // (EMODE otherwise).
+  int on_loop(const std::function<int()> &fn);
+
+  // Cancel everything and close the queue. Idempotent, any thread.
+  void close();
+};

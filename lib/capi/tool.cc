@@ -1,0 +1,88 @@
+// toolorch_tool_*: describe a tool, then register a copy of it.
+#include <toolorch/tool.h>
+
+#include "capi/border.h"
+#include "capi/handles.h"
+
+using toolorch::capi::fail;
+using toolorch::capi::guarded;
+using toolorch::capi::guarded_ptr;
+
+extern "C" {
+
+toolorch_tool *toolorch_tool_new(const char *name) {
+  if (!name || !*name) return nullptr;
+  return guarded_ptr<toolorch_tool>(nullptr, [&] {
+    auto *t = new toolorch_tool();
+    t->spec.name = name;
+    return t;
+  });
+}
+
+void toolorch_tool_free(toolorch_tool *tool) { delete tool; }
+
+int toolorch_tool_set_description(toolorch_tool *tool, const char *description) {
+  if (!tool || !description) return TOOLORCH_EINVAL;
+  return guarded(tool, [&]() -> int {
+    tool->spec.description = description;
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_tool_set_schema(toolorch_tool *tool, const char *schema_json) {
+  if (!tool || !schema_json) return TOOLORCH_EINVAL;
+  return guarded(tool, [&]() -> int {
+    tool->spec.schema_json = schema_json;
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_tool_set_flags(toolorch_tool *tool, unsigned flags) {
+  if (!tool) return TOOLORCH_EINVAL;
+  const unsigned known = TOOLORCH_TOOL_SIDE_EFFECT_FREE | TOOLORCH_TOOL_BLOCKING | TOOLORCH_TOOL_RETRYABLE;
+  if (flags & ~known) return TOOLORCH_EINVAL;
+  tool->spec.flags = flags;
+  return TOOLORCH_OK;
+}
+
+int toolorch_tool_set_service(toolorch_tool *tool, const char *service) {
+  if (!tool || !service) return TOOLORCH_EINVAL;
+  return guarded(tool, [&]() -> int {
+    tool->spec.service = service;
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_tool_set_max_parallel(toolorch_tool *tool, int max_parallel) {
+  if (!tool || max_parallel < 0) return TOOLORCH_EINVAL;
+  tool->spec.max_parallel = max_parallel;
+  return TOOLORCH_OK;
+}
+
+int toolorch_tool_set_timeout_ms(toolorch_tool *tool, int64_t timeout_ms) {
+  if (!tool || timeout_ms < 0) return TOOLORCH_EINVAL;
+  tool->spec.timeout_ms = timeout_ms;
+  return TOOLORCH_OK;
+}
+
+int toolorch_tool_set_fn(toolorch_tool *tool, toolorch_tool_fn fn, void *userdata) {
+  if (!tool) return TOOLORCH_EINVAL;
+  tool->spec.fn = fn;
+  tool->spec.userdata = userdata;
+  return TOOLORCH_OK;
+}
+
+int toolorch_register_tool(toolorch_ctx *ctx, const toolorch_tool *tool) {
+  if (!ctx || !tool) return TOOLORCH_EINVAL;
+  return guarded(ctx, [&]() -> int {
+    if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
+    std::string err;
+    auto t = toolorch::core::Tool::create(tool->spec, &err);
+    if (!t) return fail(ctx, TOOLORCH_ESCHEMA, err);
+    int rc = ctx->engine->registry().add(std::move(t), &err);
+    if (rc) return fail(ctx, rc, err);
+    return TOOLORCH_OK;
+  });
+}
+
+}  // extern "C"

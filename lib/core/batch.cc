@@ -1,0 +1,83 @@
+#include "core/batch.h"
+
+#include <toolorch/status.h>
+
+namespace toolorch::core {
+
+EventPtr make_result_event(const Call &call) {
+  auto ev = std::make_unique<Event>();
+  ev->type = TOOLORCH_EVENT_CALL_RESULT;
+  ev->userdata = call.event_userdata;
+  ev->source = call.event_source;
+  ev->call_id = call.id();
+  ev->tool_name = call.tool_name();
+  ev->call_state = call.state();
+  ev->status = call.end_status;
+  ev->text = call.end_text;
+  ev->attempts = call.attempts;
+  if (call.started_us) {
+    ev->wait_us = call.started_us - call.submitted_us;
+    ev->run_us = call.ended_us - call.started_us;
+  } else {
+    ev->wait_us = call.ended_us - call.submitted_us;
+  }
+  return ev;
+}
+
+Batch::Batch(Dispatcher *dispatcher, EventSink *sink, void *userdata, void *handle)
+    : dispatcher_(dispatcher), sink_(sink), userdata_(userdata), handle_(handle) {}
+
+Batch::~Batch() { detach(); }
+
+int Batch::add(const std::string &tool, std::string args, const std::string &id) {
+  if (submitted()) return TOOLORCH_ESTATE;
+  calls_.emplace_back(dispatcher_->new_call(id, tool, std::move(args)), /*adopt=*/true);
+  size_.store(calls_.size(), std::memory_order_release);
+  return TOOLORCH_OK;
+}
+
+int Batch::submit() {
+  if (submitted() || detached_) return TOOLORCH_ESTATE;
+  submitting_ = true;
+  // Copy: a synchronous end may run user callbacks; the vector stays as is.
+  for (size_t i = 0; i < calls_.size(); ++i)
+    dispatcher_->submit(calls_[i].get(), this, userdata_, handle_);
+  submitting_ = false;
+  submitted_.store(true, std::memory_order_release);
+  maybe_done();
+  return TOOLORCH_OK;
+}
+
+void Batch::cancel() {
+  for (auto &c : calls_)
+    if (!c->ended()) dispatcher_->cancel(c.get());
+}
+
+void Batch::detach() {
+  if (detached_) return;
+  detached_ = true;
+  for (auto &c : calls_) c->owner = nullptr;
+  for (auto &c : calls_)
+    if (!c->ended() && c->state() != TOOLORCH_CALL_PENDING) dispatcher_->cancel(c.get());
+}
+
+void Batch::on_call_ended(Call *call) {
+  ended_.fetch_add(1, std::memory_order_acq_rel);
+  if (detached_) return;
+  sink_->emit(make_result_event(*call));
+  maybe_done();
+}
+
+void Batch::maybe_done() {
+  if (done_sent_ || submitting_ || !submitted() || detached_) return;
+  if (ended() < size()) return;
+  done_sent_ = true;
+  auto ev = std::make_unique<Event>();
+  ev->type = TOOLORCH_EVENT_BATCH_DONE;
+  ev->userdata = userdata_;
+  ev->source = handle_;
+  ev->status = TOOLORCH_OK;
+  sink_->emit(std::move(ev));
+}
+
+}  // namespace toolorch::core

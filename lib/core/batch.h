@@ -1,0 +1,46 @@
+// A batch: many calls without an LLM. Each call's end becomes a CALL_RESULT
+// event at once (completion order); when all have ended, BATCH_DONE.
+#pragma once
+
+#include <atomic>
+#include <vector>
+
+#include "core/dispatcher.h"
+
+namespace toolorch::core {
+
+class Batch final : public CallOwner {
+ public:
+  Batch(Dispatcher *dispatcher, EventSink *sink, void *userdata, void *handle);
+  ~Batch() override;  // detaches: calls still running are cancelled silently
+
+  // Before submit, any one thread. ESTATE after submit.
+  int add(const std::string &tool, std::string args, const std::string &id);
+  // Loop thread. ESTATE if submitted already.
+  int submit();
+  // Loop thread.
+  void cancel();
+  // Loop thread: no event of this batch is emitted after this.
+  void detach();
+
+  size_t size() const { return size_.load(std::memory_order_acquire); }
+  size_t ended() const { return ended_.load(std::memory_order_acquire); }
+  bool submitted() const { return submitted_.load(std::memory_order_acquire); }
+
+  void on_call_ended(Call *call) override;
+
+ private:
+  void maybe_done();
+  Dispatcher *dispatcher_;
+  EventSink *sink_;
+  void *userdata_, *handle_;
+  std::vector<CallRef> calls_;
+  std::atomic<size_t> size_{0}, ended_{0};
+  std::atomic<bool> submitted_{false};
+  bool submitting_ = false, done_sent_ = false, detached_ = false;
+};
+
+// The CALL_RESULT event of an ended call.
+EventPtr make_result_event(const Call &call);
+
+}  // namespace toolorch::core

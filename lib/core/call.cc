@@ -1,0 +1,21 @@
+#include "core/call.h"
+
+namespace toolorch::core {
+
+Call::Call(uint64_t seq, std::string id, std::string tool_name, std::string args)
+    : seq_(seq), id_(std::move(id)), tool_name_(std::move(tool_name)), args_(std::move(args)) {}
+
+const char *state_name(int state) {
+  switch (state) {
+    case TOOLORCH_CALL_PENDING: return "pending";
+    case TOOLORCH_CALL_WAITING: return "waiting";
+    case TOOLORCH_CALL_RUNNING: return "running";
+    case TOOLORCH_CALL_SUCCEEDED: return "succeeded";
+    case TOOLORCH_CALL_FAILED: return "failed";
+    case TOOLORCH_CALL_CANCELLED: return "cancelled";
+    case TOOLORCH_CALL_TIMED_OUT: return "timed_out";
+    default: return "unknown";
+  }
+}
+
+}  // namespace toolorch::core

@@ -1,0 +1,116 @@
+// One tool call: its identity, its arguments, and the state it moves through.
+// State changes only on the loop thread; the tool may finish the call from
+// any thread, which the `tool_finished` flag makes exactly-once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <toolorch/call.h>
+
+#include "loop/scheduler.h"
+
+namespace toolorch::core {
+
+class Tool;
+class CallOwner;
+class Dispatcher;
+
+class Call {
+ public:
+  Call(uint64_t seq, std::string id, std::string tool_name, std::string args);
+  Call(const Call &) = delete;
+  Call &operator=(const Call &) = delete;
+
+  // Intrusive reference count: the owner (batch or job), the tool (from the
+  // moment it gets the call until it completes it), queued events and posted
+  // work each hold one.
+  void ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  const std::string &id() const { return id_; }
+  const std::string &tool_name() const { return tool_name_; }
+  const std::string &args() const { return args_; }
+  uint64_t seq() const { return seq_; }
+
+  int state() const { return state_.load(std::memory_order_acquire); }
+  bool ended() const { return state() >= TOOLORCH_CALL_SUCCEEDED; }
+  // Loop thread only.
+  void set_state(int s) { state_.store(s, std::memory_order_release); }
+
+  // The tool's one chance to finish the call: true for the first caller.
+  bool claim_tool_finish() {
+    bool expected = false;
+    return tool_finished_.compare_exchange_strong(expected, true, std::memory_order_acq_rel);
+  }
+  bool tool_finished() const { return tool_finished_.load(std::memory_order_acquire); }
+
+  // Loop-thread fields, set by the dispatcher.
+  std::shared_ptr<Tool> tool;             // null if the tool is unknown
+  CallOwner *owner = nullptr;             // batch or job; null once detached
+  Dispatcher *finisher = nullptr;         // where the tool's completion goes
+  void *event_userdata = nullptr;         // copied into the events about this call
+  void *event_source = nullptr;           // the batch/job handle, for identity
+  loop::Micros submitted_us = 0, started_us = 0, ended_us = 0, deadline_us = 0;
+  std::unique_ptr<loop::Timer> deadline_timer;
+  int attempts = 0;
+  bool holds_slot = false;                // counted in the running totals
+  bool tool_holds_ref = false;            // the tool has it and owes a completion
+  int end_status = 0;                     // toolorch_status of the end
+  std::string end_text;                   // result or error message
+
+ private:
+  ~Call() = default;
+  std::atomic<int> refs_{1};
+  uint64_t seq_;
+  std::string id_, tool_name_, args_;
+  std::atomic<int> state_{TOOLORCH_CALL_PENDING};
+  std::atomic<bool> tool_finished_{false};
+};
+
+// A counted reference to a Call.
+class CallRef {
+ public:
+  CallRef() = default;
+  explicit CallRef(Call *c, bool adopt = false) : c_(c) {
+    if (c_ && !adopt) c_->ref();
+  }
+  CallRef(const CallRef &o) : c_(o.c_) {
+    if (c_) c_->ref();
+  }
+  CallRef(CallRef &&o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+  CallRef &operator=(CallRef o) noexcept {
+    std::swap(c_, o.c_);
+    return *this;
+  }
+  ~CallRef() {
+    if (c_) c_->unref();
+  }
+  Call *get() const { return c_; }
+  Call *operator->() const { return c_; }
+  explicit operator bool() const { return c_ != nullptr; }
+  Call *release() {
+    Call *c = c_;
+    c_ = nullptr;
+    return c;
+  }
+
+ private:
+  Call *c_ = nullptr;
+};
+
+// Who learns of a call's end: a batch or a job. Loop thread only.
+class CallOwner {
+ public:
+  virtual ~CallOwner() = default;
+  virtual void on_call_ended(Call *call) = 0;
+};
+
+const char *state_name(int state);
+
+}  // namespace toolorch::core

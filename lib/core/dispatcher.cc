@@ -1,0 +1,268 @@
+#include "core/dispatcher.h"
+
+#include <toolorch/status.h>
+
+#include <exception>
+
+#include "json/schema.h"
+
+namespace toolorch::core {
+
+Dispatcher::Dispatcher(Env env) : env_(env) {}
+
+Dispatcher::~Dispatcher() { shutdown(); }
+
+Call *Dispatcher::new_call(std::string id, std::string tool_name, std::string args) {
+  uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
+  if (id.empty()) id = "call_" + std::to_string(seq);
+  return new Call(seq, std::move(id), std::move(tool_name), std::move(args));
+}
+
+void Dispatcher::fail_now(Call *call, int status, std::string text) {
+  end_call(call, TOOLORCH_CALL_FAILED, status, std::move(text));
+}
+
+bool Dispatcher::validate_args(Call *call, const Tool &tool) {
+  const CoreOptions &o = *env_.opts;
+  json::Limits limits;
+  limits.max_bytes = static_cast<size_t>(o.max_args_bytes);
+  limits.max_depth = o.max_json_depth;
+  std::string err;
+  json::ParseError why;
+  json::Ptr args = json::parse(call->args(), limits, &err, &why);
+  if (!args) {
+    int status = why == json::ParseError::kSyntax ? TOOLORCH_EJSON : TOOLORCH_ETOOBIG;
+    fail_now(call, status, "arguments of tool \"" + tool.name() + "\" rejected: " + err);
+    return false;
+  }
+  if (!json::validate(tool.schema(), args.get(), &err)) {
+    fail_now(call, TOOLORCH_ESCHEMA,
+             "arguments of tool \"" + tool.name() + "\" do not match its schema: " + err);
+    return false;
+  }
+  return true;
+}
+
+void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *source) {
+  call->owner = owner;
+  call->finisher = this;
+  call->event_userdata = userdata;
+  call->event_source = source;
+  call->submitted_us = env_.sched->now_us();
+  env_.stats->calls_submitted.fetch_add(1, std::memory_order_relaxed);
+  if (shut_down_) {
+    end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECLOSED, "the context is shutting down");
+    return;
+  }
+  call->tool = env_.registry->find(call->tool_name());
+  if (!call->tool) {
+    fail_now(call, TOOLORCH_EUNKNOWN_TOOL, "unknown tool \"" + call->tool_name() + "\"");
+    return;
+  }
+  Tool *tool = call->tool.get();
+  if (!validate_args(call, *tool)) return;
+
+  int64_t timeout_ms = tool->spec().timeout_ms > 0 ? tool->spec().timeout_ms : env_.opts->tool_timeout_ms;
+  call->deadline_us = call->submitted_us + timeout_ms * 1000;
+  call->deadline_timer = env_.sched->make_timer([this, call, timeout_ms] {
+    end_call(call, TOOLORCH_CALL_TIMED_OUT, TOOLORCH_ETIMEDOUT,
+             "tool \"" + call->tool_name() + "\" timed out after " + std::to_string(timeout_ms) + " ms");
+  });
+  if (!call->deadline_timer) {
+    fail_now(call, TOOLORCH_EIO, "cannot create a timer for the call's deadline");
+    return;
+  }
+  call->deadline_timer->arm_at(call->deadline_us);
+
+  call->set_state(TOOLORCH_CALL_WAITING);
+  env_.stats->waiting.fetch_add(1, std::memory_order_relaxed);
+  tool->waiting.emplace_back(call);
+  make_ready(tool);
+  pump();
+}
+
+void Dispatcher::make_ready(Tool *tool) {
+  while (!tool->waiting.empty() && tool->waiting.front()->ended()) tool->waiting.pop_front();
+  if (tool->in_ready_set || tool->waiting.empty()) return;
+  int cap = tool->spec().max_parallel;
+  if (cap > 0 && tool->running >= cap) return;
+  ready_.emplace(tool->waiting.front()->seq(), tool);
+  tool->in_ready_set = true;
+}
+
+void Dispatcher::pump() {
+  // A tool may complete synchronously inside start(), which ends a call and
+  // pumps again: flatten that recursion into this loop.
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    pump_again_ = false;
+    while (running_ < env_.opts->max_parallel_tools && !ready_.empty() && !shut_down_) {
+      Tool *tool = ready_.begin()->second;
+      ready_.erase(ready_.begin());
+      tool->in_ready_set = false;
+      CallRef next;
+      while (!tool->waiting.empty() && !next) {
+        if (!tool->waiting.front()->ended()) next = tool->waiting.front();
+        tool->waiting.pop_front();
+      }
+      if (next && next->deadline_us <= env_.sched->now_us()) {
+        // Its deadline passed while it waited (its timer is due this very
+        // pass): it must not reach the tool.
+        next->deadline_timer->disarm();
+        end_call(next.get(), TOOLORCH_CALL_TIMED_OUT, TOOLORCH_ETIMEDOUT,
+                 "tool \"" + next->tool_name() + "\" timed out while waiting for a slot");
+      } else if (next) {
+        start(std::move(next));
+      }
+      make_ready(tool);
+    }
+  } while (pump_again_);
+  pumping_ = false;
+}
+
+void Dispatcher::emit_about(Call *call, int type) {
+  auto ev = std::make_unique<Event>();
+  ev->type = type;
+  ev->userdata = call->event_userdata;
+  ev->source = call->event_source;
+  ev->call_id = call->id();
+  ev->tool_name = call->tool_name();
+  ev->json = call->args();
+  ev->call_state = call->state();
+  ev->attempts = call->attempts;
+  if (type == TOOLORCH_EVENT_TOOL_CALL) ev->call = CallRef(call);
+  env_.sink->emit(std::move(ev));
+}
+
+void Dispatcher::start(CallRef ref) {
+  Call *call = ref.get();
+  Tool *tool = call->tool.get();
+  env_.stats->waiting.fetch_sub(1, std::memory_order_relaxed);
+  call->set_state(TOOLORCH_CALL_RUNNING);
+  call->started_us = env_.sched->now_us();
+  call->attempts++;
+  call->holds_slot = true;
+  ++running_;
+  ++tool->running;
+  env_.stats->calls_started.fetch_add(1, std::memory_order_relaxed);
+  env_.stats->note_running(running_);
+  if (env_.opts->emit_call_started) emit_about(call, TOOLORCH_EVENT_CALL_STARTED);
+  // The tool's reference: released when it completes the call, or at shutdown.
+  call->ref();
+  call->tool_holds_ref = true;
+  tool_held_.insert(call);
+  run_tool(call);
+}
+
+void Dispatcher::run_tool(Call *call) {
+  const ToolSpec &spec = call->tool->spec();
+  auto *handle = reinterpret_cast<toolorch_call *>(call);
+  if (call->tool->external()) {
+    emit_about(call, TOOLORCH_EVENT_TOOL_CALL);
+    return;
+  }
+  if (call->tool->blocking()) {
+    toolorch_tool_fn fn = spec.fn;
+    void *ud = spec.userdata;
+    bool queued = env_.pool && env_.pool->submit([fn, ud, handle, call] {
+      fn(handle, call->args().c_str(), ud);
+    });
+    if (!queued) tool_finish(call, false, "the worker pool is not running");
+    return;
+  }
+  try {
+    spec.fn(handle, call->args().c_str(), spec.userdata);
+  } catch (const std::exception &e) {
+    tool_finish(call, false, std::string("tool threw: ") + e.what());
+  } catch (...) {
+    tool_finish(call, false, "tool threw an exception");
+  }
+}
+
+int Dispatcher::tool_finish(Call *call, bool ok, std::string text) {
+  if (!call->claim_tool_finish()) return TOOLORCH_EALREADY;
+  if (env_.sched->in_loop_thread()) {
+    bool late = call->ended();
+    on_tool_finished(call, ok, std::move(text));
+    return late ? TOOLORCH_ELATE : TOOLORCH_OK;
+  }
+  // Off the loop thread: whether it is late is decided on the loop; the
+  // answer here is what we know now.
+  bool late = call->ended();
+  CallRef keep(call);
+  env_.sched->post([this, keep, ok, text = std::move(text)]() mutable {
+    on_tool_finished(keep.get(), ok, std::move(text));
+  });
+  return late ? TOOLORCH_ELATE : TOOLORCH_OK;
+}
+
+void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text) {
+  CallRef tool_ref;  // adopt the tool's reference, dropped on return
+  if (call->tool_holds_ref) {
+    call->tool_holds_ref = false;
+    tool_held_.erase(call);
+    tool_ref = CallRef(call, /*adopt=*/true);
+  }
+  if (call->ended()) {
+    env_.stats->late_completions.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (ok && static_cast<int64_t>(text.size()) > env_.opts->max_result_bytes) {
+    end_call(call, TOOLORCH_CALL_FAILED, TOOLORCH_ETOOBIG,
+             "result of tool \"" + call->tool_name() + "\" exceeds max_result_bytes");
+    return;
+  }
+  if (ok) end_call(call, TOOLORCH_CALL_SUCCEEDED, TOOLORCH_OK, std::move(text));
+  else end_call(call, TOOLORCH_CALL_FAILED, TOOLORCH_ETOOL, std::move(text));
+}
+
+bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
+  if (call->ended()) return false;
+  int was = call->state();
+  CallRef keep(call);  // the owner may drop its reference in on_call_ended
+  call->set_state(state);
+  call->ended_us = env_.sched->now_us();
+  call->end_status = status;
+  call->end_text = std::move(text);
+  call->deadline_timer.reset();
+  if (was == TOOLORCH_CALL_WAITING) env_.stats->waiting.fetch_sub(1, std::memory_order_relaxed);
+  Tool *freed_tool = nullptr;
+  if (call->holds_slot) {
+    call->holds_slot = false;
+    --running_;
+    --call->tool->running;
+    env_.stats->note_running(running_);
+    freed_tool = call->tool.get();
+  }
+  switch (state) {
+    case TOOLORCH_CALL_SUCCEEDED: env_.stats->calls_succeeded.fetch_add(1, std::memory_order_relaxed); break;
+    case TOOLORCH_CALL_FAILED: env_.stats->calls_failed.fetch_add(1, std::memory_order_relaxed); break;
+    case TOOLORCH_CALL_CANCELLED: env_.stats->calls_cancelled.fetch_add(1, std::memory_order_relaxed); break;
+    default: env_.stats->calls_timed_out.fetch_add(1, std::memory_order_relaxed); break;
+  }
+  if (CallOwner *owner = call->owner) owner->on_call_ended(call);
+  if (freed_tool) make_ready(freed_tool);
+  pump();
+  return true;
+}
+
+void Dispatcher::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  ready_.clear();
+  for (auto &tool : env_.registry->all()) {
+    tool->waiting.clear();
+    tool->in_ready_set = false;
+  }
+  for (Call *call : tool_held_) {
+    call->tool_holds_ref = false;
+    call->unref();
+  }
+  tool_held_.clear();
+}
+
+}  // namespace toolorch::core

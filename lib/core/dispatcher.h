@@ -1,0 +1,80 @@
+// The dispatcher moves calls through their life:
+//   pending -> waiting (for a slot) -> running -> succeeded | failed | cancelled | timed out
+// under the global cap (max_parallel_tools) and each tool's own cap, in FIFO
+// order of submission, each call with a deadline covering waiting and
+// running. Every end is reached exactly once, on the loop thread; a tool's
+// completion that arrives after the end is dropped and counted.
+#pragma once
+
+#include <set>
+#include <unordered_set>
+#include <utility>
+
+#include "core/call.h"
+#include "core/event.h"
+#include "core/options.h"
+#include "core/stats.h"
+#include "core/tool_registry.h"
+#include "loop/scheduler.h"
+#include "loop/worker_pool.h"
+
+namespace toolorch::core {
+
+class Dispatcher {
+ public:
+  struct Env {
+    loop::Scheduler *sched;
+    loop::WorkerPool *pool;  // for BLOCKING tools
+    EventSink *sink;         // TOOL_CALL and CALL_STARTED events
+    ToolRegistry *registry;
+    const CoreOptions *opts;
+    Stats *stats;
+  };
+  explicit Dispatcher(Env env);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher &) = delete;
+  Dispatcher &operator=(const Dispatcher &) = delete;
+
+  // A fresh call (refcount 1, owned by the caller). Any thread.
+  Call *new_call(std::string id, std::string tool_name, std::string args);
+
+  // Loop thread. Start a call's life; it ends through owner->on_call_ended.
+  // userdata/source are copied into the events about this call.
+  void submit(Call *call, CallOwner *owner, void *userdata, void *source);
+
+  // Loop thread. End a call that has not ended yet; false if it had.
+  bool end_call(Call *call, int state, int status, std::string text);
+  bool cancel(Call *call) { return end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, "cancelled"); }
+
+  // Any thread: the tool's completion (ok) or failure. OK, EALREADY or ELATE.
+  int tool_finish(Call *call, bool ok, std::string text);
+
+  // Loop thread: end nothing further, drop every reference held for tools
+  // and queues. Used when the context goes away.
+  void shutdown();
+
+  loop::Scheduler *sched() const { return env_.sched; }
+  ToolRegistry *registry() const { return env_.registry; }
+  const CoreOptions &opts() const { return *env_.opts; }
+
+ private:
+  void fail_now(Call *call, int status, std::string text);
+  bool validate_args(Call *call, const Tool &tool);
+  void make_ready(Tool *tool);
+  void pump();
+  void start(CallRef call);
+  void run_tool(Call *call);
+  void on_tool_finished(Call *call, bool ok, std::string text);
+  void emit_about(Call *call, int type);
+
+  Env env_;
+  std::atomic<uint64_t> next_seq_{1};
+  int running_ = 0;
+  // Tools with waiting calls and a free slot of their own, by the
+  // submission order of their first waiting call: FIFO across tools.
+  std::set<std::pair<uint64_t, Tool *>> ready_;
+  std::unordered_set<Call *> tool_held_;  // calls whose tool owes a completion
+  bool pumping_ = false, pump_again_ = false, shut_down_ = false;
+};
+
+}  // namespace toolorch::core

@@ -1,0 +1,51 @@
+// The options of a context. One table of keys serves the typed setters and
+// the JSON form alike, so both reject the same unknown keys by name.
+// Sections owned by other layers ("rate_limits", "llm", ...) are kept as JSON
+// and checked by those layers' parsers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "json/json.h"
+
+namespace toolorch::core {
+
+struct CoreOptions {
+  int max_parallel_tools = 64;
+  int64_t tool_timeout_ms = 30000;
+  int worker_threads = 4;
+  int64_t max_args_bytes = 1 << 20;
+  int64_t max_result_bytes = 16 << 20;
+  int max_json_depth = 64;
+  bool emit_call_started = false;
+};
+
+class Options {
+ public:
+  Options();
+  Options(const Options &o);
+  Options &operator=(const Options &o);
+
+  int set_int(const std::string &key, int64_t v);
+  int set_double(const std::string &key, double v);
+  int set_bool(const std::string &key, bool v);
+  int set_string(const std::string &key, const std::string &v);
+  // Merge a JSON object; all-or-nothing.
+  int merge_json(const std::string &text);
+
+  const CoreOptions &core() const { return core_; }
+  // The whole configuration as JSON (sections included); never null.
+  const cJSON *doc() const { return doc_.get(); }
+  const cJSON *section(const char *name) const;
+  const std::string &last_error() const { return err_; }
+
+ private:
+  int set_value(const std::string &key, cJSON *value);  // takes value
+  int apply(cJSON *doc);                                // validate doc into core_
+  json::Ptr doc_;
+  CoreOptions core_;
+  std::string err_;
+};
+
+}  // namespace toolorch::core

@@ -1,0 +1,24 @@
+// Counters of a context: written on the loop thread, read from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace toolorch::core {
+
+struct Stats {
+  std::atomic<int64_t> calls_submitted{0}, calls_started{0}, calls_succeeded{0}, calls_failed{0},
+      calls_cancelled{0}, calls_timed_out{0}, late_completions{0}, max_running{0}, running{0},
+      waiting{0};
+
+  // -1 for an unknown key.
+  int64_t get(const std::string &key) const;
+  void note_running(int64_t now_running) {
+    running.store(now_running, std::memory_order_relaxed);
+    if (now_running > max_running.load(std::memory_order_relaxed))
+      max_running.store(now_running, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace toolorch::core

@@ -1,0 +1,105 @@
+/* Every status code has its own message; every entry point survives NULL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <toolorch/toolorch.h>
+
+static void every_status_has_a_message(void **state) {
+  (void)state;
+  for (int s = 0; s >= TOOLORCH_STATUS_MIN; --s) {
+    const char *m = toolorch_strerror(s);
+    assert_non_null(m);
+    assert_true(strlen(m) > 3);
+    assert_string_not_equal(m, "unknown status code");
+    for (int t = 0; t > s; --t) assert_string_not_equal(m, toolorch_strerror(t));
+  }
+  assert_string_equal(toolorch_strerror(1), "unknown status code");
+  assert_string_equal(toolorch_strerror(TOOLORCH_STATUS_MIN - 1), "unknown status code");
+  assert_string_equal(toolorch_version(), "0.1.0");
+}
+
+static void null_handles_are_refused(void **state) {
+  (void)state;
+  toolorch_event *ev = NULL;
+  assert_int_equal(toolorch_opts_set_int(NULL, "x", 1), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_opts_from_json(NULL, "{}"), TOOLORCH_EINVAL);
+  assert_string_equal(toolorch_opts_last_error(NULL), "");
+  assert_null(toolorch_tool_new(NULL));
+  assert_null(toolorch_tool_new(""));
+  assert_int_equal(toolorch_tool_set_schema(NULL, "{}"), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_register_tool(NULL, NULL), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_call_complete(NULL, "x"), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_call_fail(NULL, "x"), TOOLORCH_EINVAL);
+  assert_string_equal(toolorch_call_id(NULL), "");
+  assert_int_equal(toolorch_call_is_cancelled(NULL), 0);
+  assert_null(toolorch_batch_new(NULL, NULL));
+  assert_int_equal(toolorch_batch_add(NULL, "t", "{}", NULL), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_batch_submit(NULL), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_batch_cancel(NULL), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_next_event(NULL, 0, &ev), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_event_fd(NULL), -1);
+  assert_int_equal(toolorch_event_type_of(NULL), TOOLORCH_EVENT_NONE);
+  assert_string_equal(toolorch_event_text(NULL), "");
+  assert_int_equal(toolorch_set_event_fn(NULL, NULL, NULL), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_stat(NULL, "running"), -1);
+  assert_int_equal(toolorch_close(NULL), TOOLORCH_EINVAL);
+  toolorch_free(NULL);
+  toolorch_batch_free(NULL);
+  toolorch_event_free(NULL);
+  toolorch_opts_free(NULL);
+  toolorch_tool_free(NULL);
+}
+
+static void options_reject_unknown_keys_by_name(void **state) {
+  (void)state;
+  toolorch_opts *o = toolorch_opts_new();
+  assert_int_equal(toolorch_opts_set_int(o, "max_parallel_tools", 100), TOOLORCH_OK);
+  assert_int_equal(toolorch_opts_set_int(o, "max_parallel", 100), TOOLORCH_ECONFIG);
+  assert_non_null(strstr(toolorch_opts_last_error(o), "\"max_parallel\""));
+  assert_int_equal(toolorch_opts_from_json(o, "{\"tool_timeout_ms\": 10, \"nope\": {}}"), TOOLORCH_ECONFIG);
+  assert_non_null(strstr(toolorch_opts_last_error(o), "\"nope\""));
+  assert_int_equal(toolorch_opts_from_json(o, "{\"tool_timeout_ms\": "), TOOLORCH_EJSON);
+  assert_int_equal(toolorch_opts_set_string(o, "tool_timeout_ms", "x"), TOOLORCH_ECONFIG);
+  assert_int_equal(toolorch_opts_set_string(o, NULL, "x"), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_opts_from_json(o, "{\"tool_timeout_ms\": 250, \"emit_call_started\": true}"),
+                   TOOLORCH_OK);
+  int status = -1;
+  toolorch_ctx *ctx = toolorch_new(o, &status);
+  assert_non_null(ctx);
+  assert_int_equal(status, TOOLORCH_OK);
+  toolorch_opts_free(o);
+  toolorch_free(ctx);
+}
+
+static void bad_tools_are_refused(void **state) {
+  (void)state;
+  toolorch_ctx *ctx = toolorch_new(NULL, NULL);
+  assert_non_null(ctx);
+  toolorch_tool *t = toolorch_tool_new("t");
+  assert_int_equal(toolorch_tool_set_schema(t, "{\"type\": \"string\"}"), TOOLORCH_OK);
+  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_ESCHEMA);
+  assert_non_null(strstr(toolorch_last_error(ctx), "\"type\": \"object\""));
+  assert_int_equal(toolorch_tool_set_schema(t, "{not json"), TOOLORCH_OK);
+  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_ESCHEMA);
+  assert_int_equal(toolorch_tool_set_schema(t, "{\"type\":\"object\"}"), TOOLORCH_OK);
+  assert_int_equal(toolorch_tool_set_flags(t, 0x100), TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
+  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_EEXIST);
+  assert_non_null(strstr(toolorch_last_error(ctx), "already registered"));
+  toolorch_tool_free(t);
+  toolorch_free(ctx);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(every_status_has_a_message),
+      cmocka_unit_test(null_handles_are_refused),
+      cmocka_unit_test(options_reject_unknown_keys_by_name),
+      cmocka_unit_test(bad_tools_are_refused),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,88 @@
+// An Engine on the fake clock with a recording event sink and a tool that
+// parks its calls until the test completes them: core tests need no sockets.
+#pragma once
+
+#include <toolorch/toolorch.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cmocka_cpp.h"
+#include "core/batch.h"
+#include "core/engine.h"
+#include "fake_scheduler.h"
+
+namespace toolorch::test {
+
+struct RecordingSink : core::EventSink {
+  std::vector<core::EventPtr> events;
+  void emit(core::EventPtr ev) override { events.push_back(std::move(ev)); }
+  size_t count(int type) const {
+    return std::count_if(events.begin(), events.end(), [type](const core::EventPtr &e) { return e->type == type; });
+  }
+  const core::Event *result_for(const std::string &call_id) const {
+    for (auto &e : events)
+      if (e->type == TOOLORCH_EVENT_CALL_RESULT && e->call_id == call_id) return e.get();
+    return nullptr;
+  }
+};
+
+// A tool that keeps every call it is given and tracks concurrency.
+struct ParkingTool {
+  std::vector<toolorch_call *> parked;
+  int running = 0, max_running = 0, invocations = 0;
+  static void fn(toolorch_call *call, const char *, void *ud) {
+    auto *self = static_cast<ParkingTool *>(ud);
+    self->parked.push_back(call);
+    self->invocations++;
+    self->running++;
+    self->max_running = std::max(self->max_running, self->running);
+  }
+  // Complete the oldest parked call.
+  int complete_one(const char *result = "ok") {
+    if (parked.empty()) return -1000;
+    toolorch_call *c = parked.front();
+    parked.erase(parked.begin());
+    running--;
+    return toolorch_call_complete(c, result);
+  }
+};
+
+struct CoreFixture {
+  FakeScheduler sched;
+  RecordingSink sink;
+  std::unique_ptr<core::Engine> engine;
+
+  explicit CoreFixture(const core::Options &opts = core::Options()) {
+    engine = std::make_unique<core::Engine>(opts, &sched, &sink);
+  }
+  ~CoreFixture() {
+    batches.clear();  // owners go first: they cancel what still runs
+    engine.reset();
+  }
+  void add_tool(const std::string &name, toolorch_tool_fn fn, void *ud, int max_parallel = 0,
+                const char *schema = "{\"type\":\"object\"}", unsigned flags = 0, int64_t timeout_ms = 0) {
+    core::ToolSpec spec;
+    spec.name = name;
+    spec.fn = fn;
+    spec.userdata = ud;
+    spec.max_parallel = max_parallel;
+    spec.schema_json = schema;
+    spec.flags = flags;
+    spec.timeout_ms = timeout_ms;
+    std::string err;
+    auto tool = core::Tool::create(spec, &err);
+    assert_non_null(tool.get());
+    assert_int_equal(engine->registry().add(tool, &err), TOOLORCH_OK);
+  }
+  core::Batch *new_batch() {
+    batches.push_back(std::make_unique<core::Batch>(&engine->dispatcher(), &sink, nullptr, nullptr));
+    return batches.back().get();
+  }
+  std::vector<std::unique_ptr<core::Batch>> batches;
+};
+
+}  // namespace toolorch::test

@@ -1,0 +1,223 @@
+// The call's life on the fake clock: deadlines, cancel, double and late
+// completions, and bad input that must never reach the tool.
+#include "core_fixture.h"
+
+using namespace toolorch;
+using test::CoreFixture;
+using test::ParkingTool;
+
+static core::Options opts(int max_parallel, int timeout_ms) {
+  core::Options o;
+  assert_int_equal(o.set_int("max_parallel_tools", max_parallel), TOOLORCH_OK);
+  assert_int_equal(o.set_int("tool_timeout_ms", timeout_ms), TOOLORCH_OK);
+  return o;
+}
+
+static void deadline_ends_running_call_once(void **) {
+  CoreFixture f(opts(10, 100));
+  ParkingTool tool;
+  f.add_tool("park", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("park", "{}", "c1");
+  b->submit();
+  f.sched.advance(99 * 1000);
+  assert_null(f.sink.result_for("c1"));
+  f.sched.advance(1000);
+  const core::Event *r = f.sink.result_for("c1");
+  assert_non_null(r);
+  assert_int_equal(r->call_state, TOOLORCH_CALL_TIMED_OUT);
+  assert_int_equal(r->status, TOOLORCH_ETIMEDOUT);
+  assert_non_null(strstr(r->text.c_str(), "timed out after 100 ms"));
+  // The tool answers late: dropped, counted, never delivered.
+  assert_int_equal(tool.complete_one(), TOOLORCH_ELATE);
+  assert_int_equal(f.engine->stats().late_completions.load(), 1);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 1);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
+}
+
+static void deadline_covers_waiting(void **) {
+  CoreFixture f(opts(1, 100));
+  ParkingTool tool;
+  f.add_tool("park", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("park", "{}", "first");
+  b->add("park", "{}", "second");
+  b->submit();
+  f.sched.advance(100 * 1000);
+  assert_int_equal(tool.invocations, 1);  // the waiting one never reached the tool
+  assert_int_equal(f.sink.result_for("second")->call_state, TOOLORCH_CALL_TIMED_OUT);
+  assert_int_equal(f.sink.result_for("first")->call_state, TOOLORCH_CALL_TIMED_OUT);
+  assert_int_equal(f.engine->stats().waiting.load(), 0);
+  assert_int_equal(f.engine->stats().running.load(), 0);
+}
+
+static void per_tool_timeout_overrides_default(void **) {
+  CoreFixture f(opts(10, 100000));
+  ParkingTool tool;
+  f.add_tool("park", &ParkingTool::fn, &tool, 0, "{\"type\":\"object\"}", 0, 5);
+  core::Batch *b = f.new_batch();
+  b->add("park", "{}", "c");
+  b->submit();
+  f.sched.advance(5000);
+  assert_int_equal(f.sink.result_for("c")->call_state, TOOLORCH_CALL_TIMED_OUT);
+}
+
+static void complete_after_cancel_is_late(void **) {
+  CoreFixture f(opts(10, 1000));
+  ParkingTool tool;
+  f.add_tool("park", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("park", "{}", "c");
+  b->add("park", "{}", "d");
+  b->submit();
+  b->cancel();
+  assert_int_equal(f.sink.result_for("c")->call_state, TOOLORCH_CALL_CANCELLED);
+  assert_int_equal(f.sink.result_for("c")->status, TOOLORCH_ECANCELLED);
+  assert_true(toolorch_call_is_cancelled(tool.parked[0]));
+  assert_int_equal(tool.complete_one(), TOOLORCH_ELATE);
+  assert_int_equal(tool.complete_one(), TOOLORCH_ELATE);
+  assert_int_equal(f.engine->stats().late_completions.load(), 2);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 2);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
+  // The deadline timers went with the ends.
+  f.sched.advance(10 * 1000 * 1000);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 2);
+}
+
+static void double_complete_is_rejected(void **) {
+  CoreFixture f(opts(10, 1000));
+  ParkingTool tool;
+  f.add_tool("park", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("park", "{}", "c");
+  b->submit();
+  toolorch_call *c = tool.parked[0];
+  assert_int_equal(toolorch_call_complete(c, "one"), TOOLORCH_OK);
+  assert_int_equal(toolorch_call_complete(c, "two"), TOOLORCH_EALREADY);
+  assert_int_equal(toolorch_call_fail(c, "three"), TOOLORCH_EALREADY);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 1);
+  assert_string_equal(f.sink.result_for("c")->text.c_str(), "one");
+  assert_int_equal(f.sink.result_for("c")->call_state, TOOLORCH_CALL_SUCCEEDED);
+}
+
+static void tool_failure_is_reported(void **) {
+  CoreFixture f(opts(10, 1000));
+  ParkingTool tool;
+  f.add_tool("park", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("park", "{}", "c");
+  b->submit();
+  assert_int_equal(toolorch_call_fail(tool.parked[0], "disk on fire"), TOOLORCH_OK);
+  const core::Event *r = f.sink.result_for("c");
+  assert_int_equal(r->call_state, TOOLORCH_CALL_FAILED);
+  assert_int_equal(r->status, TOOLORCH_ETOOL);
+  assert_string_equal(r->text.c_str(), "disk on fire");
+  assert_int_equal(r->attempts, 1);
+}
+
+static const char *kSchema =
+    "{\"type\":\"object\",\"required\":[\"q\"],\"properties\":{\"q\":{\"type\":\"string\"},"
+    "\"n\":{\"type\":\"integer\"},\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}";
+
+static void bad_input_never_reaches_the_tool(void **) {
+  CoreFixture f(opts(10, 1000));
+  ParkingTool tool;
+  f.add_tool("search", &ParkingTool::fn, &tool, 0, kSchema);
+  core::Batch *b = f.new_batch();
+  b->add("nope", "{}", "unknown");
+  b->add("search", "{\"q\": ", "badjson");
+  b->add("search", "{\"n\": 3}", "missing");
+  b->add("search", "{\"q\": 5}", "wrongtype");
+  b->add("search", "{\"q\": \"x\", \"n\": 1.5}", "notint");
+  b->add("search", "{\"q\": \"x\", \"tags\": [\"a\", 2]}", "item");
+  b->add("search", "[1,2]", "notobject");
+  b->add("search", "{\"q\": \"ok\", \"n\": 2, \"tags\": [\"a\"]}", "good");
+  b->submit();
+  assert_int_equal(tool.invocations, 1);
+  assert_int_equal(f.sink.result_for("unknown")->status, TOOLORCH_EUNKNOWN_TOOL);
+  assert_non_null(strstr(f.sink.result_for("unknown")->text.c_str(), "unknown tool \"nope\""));
+  assert_int_equal(f.sink.result_for("badjson")->status, TOOLORCH_EJSON);
+  assert_int_equal(f.sink.result_for("missing")->status, TOOLORCH_ESCHEMA);
+  assert_non_null(strstr(f.sink.result_for("missing")->text.c_str(), "missing required property \"q\""));
+  assert_non_null(strstr(f.sink.result_for("wrongtype")->text.c_str(), "$.q: expected string, got number"));
+  assert_int_equal(f.sink.result_for("notint")->status, TOOLORCH_ESCHEMA);
+  assert_non_null(strstr(f.sink.result_for("item")->text.c_str(), "$.tags[1]"));
+  assert_int_equal(f.sink.result_for("notobject")->status, TOOLORCH_ESCHEMA);
+  for (const char *id : {"unknown", "badjson", "missing", "wrongtype", "notint", "item", "notobject"})
+    assert_int_equal(f.sink.result_for(id)->call_state, TOOLORCH_CALL_FAILED);
+  assert_null(f.sink.result_for("good"));
+  assert_int_equal(tool.complete_one(), TOOLORCH_OK);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
+}
+
+static void too_deep_or_big_arguments_are_refused(void **) {
+  core::Options o = opts(10, 1000);
+  assert_int_equal(o.set_int("max_json_depth", 4), TOOLORCH_OK);
+  assert_int_equal(o.set_int("max_args_bytes", 64), TOOLORCH_OK);
+  CoreFixture f(o);
+  ParkingTool tool;
+  f.add_tool("t", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("t", "{\"a\":{\"b\":{\"c\":{\"d\":{}}}}}", "deep");
+  b->add("t", std::string("{\"a\":\"") + std::string(100, 'x') + "\"}", "big");
+  b->submit();
+  assert_int_equal(f.sink.result_for("deep")->status, TOOLORCH_ETOOBIG);
+  assert_int_equal(f.sink.result_for("big")->status, TOOLORCH_ETOOBIG);
+  assert_int_equal(tool.invocations, 0);
+}
+
+static void empty_batch_is_done_at_once(void **) {
+  CoreFixture f;
+  core::Batch *b = f.new_batch();
+  assert_int_equal(b->submit(), TOOLORCH_OK);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
+  assert_int_equal(b->submit(), TOOLORCH_ESTATE);
+  assert_int_equal(b->add("x", "{}", ""), TOOLORCH_ESTATE);
+}
+
+static void external_tool_gets_an_event(void **) {
+  CoreFixture f;
+  f.add_tool("ext", nullptr, nullptr);
+  core::Batch *b = f.new_batch();
+  b->add("ext", "{\"k\":1}", "e1");
+  b->submit();
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_TOOL_CALL), 1);
+  const core::Event *ev = f.sink.events[0].get();
+  assert_string_equal(ev->json.c_str(), "{\"k\":1}");
+  assert_non_null(ev->call.get());
+  toolorch_call *c = reinterpret_cast<toolorch_call *>(ev->call.get());
+  assert_string_equal(toolorch_call_args(c), "{\"k\":1}");
+  assert_int_equal(toolorch_call_get_state(c), TOOLORCH_CALL_RUNNING);
+  assert_int_equal(toolorch_call_complete(c, "done"), TOOLORCH_OK);
+  assert_string_equal(f.sink.result_for("e1")->text.c_str(), "done");
+}
+
+static void oversized_result_fails_the_call(void **) {
+  core::Options o = opts(10, 1000);
+  assert_int_equal(o.set_int("max_result_bytes", 16), TOOLORCH_OK);
+  CoreFixture f(o);
+  ParkingTool tool;
+  f.add_tool("t", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("t", "{}", "r");
+  b->submit();
+  assert_int_equal(tool.complete_one("this result is longer than sixteen bytes"), TOOLORCH_OK);
+  assert_int_equal(f.sink.result_for("r")->status, TOOLORCH_ETOOBIG);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(deadline_ends_running_call_once),
+      cmocka_unit_test(deadline_covers_waiting),
+      cmocka_unit_test(per_tool_timeout_overrides_default),
+      cmocka_unit_test(complete_after_cancel_is_late),
+      cmocka_unit_test(double_complete_is_rejected),
+      cmocka_unit_test(tool_failure_is_reported),
+      cmocka_unit_test(bad_input_never_reaches_the_tool),
+      cmocka_unit_test(too_deep_or_big_arguments_are_refused),
+      cmocka_unit_test(empty_batch_is_done_at_once),
+      cmocka_unit_test(external_tool_gets_an_event),
+      cmocka_unit_test(oversized_result_fails_the_call),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
