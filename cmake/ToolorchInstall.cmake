@@ -19,5 +19,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/toolorchConfigVersion.cma
 install(FILES ${PROJECT_BINARY_DIR}/toolorchConfig.cmake ${PROJECT_BINARY_DIR}/toolorchConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/toolorch)
 
+# The .pc file finds its prefix from its own place, so an installed tree
+# can be moved (and the consumer test can install into a temporary prefix).
+file(RELATIVE_PATH TOOLORCH_PC_TO_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig" "${CMAKE_INSTALL_PREFIX}")
+string(REGEX REPLACE "/$" "" TOOLORCH_PC_TO_PREFIX "${TOOLORCH_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/pkgconfig/toolorch.pc.in ${PROJECT_BINARY_DIR}/toolorch.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/toolorch.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -46,11 +46,17 @@ int toolorch_batch_submit(toolorch_batch *batch) {
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
     if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
-    return ctx->on_loop([&]() -> int {
-      int rc = batch->impl->submit();
-      if (rc) return fail(ctx, rc, "the batch was submitted already");
-      return TOOLORCH_OK;
+    if (batch->submit_requested.exchange(true)) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
+    if (ctx->loop->in_loop_thread()) return batch->impl->submit();
+    if (!ctx->owned)
+      return fail(ctx, TOOLORCH_EMODE,
+                  "in borrowed-loop mode this function must be called on the thread running the event_base");
+    // Owned mode: don't make the caller wait while the loop starts thousands
+    // of calls; it can consume the first events while the rest are started.
+    ctx->loop->post([ctx, batch] {
+      if (ctx->batches.count(batch)) batch->impl->submit();
     });
+    return TOOLORCH_OK;
   });
 }
 

@@ -67,11 +67,21 @@ toolorch_batch *toolorch_event_batch(const toolorch_event *e) {
 toolorch_call *toolorch_event_call(const toolorch_event *e) {
   return e ? toolorch::capi::handle_of(event_of(e)->call.get()) : nullptr;
 }
-const char *toolorch_event_call_id(const toolorch_event *e) { return e ? event_of(e)->call_id.c_str() : ""; }
-const char *toolorch_event_tool_name(const toolorch_event *e) { return e ? event_of(e)->tool_name.c_str() : ""; }
-const char *toolorch_event_json(const toolorch_event *e) { return e ? event_of(e)->json.c_str() : ""; }
-const char *toolorch_event_text(const toolorch_event *e) { return e ? event_of(e)->text.c_str() : ""; }
-size_t toolorch_event_text_len(const toolorch_event *e) { return e ? event_of(e)->text.size() : 0; }
+const char *toolorch_event_call_id(const toolorch_event *e) {
+  return e ? toolorch::core::event_call_id(*event_of(e)).c_str() : "";
+}
+const char *toolorch_event_tool_name(const toolorch_event *e) {
+  return e ? toolorch::core::event_tool_name(*event_of(e)).c_str() : "";
+}
+const char *toolorch_event_json(const toolorch_event *e) {
+  return e ? toolorch::core::event_json(*event_of(e)).c_str() : "";
+}
+const char *toolorch_event_text(const toolorch_event *e) {
+  return e ? toolorch::core::event_text(*event_of(e)).c_str() : "";
+}
+size_t toolorch_event_text_len(const toolorch_event *e) {
+  return e ? toolorch::core::event_text(*event_of(e)).size() : 0;
+}
 int toolorch_event_call_state(const toolorch_event *e) { return e ? event_of(e)->call_state : 0; }
 int toolorch_event_status(const toolorch_event *e) { return e ? event_of(e)->status : TOOLORCH_EINVAL; }
 int64_t toolorch_event_run_us(const toolorch_event *e) { return e ? event_of(e)->run_us : 0; }

@@ -25,6 +25,7 @@ struct toolorch_tool {
 
 struct toolorch_batch {
   toolorch_ctx *ctx = nullptr;
+  std::atomic<bool> submit_requested{false};  // submit is once, decided on the caller's thread
   std::unique_ptr<toolorch::core::Batch> impl;
 };
 

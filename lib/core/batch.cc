@@ -9,11 +9,11 @@ EventPtr make_result_event(const Call &call) {
   ev->type = TOOLORCH_EVENT_CALL_RESULT;
   ev->userdata = call.event_userdata;
   ev->source = call.event_source;
-  ev->call_id = call.id();
-  ev->tool_name = call.tool_name();
+  // The event holds the call (ended: nothing changes it any more) instead
+  // of copying its id, name and result.
+  ev->about = CallRef(const_cast<Call *>(&call));
   ev->call_state = call.state();
   ev->status = call.end_status;
-  ev->text = call.end_text;
   ev->attempts = call.attempts;
   if (call.started_us) {
     ev->wait_us = call.started_us - call.submitted_us;

@@ -54,7 +54,12 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
     end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECLOSED, "the context is shutting down");
     return;
   }
-  call->tool = env_.registry->find(call->tool_name());
+  if (last_tool_ && last_tool_->name() == call->tool_name()) {
+    call->tool = last_tool_;
+  } else {
+    call->tool = env_.registry->find(call->tool_name());
+    if (call->tool) last_tool_ = call->tool;
+  }
   if (!call->tool) {
     fail_now(call, TOOLORCH_EUNKNOWN_TOOL, "unknown tool \"" + call->tool_name() + "\"");
     return;
@@ -104,19 +109,15 @@ void Dispatcher::pump() {
       Tool *tool = ready_.begin()->second;
       ready_.erase(ready_.begin());
       tool->in_ready_set = false;
-      CallRef next;
-      while (!tool->waiting.empty() && !next) {
-        if (!tool->waiting.front()->ended()) next = tool->waiting.front();
+      // Take this tool's calls while it stays first in FIFO order and under
+      // its cap, without going back through the set for each one.
+      int cap = tool->spec().max_parallel;
+      while (running_ < env_.opts->max_parallel_tools && !tool->waiting.empty() && !shut_down_ &&
+             (cap <= 0 || tool->running < cap) &&
+             (ready_.empty() || tool->waiting.front()->seq() < ready_.begin()->first)) {
+        CallRef next = std::move(tool->waiting.front());
         tool->waiting.pop_front();
-      }
-      if (next && next->deadline_us <= env_.sched->now_us()) {
-        // Its deadline passed while it waited (its timer is due this very
-        // pass): it must not reach the tool.
-        next->deadline_timer->disarm();
-        end_call(next.get(), TOOLORCH_CALL_TIMED_OUT, TOOLORCH_ETIMEDOUT,
-                 "tool \"" + next->tool_name() + "\" timed out while waiting for a slot");
-      } else if (next) {
-        start(std::move(next));
+        if (!next->ended()) start_or_expire(std::move(next));
       }
       make_ready(tool);
     }
@@ -124,14 +125,25 @@ void Dispatcher::pump() {
   pumping_ = false;
 }
 
+bool Dispatcher::start_or_expire(CallRef next) {
+  if (next->deadline_us <= env_.sched->now_us()) {
+    // Its deadline passed while it waited (its timer is due this very pass):
+    // it must not reach the tool.
+    next->deadline_timer->disarm();
+    end_call(next.get(), TOOLORCH_CALL_TIMED_OUT, TOOLORCH_ETIMEDOUT,
+             "tool \"" + next->tool_name() + "\" timed out while waiting for a slot");
+    return false;
+  }
+  start(std::move(next));
+  return true;
+}
+
 void Dispatcher::emit_about(Call *call, int type) {
   auto ev = std::make_unique<Event>();
   ev->type = type;
   ev->userdata = call->event_userdata;
   ev->source = call->event_source;
-  ev->call_id = call->id();
-  ev->tool_name = call->tool_name();
-  ev->json = call->args();
+  ev->about = CallRef(call);  // id, tool name and arguments are read from the call
   ev->call_state = call->state();
   ev->attempts = call->attempts;
   if (type == TOOLORCH_EVENT_TOOL_CALL) ev->call = CallRef(call);

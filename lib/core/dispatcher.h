@@ -62,6 +62,7 @@ class Dispatcher {
   bool validate_args(Call *call, const Tool &tool);
   void make_ready(Tool *tool);
   void pump();
+  bool start_or_expire(CallRef call);
   void start(CallRef call);
   void run_tool(Call *call);
   void on_tool_finished(Call *call, bool ok, std::string text);
@@ -73,6 +74,7 @@ class Dispatcher {
   // Tools with waiting calls and a free slot of their own, by the
   // submission order of their first waiting call: FIFO across tools.
   std::set<std::pair<uint64_t, Tool *>> ready_;
+  std::shared_ptr<Tool> last_tool_;  // batches repeat one tool: skip the registry's lock
   std::unordered_set<Call *> tool_held_;  // calls whose tool owes a completion
   bool pumping_ = false, pump_again_ = false, shut_down_ = false;
 };

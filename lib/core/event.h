@@ -16,12 +16,25 @@ struct Event {
   int type = TOOLORCH_EVENT_NONE;
   void *userdata = nullptr;   // the batch's or job's
   void *source = nullptr;     // the toolorch_batch* / toolorch_job* handle (identity only)
-  CallRef call;               // TOOL_CALL: the call to run
-  std::string call_id, tool_name, json, text;
+  CallRef call;               // TOOL_CALL: the call to run (handed to the caller)
+  CallRef about;              // the call this event is about: id, tool name, args, result
+  std::string call_id, tool_name, json, text;  // used when `about` does not supply them
   int call_state = 0, status = 0, attempts = 0, round = 0;
   int64_t run_us = 0, wait_us = 0;
   int64_t input_tokens = 0, output_tokens = 0;
 };
+
+// Accessors that read through `about` when the event refers to a call.
+inline const std::string &event_call_id(const Event &e) { return e.about ? e.about->id() : e.call_id; }
+inline const std::string &event_tool_name(const Event &e) { return e.about ? e.about->tool_name() : e.tool_name; }
+// TOOL_CALL, CALL_STARTED: the arguments; otherwise the event's own json.
+inline const std::string &event_json(const Event &e) {
+  return e.about && e.type != TOOLORCH_EVENT_CALL_RESULT ? e.about->args() : e.json;
+}
+// CALL_RESULT: the call's result or error; otherwise the event's own text.
+inline const std::string &event_text(const Event &e) {
+  return e.about && e.type == TOOLORCH_EVENT_CALL_RESULT ? e.about->end_text : e.text;
+}
 
 using EventPtr = std::unique_ptr<Event>;
 

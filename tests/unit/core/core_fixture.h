@@ -25,7 +25,7 @@ struct RecordingSink : core::EventSink {
   }
   const core::Event *result_for(const std::string &call_id) const {
     for (auto &e : events)
-      if (e->type == TOOLORCH_EVENT_CALL_RESULT && e->call_id == call_id) return e.get();
+      if (e->type == TOOLORCH_EVENT_CALL_RESULT && core::event_call_id(*e) == call_id) return e.get();
     return nullptr;
   }
 };

@@ -27,7 +27,7 @@ static void deadline_ends_running_call_once(void **) {
   assert_non_null(r);
   assert_int_equal(r->call_state, TOOLORCH_CALL_TIMED_OUT);
   assert_int_equal(r->status, TOOLORCH_ETIMEDOUT);
-  assert_non_null(strstr(r->text.c_str(), "timed out after 100 ms"));
+  assert_non_null(strstr(core::event_text(*r).c_str(), "timed out after 100 ms"));
   // The tool answers late: dropped, counted, never delivered.
   assert_int_equal(tool.complete_one(), TOOLORCH_ELATE);
   assert_int_equal(f.engine->stats().late_completions.load(), 1);
@@ -96,7 +96,7 @@ static void double_complete_is_rejected(void **) {
   assert_int_equal(toolorch_call_complete(c, "two"), TOOLORCH_EALREADY);
   assert_int_equal(toolorch_call_fail(c, "three"), TOOLORCH_EALREADY);
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 1);
-  assert_string_equal(f.sink.result_for("c")->text.c_str(), "one");
+  assert_string_equal(core::event_text(*f.sink.result_for("c")).c_str(), "one");
   assert_int_equal(f.sink.result_for("c")->call_state, TOOLORCH_CALL_SUCCEEDED);
 }
 
@@ -111,7 +111,7 @@ static void tool_failure_is_reported(void **) {
   const core::Event *r = f.sink.result_for("c");
   assert_int_equal(r->call_state, TOOLORCH_CALL_FAILED);
   assert_int_equal(r->status, TOOLORCH_ETOOL);
-  assert_string_equal(r->text.c_str(), "disk on fire");
+  assert_string_equal(core::event_text(*r).c_str(), "disk on fire");
   assert_int_equal(r->attempts, 1);
 }
 
@@ -135,13 +135,13 @@ static void bad_input_never_reaches_the_tool(void **) {
   b->submit();
   assert_int_equal(tool.invocations, 1);
   assert_int_equal(f.sink.result_for("unknown")->status, TOOLORCH_EUNKNOWN_TOOL);
-  assert_non_null(strstr(f.sink.result_for("unknown")->text.c_str(), "unknown tool \"nope\""));
+  assert_non_null(strstr(core::event_text(*f.sink.result_for("unknown")).c_str(), "unknown tool \"nope\""));
   assert_int_equal(f.sink.result_for("badjson")->status, TOOLORCH_EJSON);
   assert_int_equal(f.sink.result_for("missing")->status, TOOLORCH_ESCHEMA);
-  assert_non_null(strstr(f.sink.result_for("missing")->text.c_str(), "missing required property \"q\""));
-  assert_non_null(strstr(f.sink.result_for("wrongtype")->text.c_str(), "$.q: expected string, got number"));
+  assert_non_null(strstr(core::event_text(*f.sink.result_for("missing")).c_str(), "missing required property \"q\""));
+  assert_non_null(strstr(core::event_text(*f.sink.result_for("wrongtype")).c_str(), "$.q: expected string, got number"));
   assert_int_equal(f.sink.result_for("notint")->status, TOOLORCH_ESCHEMA);
-  assert_non_null(strstr(f.sink.result_for("item")->text.c_str(), "$.tags[1]"));
+  assert_non_null(strstr(core::event_text(*f.sink.result_for("item")).c_str(), "$.tags[1]"));
   assert_int_equal(f.sink.result_for("notobject")->status, TOOLORCH_ESCHEMA);
   for (const char *id : {"unknown", "badjson", "missing", "wrongtype", "notint", "item", "notobject"})
     assert_int_equal(f.sink.result_for(id)->call_state, TOOLORCH_CALL_FAILED);
@@ -183,13 +183,13 @@ static void external_tool_gets_an_event(void **) {
   b->submit();
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_TOOL_CALL), 1);
   const core::Event *ev = f.sink.events[0].get();
-  assert_string_equal(ev->json.c_str(), "{\"k\":1}");
+  assert_string_equal(core::event_json(*ev).c_str(), "{\"k\":1}");
   assert_non_null(ev->call.get());
   toolorch_call *c = reinterpret_cast<toolorch_call *>(ev->call.get());
   assert_string_equal(toolorch_call_args(c), "{\"k\":1}");
   assert_int_equal(toolorch_call_get_state(c), TOOLORCH_CALL_RUNNING);
   assert_int_equal(toolorch_call_complete(c, "done"), TOOLORCH_OK);
-  assert_string_equal(f.sink.result_for("e1")->text.c_str(), "done");
+  assert_string_equal(core::event_text(*f.sink.result_for("e1")).c_str(), "done");
 }
 
 static void oversized_result_fails_the_call(void **) {

@@ -1,0 +1,220 @@
+/*
+ * bench/fanout: 10,000 calls through a tool that completes on a timer after
+ * 1-100 ms, max_parallel 10,000, in both drive modes. Prints wall time
+ * against the ideal (the longest call), peak RSS and CPU per call, then one
+ * JSON line per mode. Run by hand: build/bench/fanout/bench_fanout [calls]
+ *
+ * CPU per call is the whole process's CPU (the library, the event loop and
+ * the tool's own timer) divided by the calls: an upper bound of the
+ * library's share.
+ */
+#include <event2/event.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <toolorch/toolorch.h>
+#include <toolorch/toolorch_libevent.h>
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double cpu_us(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+static double peak_rss_mb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
+}
+
+/* The delay of call i: 1..100 ms, spread evenly, the longest one first in
+ * submission order so that "ideal" is reachable. */
+static int delay_ms(int i) { return 100 - (int)((long)i * 100 / 10001); }
+
+static toolorch_opts *bench_opts(int calls) {
+  toolorch_opts *o = toolorch_opts_new();
+  toolorch_opts_set_int(o, "max_parallel_tools", calls);
+  toolorch_opts_set_int(o, "tool_timeout_ms", 60000);
+  return o;
+}
+
+static void report(const char *mode, int calls, double wall, double ideal, double cpu, int ok) {
+  printf("%-8s calls=%d ok=%d wall=%.1f ms ideal=%.1f ms (+%.1f%%) cpu/call=%.2f us peak_rss=%.1f MB\n", mode, calls,
+         ok, wall, ideal, (wall / ideal - 1) * 100, cpu / calls, peak_rss_mb());
+}
+
+static void json_line(const char *mode, int calls, double wall, double ideal, double cpu) {
+  printf("{\"bench\":\"fanout\",\"mode\":\"%s\",\"calls\":%d,\"wall_ms\":%.2f,\"ideal_ms\":%.2f,"
+         "\"cpu_us_per_call\":%.3f,\"peak_rss_mb\":%.1f}\n",
+         mode, calls, wall, ideal, cpu / calls, peak_rss_mb());
+}
+
+/* ---- borrowed loop: the tool completes on a timer of the host's base ---- */
+
+struct borrowed {
+  struct event_base *base;
+  int results, ok, done;
+};
+
+struct pending_timer {
+  toolorch_call *call;
+  struct event *ev;
+};
+
+static void on_timer(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  struct pending_timer *p = arg;
+  toolorch_call_complete(p->call, "{}");
+  event_free(p->ev);
+  free(p);
+}
+
+static void timer_tool(toolorch_call *call, const char *args, void *ud) {
+  struct borrowed *b = ud;
+  int ms = atoi(args + 6); /* args are {"ms":N} */
+  struct pending_timer *p = malloc(sizeof *p);
+  p->call = call;
+  p->ev = evtimer_new(b->base, on_timer, p);
+  struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+  evtimer_add(p->ev, &tv);
+}
+
+static void on_event(const toolorch_event *ev, void *ud) {
+  struct borrowed *b = ud;
+  int type = toolorch_event_type_of(ev);
+  if (type == TOOLORCH_EVENT_CALL_RESULT) {
+    b->results++;
+    if (toolorch_event_call_state(ev) == TOOLORCH_CALL_SUCCEEDED) b->ok++;
+  } else if (type == TOOLORCH_EVENT_BATCH_DONE) {
+    b->done = 1;
+    event_base_loopbreak(b->base);
+  }
+}
+
+static void run_borrowed(int calls) {
+  struct borrowed b = {0};
+  b.base = event_base_new();
+  toolorch_opts *o = bench_opts(calls);
+  toolorch_ctx *ctx = toolorch_new_with_base(b.base, o, NULL);
+  toolorch_opts_free(o);
+  toolorch_tool *t = toolorch_tool_new("sleep");
+  toolorch_tool_set_fn(t, timer_tool, &b);
+  toolorch_register_tool(ctx, t);
+  toolorch_tool_free(t);
+  toolorch_set_event_fn(ctx, on_event, &b);
+
+  double cpu0 = cpu_us(), t0 = now_ms();
+  toolorch_batch *batch = toolorch_batch_new(ctx, NULL);
+  char args[32];
+  for (int i = 0; i < calls; ++i) {
+    snprintf(args, sizeof args, "{\"ms\":%d}", delay_ms(i));
+    toolorch_batch_add(batch, "sleep", args, NULL);
+  }
+  toolorch_batch_submit(batch);
+  event_base_dispatch(b.base);
+  double wall = now_ms() - t0, cpu = cpu_us() - cpu0;
+  report("borrowed", calls, wall, 100.0, cpu, b.ok);
+  json_line("borrowed", calls, wall, 100.0, cpu);
+  toolorch_batch_free(batch);
+  toolorch_free(ctx);
+  event_base_free(b.base);
+}
+
+/* ---- event queue: an external tool, completed by this thread on poll() ---- */
+
+struct due {
+  double at;
+  toolorch_call *call;
+};
+
+/* A binary min-heap of due completions: the consumer's own timer wheel. */
+static void heap_push(struct due *h, size_t *n, struct due d) {
+  size_t i = (*n)++;
+  while (i > 0 && h[(i - 1) / 2].at > d.at) {
+    h[i] = h[(i - 1) / 2];
+    i = (i - 1) / 2;
+  }
+  h[i] = d;
+}
+
+static struct due heap_pop(struct due *h, size_t *n) {
+  struct due top = h[0], last = h[--*n];
+  size_t i = 0;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= *n) break;
+    if (c + 1 < *n && h[c + 1].at < h[c].at) c++;
+    if (h[c].at >= last.at) break;
+    h[i] = h[c];
+    i = c;
+  }
+  h[i] = last;
+  return top;
+}
+
+static void run_queue(int calls) {
+  toolorch_opts *o = bench_opts(calls);
+  toolorch_ctx *ctx = toolorch_new(o, NULL);
+  toolorch_opts_free(o);
+  toolorch_tool *t = toolorch_tool_new("sleep");
+  toolorch_register_tool(ctx, t); /* no fn: calls come out as events */
+  toolorch_tool_free(t);
+  struct due *dues = calloc((size_t)calls, sizeof *dues);
+  size_t count = 0;
+  int ok = 0, done = 0, fd = toolorch_event_fd(ctx);
+
+  double cpu0 = cpu_us(), t0 = now_ms();
+  toolorch_batch *batch = toolorch_batch_new(ctx, NULL);
+  char args[32];
+  for (int i = 0; i < calls; ++i) {
+    snprintf(args, sizeof args, "{\"ms\":%d}", delay_ms(i));
+    toolorch_batch_add(batch, "sleep", args, NULL);
+  }
+  toolorch_batch_submit(batch);
+  while (!done) {
+    double now = now_ms();
+    while (count > 0 && dues[0].at <= now) toolorch_call_complete(heap_pop(dues, &count).call, "{}");
+    int timeout = count > 0 ? (int)(dues[0].at - now) + 1 : 1000;
+    struct pollfd p = {fd, POLLIN, 0};
+    poll(&p, 1, timeout);
+    toolorch_event *ev;
+    while (toolorch_next_event(ctx, 0, &ev) == TOOLORCH_OK) {
+      int type = toolorch_event_type_of(ev);
+      if (type == TOOLORCH_EVENT_TOOL_CALL) {
+        struct due d = {now_ms() + atoi(toolorch_event_json(ev) + 6), toolorch_event_call(ev)};
+        heap_push(dues, &count, d);
+      } else if (type == TOOLORCH_EVENT_CALL_RESULT) {
+        if (toolorch_event_call_state(ev) == TOOLORCH_CALL_SUCCEEDED) ok++;
+      } else if (type == TOOLORCH_EVENT_BATCH_DONE) {
+        done = 1;
+      }
+      toolorch_event_free(ev);
+    }
+  }
+  double wall = now_ms() - t0, cpu = cpu_us() - cpu0;
+  report("queue", calls, wall, 100.0, cpu, ok);
+  json_line("queue", calls, wall, 100.0, cpu);
+  toolorch_batch_free(batch);
+  toolorch_free(ctx);
+  free(dues);
+}
+
+int main(int argc, char **argv) {
+  int calls = argc > 1 ? atoi(argv[1]) : 10000;
+  if (calls <= 0) calls = 10000;
+  printf("bench/fanout: %d calls, tool delays 1-100 ms, max_parallel %d\n", calls, calls);
+  run_borrowed(calls);
+  run_queue(calls);
+  return 0;
+}
