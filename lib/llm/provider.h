@@ -1,6 +1,7 @@
 // The LLM as the core sees it: a provider takes a request in a neutral form
 // and reports one normalized event stream, whatever the protocol. Adapters:
-// OpenAI Chat Completions, Anthropic Messages (both over lib/http).
+// OpenAI Chat Completions, Anthropic Messages (both over lib/http); make one
+// with make_provider() (provider_config.h).
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,9 @@ struct Request {
   bool stream = true;
   int max_tokens = 4096;
   bool parallel_tool_calls = true;
-  std::string tool_choice;  // "" (provider default), "auto", "none", "required"
+  // "" (provider default), "auto", "none", "required", or the name of the
+  // one tool the model must call.
+  std::string tool_choice;
 };
 
 struct Usage {
@@ -51,7 +54,10 @@ struct Usage {
 };
 
 struct Error {
-  int status = 0;         // toolorch_status: EPROVIDER, EHTTP, EPROTOCOL, ETIMEDOUT, ERATELIMITED
+  // toolorch_status: EPROVIDER, EHTTP, EPROTOCOL, ETIMEDOUT, ERATELIMITED;
+  // EJSON when the request itself cannot be encoded (a tool schema that is
+  // not a JSON object), reported before send() returns.
+  int status = 0;
   long http_status = 0;   // 0 when there was no HTTP answer
   bool retryable = false; // 429, 5xx, a connect failure, a dropped stream
   int64_t retry_after_ms = -1;  // from Retry-After, if given
@@ -67,19 +73,29 @@ struct Response {
 
 // Events of one request, on the loop thread. After on_finished or on_error
 // nothing more is reported; exactly one of the two ends every request that
-// was not cancelled.
+// was not cancelled. Any callback may cancel or destroy the PendingRequest.
+// A non-streamed answer reports the same events a stream would (its whole
+// text in one on_text, then each call started and ready) before on_finished.
 class Listener {
  public:
   virtual ~Listener() = default;
   virtual void on_text(std::string_view delta) = 0;
+  // index: the call's position among this response's tool calls (0, 1, ...),
+  // which is its place in Response::tool_calls.
   virtual void on_tool_call_started(int index, const std::string &id, const std::string &name) = 0;
   // The call's arguments are complete: the next call began, its block
   // stopped, or the response ended. The moment a call can be dispatched.
+  // args_json is the text the model sent, not checked: it may be invalid
+  // JSON (the request goes on; the core answers the model with an error).
+  // Arguments the model left empty are "{}".
   virtual void on_tool_call_ready(int index, const ToolCall &call) = 0;
+  // The request's token counts: once, just before on_finished, when the
+  // answer carried them (not at all otherwise).
   virtual void on_usage(const Usage &usage) = 0;
   virtual void on_finished(Response &&response) = 0;
   virtual void on_error(Error &&error) = 0;
   // Rate-limit headers of the response (for adaptive limits); optional.
+  // Reported when the answer carries at least one; -1 for a missing one.
   virtual void on_rate_headers(long /*http_status*/, int64_t /*remaining_requests*/,
                                int64_t /*remaining_tokens*/) {}
 };
@@ -94,6 +110,11 @@ class Provider {
  public:
   virtual ~Provider() = default;
   virtual Protocol protocol() const = 0;
+  // The listener must stay valid until the request ends or is cancelled;
+  // the http::Client the provider was made with must outlive the request.
+  // Events come later from the loop, except a request that cannot be
+  // encoded (or a transfer the client fails at once): its on_error may come
+  // before send() returns.
   virtual std::unique_ptr<PendingRequest> send(const Request &request, Listener *listener) = 0;
 };
 

@@ -1,0 +1,209 @@
+// Anthropic Messages answers -> Listener events.
+//
+// Streamed: message_start (usage.input_tokens), then content blocks, each
+// content_block_start / content_block_delta... / content_block_stop, then
+// message_delta (stop_reason, cumulative usage.output_tokens) and
+// message_stop; ping events anywhere, an error event may end it. A tool_use
+// block's arguments are input_json_delta.partial_json pieces, complete at its
+// content_block_stop: that is when the call is ready (empty arguments = {}).
+// Unknown events and block types are ignored, as the API's versioning
+// policy asks. Tool call indexes count tool_use blocks only (0, 1, ...),
+// whatever the content block index.
+#include "json/json.h"
+#include "llm/adapters.h"
+#include "llm/http_errors.h"
+#include "toolorch/status.h"
+
+namespace toolorch::llm {
+
+namespace {
+
+json::Limits event_limits(size_t max_bytes) {
+  json::Limits l;
+  l.max_bytes = max_bytes;
+  l.max_depth = 128;
+  return l;
+}
+
+const char *nonempty_string(const cJSON *obj, const char *key) {
+  const char *s = json::get_string(obj, key);
+  return s && *s ? s : nullptr;
+}
+
+int block_index(const cJSON *ev) {
+  const cJSON *i = cJSON_GetObjectItemCaseSensitive(ev, "index");
+  return cJSON_IsNumber(i) ? i->valueint : -1;
+}
+
+}  // namespace
+
+void AnthropicDecoder::read_usage(const cJSON *usage) {
+  if (!cJSON_IsObject(usage)) return;
+  const cJSON *in = cJSON_GetObjectItemCaseSensitive(usage, "input_tokens");
+  const cJSON *out = cJSON_GetObjectItemCaseSensitive(usage, "output_tokens");
+  if (cJSON_IsNumber(in)) response_.usage.input_tokens = static_cast<int64_t>(in->valuedouble);
+  if (cJSON_IsNumber(out)) response_.usage.output_tokens = static_cast<int64_t>(out->valuedouble);
+  have_usage_ = true;
+}
+
+void AnthropicDecoder::ready_call(Block &block) {
+  Slot &s = calls_[block.call];
+  if (s.ready) return;
+  s.ready = true;
+  if (s.call.args_json.empty()) s.call.args_json = block.initial_input.empty() ? "{}" : block.initial_input;
+  out_->ready(static_cast<int>(block.call), s.call);
+}
+
+void AnthropicDecoder::on_event(const SseEvent &event) {
+  if (!out_->alive() || done_) return;
+  std::string why;
+  json::Ptr doc = json::parse(event.data, event_limits(SseReader::kDefaultMaxEventBytes), &why);
+  if (!doc || !cJSON_IsObject(doc.get())) {
+    out_->error(TOOLORCH_EPROTOCOL, false,
+                "Anthropic stream event is not a JSON object" + (why.empty() ? "" : ": " + why));
+    return;
+  }
+  const cJSON *ev = doc.get();
+  // The data names its type; the SSE event name says the same.
+  std::string type = json::get_string(ev, "type", event.type.c_str());
+
+  if (type == "content_block_delta") {
+    auto it = blocks_.find(block_index(ev));
+    if (it == blocks_.end()) return;
+    const cJSON *delta = cJSON_GetObjectItemCaseSensitive(ev, "delta");
+    std::string dtype = json::get_string(delta, "type", "");
+    if (dtype == "text_delta") {
+      if (const char *text = nonempty_string(delta, "text")) {
+        response_.text += text;
+        out_->text(text);
+      }
+    } else if (dtype == "input_json_delta" && it->second.tool && !it->second.stopped) {
+      if (const char *piece = json::get_string(delta, "partial_json"))
+        calls_[it->second.call].call.args_json += piece;
+    }
+  } else if (type == "content_block_start") {
+    int index = block_index(ev);
+    const cJSON *cb = cJSON_GetObjectItemCaseSensitive(ev, "content_block");
+    std::string btype = json::get_string(cb, "type", "");
+    Block block;
+    if (btype == "tool_use") {
+      Slot s;
+      if (const char *id = nonempty_string(cb, "id")) s.call.id = id;
+      if (const char *name = nonempty_string(cb, "name")) s.call.name = name;
+      const cJSON *input = cJSON_GetObjectItemCaseSensitive(cb, "input");
+      if (cJSON_IsObject(input) && input->child) block.initial_input = json::print(input);
+      block.tool = true;
+      block.call = calls_.size();
+      calls_.push_back(std::move(s));
+      blocks_[index] = block;
+      const ToolCall &call = calls_.back().call;
+      out_->started(static_cast<int>(block.call), call.id, call.name);
+    } else {
+      blocks_[index] = block;
+      if (btype == "text") {
+        if (const char *text = nonempty_string(cb, "text")) {
+          response_.text += text;
+          out_->text(text);
+        }
+      }
+    }
+  } else if (type == "content_block_stop") {
+    auto it = blocks_.find(block_index(ev));
+    if (it == blocks_.end() || it->second.stopped) return;
+    it->second.stopped = true;
+    if (it->second.tool) ready_call(it->second);
+  } else if (type == "message_start") {
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(ev, "message");
+    read_usage(cJSON_GetObjectItemCaseSensitive(message, "usage"));
+  } else if (type == "message_delta") {
+    const cJSON *delta = cJSON_GetObjectItemCaseSensitive(ev, "delta");
+    if (const char *stop = nonempty_string(delta, "stop_reason")) response_.stop_reason = stop;
+    read_usage(cJSON_GetObjectItemCaseSensitive(ev, "usage"));
+  } else if (type == "message_stop") {
+    // Every block should have stopped; a call that did not is complete now.
+    for (auto &entry : blocks_) {
+      if (entry.second.tool) ready_call(entry.second);
+      if (!out_->alive()) return;
+    }
+    done_ = true;
+    // Once, with the totals (message_delta counts are cumulative).
+    if (have_usage_) out_->usage(response_.usage);
+  } else if (type == "error") {
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(ev, "error");
+    std::string etype = json::get_string(err, "type", "");
+    bool retryable = etype == "overloaded_error" || etype == "api_error" || etype == "rate_limit_error";
+    out_->error(TOOLORCH_EPROVIDER, retryable,
+                "Anthropic reported " + (etype.empty() ? std::string("an error") : etype) + ": " +
+                    provider_error_message(event.data));
+  }
+  // ping and event types of later API versions: nothing to do.
+}
+
+void AnthropicDecoder::on_body(std::string_view body) {
+  if (!out_->alive()) return;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    out_->error(TOOLORCH_EPROTOCOL, false, "Anthropic answered with an empty body where JSON was expected");
+    return;
+  }
+  std::string why;
+  json::Ptr doc = json::parse(body, event_limits(32u << 20), &why);
+  if (!doc || !cJSON_IsObject(doc.get())) {
+    out_->error(TOOLORCH_EPROTOCOL, false,
+                "Anthropic answer is not a JSON object" + (why.empty() ? "" : ": " + why));
+    return;
+  }
+  const cJSON *root = doc.get();
+  if (std::string(json::get_string(root, "type", "")) == "error") {
+    out_->error(TOOLORCH_EPROVIDER, false, "Anthropic reported an error: " + provider_error_message(body));
+    return;
+  }
+  const cJSON *content = cJSON_GetObjectItemCaseSensitive(root, "content");
+  if (!cJSON_IsArray(content)) {
+    out_->error(TOOLORCH_EPROTOCOL, false, "Anthropic answer has no content array");
+    return;
+  }
+  std::vector<Block> blocks;
+  for (const cJSON *b = content->child; b; b = b->next) {
+    std::string btype = json::get_string(b, "type", "");
+    if (btype == "text") {
+      if (const char *text = json::get_string(b, "text")) response_.text += text;
+    } else if (btype == "tool_use") {
+      Slot s;
+      if (const char *id = nonempty_string(b, "id")) s.call.id = id;
+      if (const char *name = nonempty_string(b, "name")) s.call.name = name;
+      const cJSON *input = cJSON_GetObjectItemCaseSensitive(b, "input");
+      Block block;
+      block.tool = true;
+      block.call = calls_.size();
+      if (cJSON_IsObject(input) && input->child) block.initial_input = json::print(input);
+      calls_.push_back(std::move(s));
+      blocks.push_back(std::move(block));
+    }
+  }
+  if (const char *stop = nonempty_string(root, "stop_reason")) response_.stop_reason = stop;
+  const cJSON *usage = cJSON_GetObjectItemCaseSensitive(root, "usage");
+
+  // The same events a stream would have given, in the same order.
+  out_->text(response_.text);
+  for (Block &block : blocks) {
+    if (!out_->alive()) return;
+    const ToolCall &call = calls_[block.call].call;
+    out_->started(static_cast<int>(block.call), call.id, call.name);
+    if (!out_->alive()) return;
+    ready_call(block);
+  }
+  if (!out_->alive()) return;
+  read_usage(usage);
+  if (have_usage_) out_->usage(response_.usage);
+  if (!out_->alive()) return;
+  done_ = true;
+  out_->finished(take_response());
+}
+
+Response AnthropicDecoder::take_response() {
+  response_.tool_calls.clear();
+  for (Slot &s : calls_) response_.tool_calls.push_back(s.call);
+  return std::move(response_);
+}
+
+}  // namespace toolorch::llm

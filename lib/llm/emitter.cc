@@ -1,0 +1,68 @@
+#include "llm/emitter.h"
+
+#include "llm/http_errors.h"
+#include "toolorch/status.h"
+
+namespace toolorch::llm {
+
+void Emitter::text(std::string_view delta) {
+  if (alive() && !delta.empty()) listener_->on_text(delta);
+}
+
+void Emitter::started(int index, const std::string &id, const std::string &name) {
+  if (alive()) listener_->on_tool_call_started(index, id, name);
+}
+
+void Emitter::ready(int index, const ToolCall &call) {
+  if (alive()) listener_->on_tool_call_ready(index, call);
+}
+
+void Emitter::usage(const Usage &usage) {
+  if (alive()) listener_->on_usage(usage);
+}
+
+void Emitter::rate_headers(long http_status, int64_t remaining_requests, int64_t remaining_tokens) {
+  if (alive()) listener_->on_rate_headers(http_status, remaining_requests, remaining_tokens);
+}
+
+bool Emitter::end() {
+  if (!alive()) return false;
+  ended_ = true;
+  if (on_end_) {
+    auto fn = std::move(on_end_);
+    on_end_ = nullptr;
+    fn();
+  }
+  return true;
+}
+
+void Emitter::finished(Response &&response) {
+  if (end()) listener_->on_finished(std::move(response));
+}
+
+void Emitter::error(Error &&error) {
+  if (!end()) return;
+  error.message = redact(std::move(error.message), secret_);
+  if (error.http_status == 0) error.http_status = http_status_;
+  listener_->on_error(std::move(error));
+}
+
+void Emitter::error(int status, bool retryable, std::string message, long http_status) {
+  Error e;
+  e.status = status;
+  e.retryable = retryable;
+  e.message = std::move(message);
+  e.http_status = http_status;
+  error(std::move(e));
+}
+
+void Decoder::on_end_of_stream() {
+  if (!out_->alive()) return;
+  if (complete()) {
+    out_->finished(take_response());
+  } else {
+    out_->error(TOOLORCH_EPROTOCOL, true, "stream ended before the response was complete");
+  }
+}
+
+}  // namespace toolorch::llm

@@ -1,0 +1,224 @@
+// OpenAI Chat Completions answers -> Listener events.
+//
+// Streamed: each "data:" event is a chat.completion.chunk; choices[0].delta
+// carries text ("content") and tool call fragments ("tool_calls", keyed by
+// "index": id and name come in the first fragment of an index, "arguments"
+// in pieces). Calls are streamed one after the other, so a call is complete
+// the moment a later one begins: that is when it is reported ready, without
+// waiting for the rest of the response. The usage chunk (stream_options
+// include_usage) has empty choices; "data: [DONE]" ends the stream.
+//
+// Some OpenAI-compatible servers (Ollama) reuse index 0 for every call of a
+// parallel batch and tell them apart only by id: a new id at a used index
+// begins a new call.
+#include <cstring>
+
+#include "json/json.h"
+#include "llm/adapters.h"
+#include "llm/http_errors.h"
+#include "toolorch/status.h"
+
+namespace toolorch::llm {
+
+namespace {
+
+json::Limits chunk_limits() {
+  json::Limits l;
+  l.max_bytes = SseReader::kDefaultMaxEventBytes;
+  l.max_depth = 128;
+  return l;
+}
+
+const char *nonempty_string(const cJSON *obj, const char *key) {
+  const char *s = json::get_string(obj, key);
+  return s && *s ? s : nullptr;
+}
+
+// {"error": ...} inside a 200 answer (a failure mid-stream).
+bool report_embedded_error(const cJSON *doc, std::string_view text, Emitter *out) {
+  const cJSON *err = cJSON_GetObjectItemCaseSensitive(doc, "error");
+  if (!err || cJSON_IsNull(err)) return false;
+  std::string type;
+  if (const char *t = json::get_string(err, "type")) type = t;
+  if (const char *c = json::get_string(err, "code")) type += std::string(" ") + c;
+  bool retryable = type.find("server_error") != std::string::npos ||
+                   type.find("overloaded") != std::string::npos;
+  out->error(TOOLORCH_EPROVIDER, retryable, "OpenAI reported an error: " + provider_error_message(text));
+  return true;
+}
+
+void read_usage(const cJSON *usage, Usage *u) {
+  u->input_tokens = static_cast<int64_t>(json::get_number(usage, "prompt_tokens", 0));
+  u->output_tokens = static_cast<int64_t>(json::get_number(usage, "completion_tokens", 0));
+}
+
+std::string arguments_text(const cJSON *fn) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+  if (cJSON_IsString(a) && a->valuestring) return a->valuestring;
+  if (cJSON_IsObject(a)) return json::print(a);  // servers that send an object
+  return "";
+}
+
+}  // namespace
+
+void OpenAIDecoder::start_slot(size_t pos) {
+  Slot &s = calls_[pos];
+  if (s.started) return;
+  s.started = true;
+  if (s.call.id.empty()) s.call.id = "toolorch_call_" + std::to_string(pos);  // servers that send none
+  out_->started(static_cast<int>(pos), s.call.id, s.call.name);
+}
+
+void OpenAIDecoder::ready_slot(size_t pos) {
+  if (calls_[pos].ready) return;
+  start_slot(pos);
+  if (!out_->alive()) return;
+  Slot &s = calls_[pos];
+  s.ready = true;
+  if (s.call.args_json.empty()) s.call.args_json = "{}";  // a call without arguments
+  out_->ready(static_cast<int>(pos), s.call);
+}
+
+void OpenAIDecoder::ready_all() {
+  for (size_t pos = 0; pos < calls_.size() && out_->alive(); ++pos) ready_slot(pos);
+}
+
+void OpenAIDecoder::on_tool_call_delta(const cJSON *delta, int position) {
+  const cJSON *index = cJSON_GetObjectItemCaseSensitive(delta, "index");
+  int idx = cJSON_IsNumber(index) ? index->valueint : position;
+  const char *id = nonempty_string(delta, "id");
+  const cJSON *fn = cJSON_GetObjectItemCaseSensitive(delta, "function");
+  const char *name = nonempty_string(fn, "name");
+  std::string args = arguments_text(fn);
+
+  auto it = slot_of_index_.find(idx);
+  bool new_call = it == slot_of_index_.end() ||
+                  (id && !calls_[it->second].call.id.empty() && calls_[it->second].call.id != id);
+  size_t pos;
+  if (new_call) {
+    ready_all();  // the calls before this one are complete
+    if (!out_->alive()) return;
+    calls_.emplace_back();
+    pos = calls_.size() - 1;
+    slot_of_index_[idx] = pos;
+  } else {
+    pos = it->second;
+  }
+  Slot &s = calls_[pos];
+  if (s.ready) {
+    if (!args.empty() || (name && s.call.name.empty()))
+      out_->error(TOOLORCH_EPROTOCOL, false,
+                  "OpenAI stream: tool call " + std::to_string(pos) +
+                      " continued after a later call had begun");
+    return;
+  }
+  if (id && s.call.id.empty()) s.call.id = id;
+  if (name && s.call.name.empty()) s.call.name = name;
+  s.call.args_json += args;
+  if (!s.started && !s.call.name.empty()) start_slot(pos);
+}
+
+void OpenAIDecoder::on_event(const SseEvent &event) {
+  if (!out_->alive() || done_) return;
+  std::string_view data = event.data;
+  while (!data.empty() && (data.back() == ' ' || data.back() == '\t')) data.remove_suffix(1);
+  if (data == "[DONE]") {
+    ready_all();
+    if (!out_->alive()) return;
+    done_ = true;
+    // Once, with the totals: some servers repeat usage in every chunk.
+    if (have_usage_) out_->usage(response_.usage);
+    return;
+  }
+  std::string why;
+  json::Ptr doc = json::parse(data, chunk_limits(), &why);
+  if (!doc) {
+    out_->error(TOOLORCH_EPROTOCOL, false, "OpenAI stream chunk is not JSON: " + why);
+    return;
+  }
+  if (report_embedded_error(doc.get(), data, out_)) return;
+  const cJSON *choices = cJSON_GetObjectItemCaseSensitive(doc.get(), "choices");
+  const cJSON *choice = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : nullptr;
+  if (choice) {
+    const cJSON *delta = cJSON_GetObjectItemCaseSensitive(choice, "delta");
+    if (const char *text = nonempty_string(delta, "content")) {
+      response_.text += text;
+      out_->text(text);
+      if (!out_->alive()) return;
+    }
+    const cJSON *tool_calls = cJSON_GetObjectItemCaseSensitive(delta, "tool_calls");
+    if (cJSON_IsArray(tool_calls)) {
+      int position = 0;
+      for (const cJSON *tc = tool_calls->child; tc; tc = tc->next, ++position) {
+        on_tool_call_delta(tc, position);
+        if (!out_->alive()) return;
+      }
+    }
+    if (const char *finish = nonempty_string(choice, "finish_reason")) {
+      response_.stop_reason = finish;
+      ready_all();
+      if (!out_->alive()) return;
+    }
+  }
+  const cJSON *usage = cJSON_GetObjectItemCaseSensitive(doc.get(), "usage");
+  if (cJSON_IsObject(usage)) {
+    read_usage(usage, &response_.usage);
+    have_usage_ = true;
+  }
+}
+
+void OpenAIDecoder::on_body(std::string_view body) {
+  if (!out_->alive()) return;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    out_->error(TOOLORCH_EPROTOCOL, false, "OpenAI answered with an empty body where JSON was expected");
+    return;
+  }
+  std::string why;
+  json::Limits limits = chunk_limits();
+  limits.max_bytes = 32u << 20;
+  json::Ptr doc = json::parse(body, limits, &why);
+  if (!doc || !cJSON_IsObject(doc.get())) {
+    out_->error(TOOLORCH_EPROTOCOL, false, "OpenAI answer is not a JSON object" + (why.empty() ? "" : ": " + why));
+    return;
+  }
+  if (report_embedded_error(doc.get(), body, out_)) return;
+  const cJSON *choices = cJSON_GetObjectItemCaseSensitive(doc.get(), "choices");
+  const cJSON *choice = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : nullptr;
+  const cJSON *message = cJSON_GetObjectItemCaseSensitive(choice, "message");
+  if (!cJSON_IsObject(message)) {
+    out_->error(TOOLORCH_EPROTOCOL, false, "OpenAI answer has no choices[0].message");
+    return;
+  }
+  if (const char *text = nonempty_string(message, "content")) response_.text = text;
+  if (const char *finish = nonempty_string(choice, "finish_reason")) response_.stop_reason = finish;
+  const cJSON *tool_calls = cJSON_GetObjectItemCaseSensitive(message, "tool_calls");
+  if (cJSON_IsArray(tool_calls)) {
+    for (const cJSON *tc = tool_calls->child; tc; tc = tc->next) {
+      Slot s;
+      if (const char *id = nonempty_string(tc, "id")) s.call.id = id;
+      const cJSON *fn = cJSON_GetObjectItemCaseSensitive(tc, "function");
+      if (const char *name = nonempty_string(fn, "name")) s.call.name = name;
+      s.call.args_json = arguments_text(fn);
+      calls_.push_back(std::move(s));
+    }
+  }
+  const cJSON *usage = cJSON_GetObjectItemCaseSensitive(doc.get(), "usage");
+  if (cJSON_IsObject(usage)) read_usage(usage, &response_.usage);
+
+  // The same events a stream would have given, in the same order.
+  out_->text(response_.text);
+  if (!out_->alive()) return;
+  ready_all();
+  if (!out_->alive()) return;
+  if (cJSON_IsObject(usage)) out_->usage(response_.usage);
+  done_ = true;
+  out_->finished(take_response());
+}
+
+Response OpenAIDecoder::take_response() {
+  response_.tool_calls.clear();
+  for (Slot &s : calls_) response_.tool_calls.push_back(s.call);
+  return std::move(response_);
+}
+
+}  // namespace toolorch::llm

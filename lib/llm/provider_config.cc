@@ -1,0 +1,118 @@
+#include "llm/provider_config.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "llm/adapters.h"
+
+namespace toolorch::llm {
+
+namespace {
+
+bool fail(std::string *err, std::string msg) {
+  if (err) *err = std::move(msg);
+  return false;
+}
+
+bool get_string(const cJSON *item, std::string *out, std::string *err) {
+  if (!cJSON_IsString(item) || !item->valuestring)
+    return fail(err, std::string("provider config: \"") + item->string + "\" must be a string");
+  *out = item->valuestring;
+  return true;
+}
+
+// Header text goes to the wire as is: no line breaks may smuggle in another.
+bool clean_header_part(const std::string &s, bool is_name) {
+  for (char c : s) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+    if (is_name && (c == ':' || c == ' ' || c == '\t')) return false;
+  }
+  return !is_name || !s.empty();
+}
+
+}  // namespace
+
+const char *protocol_name(Protocol p) { return p == Protocol::kAnthropic ? "anthropic" : "openai"; }
+
+bool parse_provider_config(const cJSON *json, ProviderConfig *out, std::string *err) {
+  if (!cJSON_IsObject(json)) return fail(err, "provider config: must be a JSON object");
+  ProviderConfig cfg;
+  bool have_key = false, have_key_env = false;
+  std::string key_env;
+  for (const cJSON *item = json->child; item; item = item->next) {
+    std::string name = item->string ? item->string : "";
+    if (name == "protocol") {
+      std::string p;
+      if (!get_string(item, &p, err)) return false;
+      if (p == "openai") cfg.protocol = Protocol::kOpenAI;
+      else if (p == "anthropic") cfg.protocol = Protocol::kAnthropic;
+      else return fail(err, "provider config: \"protocol\" must be \"openai\" or \"anthropic\", not \"" + p + "\"");
+    } else if (name == "base_url") {
+      if (!get_string(item, &cfg.base_url, err)) return false;
+      if (cfg.base_url.rfind("http://", 0) != 0 && cfg.base_url.rfind("https://", 0) != 0)
+        return fail(err, "provider config: \"base_url\" must start with http:// or https://");
+    } else if (name == "api_key") {
+      if (!cJSON_IsString(item) || !item->valuestring)
+        return fail(err, "provider config: \"api_key\" must be a string");
+      cfg.api_key = item->valuestring;
+      have_key = true;
+    } else if (name == "api_key_env") {
+      if (!get_string(item, &key_env, err)) return false;
+      if (key_env.empty()) return fail(err, "provider config: \"api_key_env\" must not be empty");
+      have_key_env = true;
+    } else if (name == "anthropic_version") {
+      if (!get_string(item, &cfg.anthropic_version, err)) return false;
+      if (!clean_header_part(cfg.anthropic_version, false))
+        return fail(err, "provider config: \"anthropic_version\" holds a line break");
+    } else if (name == "headers") {
+      if (!cJSON_IsObject(item)) return fail(err, "provider config: \"headers\" must be an object");
+      for (const cJSON *h = item->child; h; h = h->next) {
+        std::string hname = h->string ? h->string : "";
+        if (!clean_header_part(hname, true))
+          return fail(err, "provider config: \"headers\" has an invalid header name \"" + hname + "\"");
+        if (!cJSON_IsString(h) || !h->valuestring)
+          return fail(err, "provider config: header \"" + hname + "\" must have a string value");
+        std::string value = h->valuestring;
+        // The value may be a secret (an auth header): never echo it.
+        if (!clean_header_part(value, false))
+          return fail(err, "provider config: header \"" + hname + "\" holds a line break");
+        cfg.extra_headers.push_back(hname + ": " + value);
+      }
+    } else if (name == "connect_timeout_ms") {
+      if (!cJSON_IsNumber(item) || item->valuedouble < 1 || item->valuedouble > 3600000 ||
+          std::floor(item->valuedouble) != item->valuedouble)
+        return fail(err, "provider config: \"connect_timeout_ms\" must be an integer in 1..3600000");
+      cfg.connect_timeout_ms = static_cast<long>(item->valuedouble);
+    } else if (name == "max_tokens_field") {
+      if (!get_string(item, &cfg.max_tokens_field, err)) return false;
+      if (cfg.max_tokens_field != "max_tokens" && cfg.max_tokens_field != "max_completion_tokens")
+        return fail(err, "provider config: \"max_tokens_field\" must be \"max_tokens\" or \"max_completion_tokens\"");
+    } else {
+      return fail(err, "provider config: unknown key \"" + name + "\"");
+    }
+  }
+  if (have_key && have_key_env)
+    return fail(err, "provider config: give \"api_key\" or \"api_key_env\", not both");
+  if (have_key_env) {
+    const char *v = std::getenv(key_env.c_str());
+    if (!v || !*v)
+      return fail(err, "provider config: environment variable " + key_env + " (\"api_key_env\") is not set");
+    cfg.api_key = v;
+  } else if (!have_key) {
+    const char *v = std::getenv(cfg.protocol == Protocol::kAnthropic ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
+    if (v) cfg.api_key = v;
+  }
+  if (!clean_header_part(cfg.api_key, false))
+    return fail(err, "provider config: the API key holds a line break");
+  *out = std::move(cfg);
+  return true;
+}
+
+std::unique_ptr<Provider> make_provider(const ProviderConfig &config, http::Client *client) {
+  if (!client) return nullptr;
+  if (config.protocol == Protocol::kAnthropic) return make_anthropic_provider(config, client);
+  return make_openai_provider(config, client);
+}
+
+}  // namespace toolorch::llm

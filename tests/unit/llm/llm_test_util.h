@@ -1,0 +1,126 @@
+// Helpers of the llm unit tests: a Listener that records every event in
+// order (and can act from inside any of them), fixture files, and splitting
+// an SSE body into its events.
+#pragma once
+
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fake_http_client.h"
+#include "llm/provider.h"
+#include "llm/provider_config.h"
+
+namespace toolorch::test {
+
+inline std::string read_fixture(const std::string &name) {
+  std::ifstream in(std::string(LLM_FIXTURES_DIR) + "/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The events of an SSE body, each with its blank line ("\n\n"-separated).
+inline std::vector<std::string> split_events(const std::string &body) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t end = body.find("\n\n", pos);
+    end = end == std::string::npos ? body.size() : end + 2;
+    out.push_back(body.substr(pos, end - pos));
+    pos = end;
+  }
+  return out;
+}
+
+class RecordingListener : public llm::Listener {
+ public:
+  // One line per event: "text:<delta>", "started:<i>:<id>:<name>",
+  // "ready:<i>:<args>", "usage:<in>:<out>", "rate:<status>:<req>:<tok>",
+  // "finished", "error:<status>".
+  std::vector<std::string> events;
+  std::string text;
+  std::vector<llm::ToolCall> ready;
+  llm::Response response;
+  llm::Error error;
+  int finished = 0, errors = 0;
+  // Runs after each event is recorded (e.g. to cancel from inside it).
+  std::function<void(const std::string &event)> hook;
+
+  int ends() const { return finished + errors; }
+  bool has(const std::string &event) const {
+    for (const auto &e : events)
+      if (e == event) return true;
+    return false;
+  }
+  // Position of the first event starting with prefix, or -1.
+  int find(const std::string &prefix) const {
+    for (size_t i = 0; i < events.size(); ++i)
+      if (events[i].compare(0, prefix.size(), prefix) == 0) return static_cast<int>(i);
+    return -1;
+  }
+
+  void on_text(std::string_view delta) override {
+    text.append(delta.data(), delta.size());
+    record("text:" + std::string(delta));
+  }
+  void on_tool_call_started(int index, const std::string &id, const std::string &name) override {
+    record("started:" + std::to_string(index) + ":" + id + ":" + name);
+  }
+  void on_tool_call_ready(int index, const llm::ToolCall &call) override {
+    ready.push_back(call);
+    record("ready:" + std::to_string(index) + ":" + call.args_json);
+  }
+  void on_usage(const llm::Usage &u) override {
+    record("usage:" + std::to_string(u.input_tokens) + ":" + std::to_string(u.output_tokens));
+  }
+  void on_finished(llm::Response &&r) override {
+    ++finished;
+    response = std::move(r);
+    record("finished");
+  }
+  void on_error(llm::Error &&e) override {
+    ++errors;
+    error = std::move(e);
+    record("error:" + std::to_string(error.status));
+  }
+  void on_rate_headers(long status, int64_t rr, int64_t rt) override {
+    record("rate:" + std::to_string(status) + ":" + std::to_string(rr) + ":" + std::to_string(rt));
+  }
+
+ private:
+  void record(std::string e) {
+    events.push_back(e);
+    if (hook) hook(e);
+  }
+};
+
+inline llm::ProviderConfig test_config(llm::Protocol p, const std::string &key = "sk-test-key") {
+  llm::ProviderConfig c;
+  c.protocol = p;
+  c.api_key = key;
+  return c;
+}
+
+inline llm::Request simple_request(bool stream = true) {
+  llm::Request r;
+  r.model = "test-model";
+  r.stream = stream;
+  llm::Message m;
+  m.role = llm::Message::Role::kUser;
+  m.text = "What's the weather like in Paris today?";
+  r.messages.push_back(m);
+  llm::ToolDef t;
+  t.name = "get_weather";
+  t.description = "Get current temperature for a given location.";
+  t.schema_json = R"({"type":"object","properties":{"location":{"type":"string"}},"required":["location"]})";
+  r.tools.push_back(t);
+  return r;
+}
+
+inline std::vector<http::Header> sse_headers() { return {{"Content-Type", "text/event-stream"}}; }
+
+}  // namespace toolorch::test

@@ -1,0 +1,364 @@
+// The OpenAI Chat Completions adapter over a fake http::Client: the stream of
+// the function-calling guide, fed in any split; a call is ready as soon as
+// the next index begins; the request JSON; the non-streamed answer.
+#include <cstring>
+#include <string>
+
+#include "json/json.h"
+#include "llm_test_util.h"
+#include "toolorch/status.h"
+
+// After the C++ headers: cmocka's fail() macro would break <ios>.
+// cmocka 1.1 declares its C functions without extern "C".
+extern "C" {
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+}
+
+using namespace toolorch;
+using test::FakeHttpClient;
+using test::RecordingListener;
+
+namespace {
+
+const char *kDocArgs = "{\"location\":\"Paris, France\"}";
+
+void test_doc_stream_any_split(void **) {
+  const std::string body = test::read_fixture("openai_doc_tool_call.sse");
+  assert_true(body.size() > 1000);
+  for (size_t split : {size_t(0), size_t(1), size_t(2), size_t(7), size_t(64), size_t(333)}) {
+    FakeHttpClient http;
+    auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+    RecordingListener l;
+    auto req = provider->send(test::simple_request(), &l);
+    assert_int_equal(http.count(), 1);
+    assert_true(http.respond(0, 200, test::sse_headers(), body, split));
+    std::vector<std::string> want = {
+        "started:0:call_DdmO9pD3xa9XTPNJ32zg2hcA:get_weather",
+        std::string("ready:0:") + kDocArgs,
+        "usage:82:17",
+        "finished",
+    };
+    assert_int_equal(l.events.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) assert_string_equal(l.events[i].c_str(), want[i].c_str());
+    assert_int_equal(l.response.tool_calls.size(), 1);
+    assert_string_equal(l.response.tool_calls[0].id.c_str(), "call_DdmO9pD3xa9XTPNJ32zg2hcA");
+    assert_string_equal(l.response.tool_calls[0].name.c_str(), "get_weather");
+    assert_string_equal(l.response.tool_calls[0].args_json.c_str(), kDocArgs);
+    assert_string_equal(l.response.stop_reason.c_str(), "tool_calls");
+    assert_int_equal(l.response.usage.input_tokens, 82);
+    assert_int_equal(l.response.usage.output_tokens, 17);
+    assert_string_equal(l.response.text.c_str(), "");
+  }
+}
+
+void test_call_ready_when_next_index_begins(void **) {
+  const auto events = test::split_events(test::read_fixture("openai_parallel_tool_calls.sse"));
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(), &l);
+  http.headers(0, 200, test::sse_headers());
+  size_t i = 0;
+  // Up to the first fragment of index 1: call 0 is still open.
+  for (; events[i].find("\"index\": 1") == std::string::npos; ++i) http.data(0, events[i]);
+  assert_true(l.has("started:0:call_DdmO9pD3xa9XTPNJ32zg2hcA:get_weather"));
+  assert_int_equal(l.find("ready:"), -1);
+  // Index 1 begins: call 0 is ready now, before the stream has ended.
+  http.data(0, events[i++]);
+  assert_true(l.has("ready:0:{\"location\":\"Paris, France\"}"));
+  assert_true(l.has("started:1:call_RzfkBpJgzeR0S242qfvjadNe:get_weather"));
+  assert_int_equal(l.find("ready:1"), -1);
+  assert_int_equal(l.ends(), 0);
+  assert_true(http.transfer(0).active);
+  // The rest: call 1 is ready at finish_reason, before the usage chunk.
+  for (; i < events.size(); ++i) http.data(0, events[i]);
+  assert_int_equal(l.finished, 0);  // the transfer has not ended yet
+  http.done(0);
+  std::vector<std::string> want = {
+      "text:Checking",
+      "text: both.",
+      "started:0:call_DdmO9pD3xa9XTPNJ32zg2hcA:get_weather",
+      "ready:0:{\"location\":\"Paris, France\"}",
+      "started:1:call_RzfkBpJgzeR0S242qfvjadNe:get_weather",
+      "ready:1:{\"location\":\"Bogot\xC3\xA1, Colombia\"}",
+      "usage:91:44",
+      "finished",
+  };
+  assert_int_equal(l.events.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  assert_string_equal(l.response.text.c_str(), "Checking both.");
+  assert_int_equal(l.response.tool_calls.size(), 2);
+  assert_string_equal(l.response.tool_calls[1].id.c_str(), "call_RzfkBpJgzeR0S242qfvjadNe");
+}
+
+std::string chunk(const std::string &delta, const char *finish = "null") {
+  return "data: {\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":" + finish + "}]}\n\n";
+}
+
+void test_invalid_arguments_are_reported_raw(void **) {
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(), &l);
+  std::string body =
+      chunk(R"({"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"get_weather","arguments":""}}]})") +
+      chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"location\": \"Par"}}]})") +
+      chunk(R"({"tool_calls":[{"index":1,"id":"c2","type":"function","function":{"name":"noargs","arguments":""}}]})") +
+      chunk("{}", "\"tool_calls\"") + "data: [DONE]\n\n";
+  http.respond(0, 200, test::sse_headers(), body, 5);
+  assert_int_equal(l.errors, 0);
+  assert_int_equal(l.finished, 1);
+  assert_true(l.has("ready:0:{\"location\": \"Par"));
+  assert_true(l.has("ready:1:{}"));  // no arguments at all: {}
+}
+
+void test_index_reused_with_new_id_is_a_new_call(void **) {
+  // Ollama sends every call of a parallel batch at index 0.
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(), &l);
+  std::string body =
+      chunk(R"({"tool_calls":[{"index":0,"id":"a","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}}]})") +
+      chunk(R"({"tool_calls":[{"index":0,"id":"b","type":"function","function":{"name":"g","arguments":"{\"y\":2}"}}]})") +
+      chunk("{}", "\"tool_calls\"") + "data: [DONE]\n\n";
+  http.respond(0, 200, test::sse_headers(), body);
+  std::vector<std::string> want = {"started:0:a:f", "ready:0:{\"x\":1}", "started:1:b:g", "ready:1:{\"y\":2}", "finished"};
+  assert_int_equal(l.events.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+}
+
+void test_usage_reported_once(void **) {
+  // Servers with continuous usage stats repeat it in every chunk: one report, the last.
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(), &l);
+  std::string body =
+      "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1}}\n\n"
+      "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}\n\n"
+      "data: [DONE]\n\n";
+  http.respond(0, 200, test::sse_headers(), body);
+  std::vector<std::string> want = {"text:a", "usage:5:2", "finished"};
+  assert_int_equal(l.events.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+}
+
+void test_text_stream_with_comments_and_crlf(void **) {
+  std::string body = ": OPENROUTER PROCESSING\r\n\r\n" + chunk(R"({"role":"assistant","content":""})") +
+                     chunk(R"({"content":"Hel"})") + ": keep-alive\n\n" + chunk(R"({"content":"lo\n"})") +
+                     chunk("{}", "\"stop\"") + "data: [DONE]";  // no blank line after [DONE]
+  std::string crlf;
+  for (char c : body) {
+    if (c == '\n') crlf += "\r\n";
+    else crlf += c;
+  }
+  for (const std::string *b : {&body, &crlf}) {
+    FakeHttpClient http;
+    auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+    RecordingListener l;
+    auto req = provider->send(test::simple_request(), &l);
+    http.respond(0, 200, test::sse_headers(), *b, 1);
+    assert_int_equal(l.finished, 1);
+    assert_string_equal(l.text.c_str(), "Hello\n");
+    assert_string_equal(l.response.text.c_str(), "Hello\n");
+    assert_string_equal(l.response.stop_reason.c_str(), "stop");
+    assert_int_equal(l.response.tool_calls.size(), 0);
+  }
+}
+
+llm::Request conversation() {
+  using Role = llm::Message::Role;
+  llm::Request r = test::simple_request();
+  r.messages.clear();
+  r.messages.push_back({Role::kSystem, "Be brief.", {}, "", "", false});
+  r.messages.push_back({Role::kUser, "Weather in Paris and Bogota?", {}, "", "", false});
+  llm::Message a;
+  a.role = Role::kAssistant;
+  a.text = "Checking both.";
+  a.tool_calls = {{"call_1", "get_weather", "{\"location\":\"Paris\"}"},
+                  {"call_2", "get_weather", "{\"location\":\"Bogota\""}};  // invalid JSON, replayed as is
+  r.messages.push_back(a);
+  // The results arrive out of order; the second one failed.
+  r.messages.push_back({Role::kTool, "{\"error\":\"timeout\"}", {}, "call_2", "get_weather", true});
+  r.messages.push_back({Role::kTool, "{\"temp\":18}", {}, "call_1", "get_weather", false});
+  r.messages.push_back({Role::kUser, "Thanks", {}, "", "", false});
+  r.tool_choice = "required";
+  r.parallel_tool_calls = false;
+  r.max_tokens = 1000;
+  return r;
+}
+
+const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+const char *str(const cJSON *o, const char *k) { return json::get_string(o, k, "<missing>"); }
+
+void test_request_encoding(void **) {
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI, "sk-abc"), &http);
+  RecordingListener l;
+  auto req = provider->send(conversation(), &l);
+  const http::Request &hr = http.transfer(0).request;
+  assert_string_equal(hr.method.c_str(), "POST");
+  assert_string_equal(hr.url.c_str(), "https://api.openai.com/v1/chat/completions");
+  assert_string_equal(FakeHttpClient::request_header(hr, "authorization").c_str(), "Bearer sk-abc");
+  assert_string_equal(FakeHttpClient::request_header(hr, "content-type").c_str(), "application/json");
+
+  json::Ptr body = json::parse(hr.body);
+  assert_non_null(body.get());
+  const cJSON *b = body.get();
+  assert_string_equal(str(b, "model"), "test-model");
+  assert_true(cJSON_IsTrue(item(b, "stream")));
+  assert_true(cJSON_IsTrue(item(item(b, "stream_options"), "include_usage")));
+  assert_int_equal(json::get_number(b, "max_completion_tokens", -1), 1000);
+  assert_null(item(b, "max_tokens"));
+  assert_string_equal(str(b, "tool_choice"), "required");
+  assert_true(cJSON_IsFalse(item(b, "parallel_tool_calls")));
+
+  const cJSON *msgs = item(b, "messages");
+  assert_int_equal(cJSON_GetArraySize(msgs), 6);
+  const cJSON *m0 = cJSON_GetArrayItem(msgs, 0), *m2 = cJSON_GetArrayItem(msgs, 2);
+  assert_string_equal(str(m0, "role"), "system");
+  assert_string_equal(str(m0, "content"), "Be brief.");
+  assert_string_equal(str(cJSON_GetArrayItem(msgs, 1), "role"), "user");
+  assert_string_equal(str(m2, "role"), "assistant");
+  assert_string_equal(str(m2, "content"), "Checking both.");
+  const cJSON *calls = item(m2, "tool_calls");
+  assert_int_equal(cJSON_GetArraySize(calls), 2);
+  const cJSON *c1 = cJSON_GetArrayItem(calls, 1);
+  assert_string_equal(str(c1, "id"), "call_2");
+  assert_string_equal(str(c1, "type"), "function");
+  assert_string_equal(str(item(c1, "function"), "name"), "get_weather");
+  assert_string_equal(str(item(c1, "function"), "arguments"), "{\"location\":\"Bogota\"");
+  // Tool results in the order of the calls, whatever order they came in.
+  const cJSON *t0 = cJSON_GetArrayItem(msgs, 3), *t1 = cJSON_GetArrayItem(msgs, 4);
+  assert_string_equal(str(t0, "role"), "tool");
+  assert_string_equal(str(t0, "tool_call_id"), "call_1");
+  assert_string_equal(str(t0, "content"), "{\"temp\":18}");
+  assert_string_equal(str(t1, "tool_call_id"), "call_2");
+  assert_string_equal(str(t1, "content"), "{\"error\":\"timeout\"}");
+  assert_string_equal(str(cJSON_GetArrayItem(msgs, 5), "content"), "Thanks");
+
+  const cJSON *tool = cJSON_GetArrayItem(item(b, "tools"), 0);
+  assert_string_equal(str(tool, "type"), "function");
+  const cJSON *fn = item(tool, "function");
+  assert_string_equal(str(fn, "name"), "get_weather");
+  assert_string_equal(str(fn, "description"), "Get current temperature for a given location.");
+  assert_string_equal(str(item(fn, "parameters"), "type"), "object");
+  assert_non_null(item(item(item(fn, "parameters"), "properties"), "location"));
+}
+
+void test_request_variants(void **) {
+  struct Case {
+    const char *base;
+    const char *url;
+  } cases[] = {
+      {"http://127.0.0.1:8080", "http://127.0.0.1:8080/v1/chat/completions"},
+      {"http://127.0.0.1:8080/", "http://127.0.0.1:8080/v1/chat/completions"},
+      {"http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1/chat/completions"},
+      {"http://127.0.0.1:8080/v1/", "http://127.0.0.1:8080/v1/chat/completions"},
+  };
+  for (const auto &c : cases) {
+    FakeHttpClient http;
+    llm::ProviderConfig cfg = test::test_config(llm::Protocol::kOpenAI, "");
+    cfg.base_url = c.base;
+    cfg.max_tokens_field = "max_tokens";
+    auto provider = llm::make_provider(cfg, &http);
+    assert_int_equal(static_cast<int>(provider->protocol()), static_cast<int>(llm::Protocol::kOpenAI));
+    RecordingListener l;
+    llm::Request r = test::simple_request(false);
+    r.tools.clear();
+    r.tool_choice = "auto";
+    auto req = provider->send(r, &l);
+    const http::Request &hr = http.transfer(0).request;
+    assert_string_equal(hr.url.c_str(), c.url);
+    assert_string_equal(FakeHttpClient::request_header(hr, "authorization").c_str(), "");  // no key, no header
+    json::Ptr body = json::parse(hr.body);
+    assert_int_equal(json::get_number(body.get(), "max_tokens", -1), 4096);
+    // Without tools neither tool_choice nor parallel_tool_calls is sent (OpenAI refuses them).
+    assert_null(item(body.get(), "tools"));
+    assert_null(item(body.get(), "tool_choice"));
+    assert_null(item(body.get(), "parallel_tool_calls"));
+    assert_null(item(body.get(), "stream_options"));
+    assert_true(cJSON_IsFalse(item(body.get(), "stream")));
+  }
+  // A named tool_choice.
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+  RecordingListener l;
+  llm::Request r = test::simple_request();
+  r.tool_choice = "get_weather";
+  auto req = provider->send(r, &l);
+  json::Ptr body = json::parse(http.transfer(0).request.body);
+  const cJSON *tc = item(body.get(), "tool_choice");
+  assert_string_equal(str(tc, "type"), "function");
+  assert_string_equal(str(item(tc, "function"), "name"), "get_weather");
+  assert_true(cJSON_IsTrue(item(body.get(), "parallel_tool_calls")));
+}
+
+void test_non_streamed_answer(void **) {
+  const char *answer = R"({
+    "id": "chatcmpl-abc", "object": "chat.completion", "created": 1741570283, "model": "gpt-4o",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "Let me look.", "refusal": null,
+      "tool_calls": [
+        {"id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\":\"Paris, France\"}"}},
+        {"id": "call_b", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\":\"Bogot\u00e1, Colombia\"}"}}
+      ]}, "logprobs": null, "finish_reason": "tool_calls"}],
+    "usage": {"prompt_tokens": 82, "completion_tokens": 45, "total_tokens": 127}
+  })";
+  for (size_t split : {size_t(0), size_t(1), size_t(10)}) {
+    FakeHttpClient http;
+    auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+    RecordingListener l;
+    auto req = provider->send(test::simple_request(false), &l);
+    assert_string_equal(FakeHttpClient::request_header(http.transfer(0).request, "accept").c_str(), "application/json");
+    http.respond(0, 200, {{"content-type", "application/json"}}, answer, split);
+    std::vector<std::string> want = {
+        "text:Let me look.",
+        "started:0:call_a:get_weather",
+        "ready:0:{\"location\":\"Paris, France\"}",
+        "started:1:call_b:get_weather",
+        "ready:1:{\"location\":\"Bogot\xC3\xA1, Colombia\"}",
+        "usage:82:45",
+        "finished",
+    };
+    assert_int_equal(l.events.size(), want.size());
+    for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+    assert_string_equal(l.response.text.c_str(), "Let me look.");
+    assert_string_equal(l.response.stop_reason.c_str(), "tool_calls");
+    assert_int_equal(l.response.tool_calls.size(), 2);
+  }
+}
+
+void test_json_answer_to_a_stream_request(void **) {
+  // A server that ignores "stream": true and answers JSON is still understood.
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(true), &l);
+  http.respond(0, 200, {{"Content-Type", "application/json; charset=utf-8"}},
+               R"({"choices":[{"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]})");
+  assert_int_equal(l.finished, 1);
+  assert_string_equal(l.response.text.c_str(), "hi");
+}
+
+}  // namespace
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_doc_stream_any_split),
+      cmocka_unit_test(test_call_ready_when_next_index_begins),
+      cmocka_unit_test(test_invalid_arguments_are_reported_raw),
+      cmocka_unit_test(test_index_reused_with_new_id_is_a_new_call),
+      cmocka_unit_test(test_usage_reported_once),
+      cmocka_unit_test(test_text_stream_with_comments_and_crlf),
+      cmocka_unit_test(test_request_encoding),
+      cmocka_unit_test(test_request_variants),
+      cmocka_unit_test(test_non_streamed_answer),
+      cmocka_unit_test(test_json_answer_to_a_stream_request),
+  };
+  return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
