@@ -34,6 +34,30 @@ TOOLORCH_API int toolorch_call_complete_len(toolorch_call *call, const char *res
 /* Finish a call as failed with a message for the model or the caller. [any thread] */
 TOOLORCH_API int toolorch_call_fail(toolorch_call *call, const char *message);
 
+/* Flags of a failure, OR-ed. */
+#define TOOLORCH_FAIL_RETRYABLE 0x1u /* worth retrying (a 429, a 5xx, a dropped connection) */
+#define TOOLORCH_FAIL_FATAL 0x2u     /* never retry; with on_failure "cancel_siblings" it cancels the group */
+/* Like toolorch_call_fail, with flags. A failure is retried when the tool has
+ * a retry policy (toolorch_tool_set_retry) and the failure is RETRYABLE, or
+ * the tool is flagged TOOLORCH_TOOL_RETRYABLE and the failure is not FATAL.
+ * The retry hands the same call to the tool again. [any thread] */
+TOOLORCH_API int toolorch_call_fail_ex(toolorch_call *call, const char *message, unsigned flags);
+
+/* Cancel one call from outside its tool: it ends as cancelled (its tool's
+ * cancel function runs). OK, or ELATE if it had ended. [any thread] */
+TOOLORCH_API int toolorch_call_cancel(toolorch_call *call);
+
+/*
+ * Be told when the call ends without the tool's result (cancelled, timed out,
+ * its job or batch cancelled): fn runs once, on the loop thread, so the tool
+ * can stop its work. The tool still finishes the call afterwards with
+ * toolorch_call_complete/_fail (which then return TOOLORCH_ELATE) so that the
+ * handle is released. Returns ELATE (and fn will not run) if the call has
+ * ended already. [any thread]
+ */
+typedef void (*toolorch_cancel_fn)(toolorch_call *call, void *userdata);
+TOOLORCH_API int toolorch_call_on_cancel(toolorch_call *call, toolorch_cancel_fn fn, void *userdata);
+
 /* [any thread] Accessors; strings are borrowed for the call's lifetime. */
 TOOLORCH_API const char *toolorch_call_id(const toolorch_call *call);
 TOOLORCH_API const char *toolorch_call_tool_name(const toolorch_call *call);

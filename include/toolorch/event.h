@@ -15,7 +15,7 @@ typedef enum toolorch_event_type {
   TOOLORCH_EVENT_CALL_RESULT = 3, /* a call ended: state, text = result or error */
   TOOLORCH_EVENT_BATCH_DONE = 4,  /* every call of a batch has ended */
   TOOLORCH_EVENT_TEXT_DELTA = 5,  /* a piece of the model's text (jobs) */
-  TOOLORCH_EVENT_LLM_TOOL_CALL = 6, /* the model asked for a call; it is dispatched */
+  TOOLORCH_EVENT_LLM_TOOL_CALL = 6, /* the model asked for a call (its arguments are complete) */
   TOOLORCH_EVENT_USAGE = 7,       /* tokens used by one LLM response (jobs) */
   TOOLORCH_EVENT_ROUND_DONE = 8,  /* one LLM round and its calls finished (jobs) */
   TOOLORCH_EVENT_JOB_DONE = 9     /* a job ended: status, text = final answer */

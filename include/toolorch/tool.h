@@ -45,6 +45,41 @@ TOOLORCH_API int toolorch_tool_set_timeout_ms(toolorch_tool *tool, int64_t timeo
  */
 TOOLORCH_API int toolorch_tool_set_fn(toolorch_tool *tool, toolorch_tool_fn fn, void *userdata);
 
+/*
+ * Make the tool an HTTP endpoint that the library calls itself, on its loop
+ * (libcurl): each call POSTs its arguments (JSON) to url; a 2xx response's
+ * body is the result; any other status fails the call with "HTTP <code>:
+ * <body>" (429 and 5xx count as retryable failures), and so does a transport
+ * error. A call that is cancelled or times out has its transfer removed at
+ * once: the connection closes and the server sees it.
+ */
+TOOLORCH_API int toolorch_tool_set_http(toolorch_tool *tool, const char *url);
+/* One more request header for an HTTP tool, "Name: value" (never logged). */
+TOOLORCH_API int toolorch_tool_add_http_header(toolorch_tool *tool, const char *header);
+/*
+ * Make the tool a command that the library runs itself: argv_json is a JSON
+ * array of strings, ["program", "arg", ...], executed directly (never through
+ * a shell; the program is looked up in PATH). The call's arguments (JSON) go
+ * to its stdin; its stdout is the result; a non-zero exit or a signal fails
+ * the call with the end of its stderr. Killed (SIGKILL) when the call is
+ * cancelled or times out.
+ */
+TOOLORCH_API int toolorch_tool_set_command(toolorch_tool *tool, const char *argv_json);
+
+/* Retry policy of a tool: up to retry_attempts more attempts after the
+ * first, waiting base_ms, growing per `backoff`, capped at max_ms, with full
+ * jitter (a uniform draw in [0, delay]). Every attempt counts against the
+ * call's own deadline (tool timeout) and its job's total timeout: no retry
+ * starts that could not begin before them. The attempts made are reported
+ * with the result (toolorch_event_attempts). */
+typedef enum toolorch_backoff {
+  TOOLORCH_BACKOFF_EXPONENTIAL = 0,
+  TOOLORCH_BACKOFF_LINEAR = 1,
+  TOOLORCH_BACKOFF_FIXED = 2
+} toolorch_backoff;
+TOOLORCH_API int toolorch_tool_set_retry(toolorch_tool *tool, int retry_attempts, int backoff, int64_t base_ms,
+                                         int64_t max_ms);
+
 /* Register a copy of tool on ctx. EEXIST if the name is taken, ESCHEMA if the
  * schema is not an object schema. [any thread] */
 TOOLORCH_API int toolorch_register_tool(toolorch_ctx *ctx, const toolorch_tool *tool);

@@ -26,5 +26,7 @@
 #include <toolorch/call.h>
 #include <toolorch/batch.h>
 #include <toolorch/event.h>
+#include <toolorch/job.h>
+#include <toolorch/group.h>
 
 #endif /* TOOLORCH_TOOLORCH_H */

@@ -11,10 +11,10 @@ using toolorch::capi::guarded;
 namespace {
 // A call knows its dispatcher through its tool; the dispatcher is reached
 // through this process-wide hook set by the engine that submitted it.
-int finish(toolorch_call *call, bool ok, std::string text) {
+int finish(toolorch_call *call, bool ok, std::string text, unsigned flags = 0) {
   auto *c = call_of(call);
   if (!c->finisher) return TOOLORCH_ESTATE;  // never handed to a tool
-  return c->finisher->tool_finish(c, ok, std::move(text));
+  return c->finisher->tool_finish(c, ok, std::move(text), flags);
 }
 }  // namespace
 
@@ -35,6 +35,25 @@ int toolorch_call_fail(toolorch_call *call, const char *message) {
   if (!call) return TOOLORCH_EINVAL;
   const char *m = message && *message ? message : "the tool failed";
   return guarded(nullptr, [&]() -> int { return finish(call, false, std::string(m)); });
+}
+
+int toolorch_call_fail_ex(toolorch_call *call, const char *message, unsigned flags) {
+  if (!call || (flags & ~(TOOLORCH_FAIL_RETRYABLE | TOOLORCH_FAIL_FATAL))) return TOOLORCH_EINVAL;
+  const char *m = message && *message ? message : "the tool failed";
+  return guarded(nullptr, [&]() -> int { return finish(call, false, std::string(m), flags); });
+}
+
+int toolorch_call_cancel(toolorch_call *call) {
+  if (!call) return TOOLORCH_EINVAL;
+  auto *c = call_of(call);
+  toolorch::core::Dispatcher *d = c->finisher;
+  if (!d || c->ended()) return TOOLORCH_ELATE;
+  return guarded(nullptr, [&]() -> int {
+    if (d->sched()->in_loop_thread()) return d->cancel(c) ? TOOLORCH_OK : TOOLORCH_ELATE;
+    toolorch::core::CallRef keep(c);
+    d->sched()->post([d, keep] { d->cancel(keep.get()); });
+    return TOOLORCH_OK;
+  });
 }
 
 const char *toolorch_call_id(const toolorch_call *call) { return call ? call_of(call)->id().c_str() : ""; }

@@ -5,6 +5,7 @@
 
 #include "capi/border.h"
 #include "capi/handles.h"
+#include "core/option_sections.h"
 
 using toolorch::capi::fail;
 using toolorch::capi::guarded;
@@ -33,10 +34,34 @@ int toolorch_ctx::on_loop(const std::function<int()> &fn) {
   return rc;
 }
 
+toolorch::llm::Provider *toolorch_ctx::get_provider(std::string *err) {
+  if (provider) return provider.get();
+  const cJSON *section = engine->options().section("llm");
+  toolorch::llm::ProviderConfig cfg;
+  if (section && !toolorch::core::llm_provider_config(section, &cfg, err)) return nullptr;
+  if (!section) {
+    cJSON *empty = cJSON_CreateObject();
+    bool ok = toolorch::core::llm_provider_config(empty, &cfg, err);
+    cJSON_Delete(empty);
+    if (!ok) return nullptr;
+  }
+  toolorch::http::Client *client = get_http(err);
+  if (!client) return nullptr;
+  provider = toolorch::llm::make_provider(cfg, client);
+  if (!provider) *err = "cannot create the LLM provider";
+  return provider.get();
+}
+
+toolorch::http::Client *toolorch_ctx::get_http(std::string *err) {
+  if (!http) http = toolorch::http::Client::create(loop->base(), err);
+  return http.get();
+}
+
 void toolorch_ctx::close() {
   if (closing.exchange(true)) return;
   auto work = [this]() -> int {
     for (toolorch_batch *b : batches) b->impl->detach();
+    for (toolorch_job *j : jobs) j->impl->detach();
     engine->shutdown();
     return TOOLORCH_OK;
   };
@@ -62,7 +87,15 @@ toolorch_ctx *create(struct event_base *base, const toolorch_opts *opts, int *st
     return nullptr;
   }
   toolorch::core::Options o = opts ? opts->options : toolorch::core::Options();
-  ctx->engine = std::make_unique<toolorch::core::Engine>(o, ctx->loop.get(), ctx.get());
+  ctx->engine = std::make_unique<toolorch::core::Engine>(o, ctx->loop.get(), ctx.get(), ctx->loop->base());
+  // Built on the loop thread (the Redis backend attaches to it); the owned
+  // loop is not running yet, so this thread is the only one touching it.
+  int rc = ctx->engine->init(&err);
+  if (rc) {
+    toolorch::capi::set_error(nullptr, err);
+    set(rc);
+    return nullptr;
+  }
   if (ctx->owned && !ctx->loop->start(&err)) {
     toolorch::capi::set_error(nullptr, err);
     set(TOOLORCH_EIO);
@@ -108,6 +141,17 @@ void toolorch_free(toolorch_ctx *ctx) {
     ctx->loop->stop();  // owned: joins the loop thread; nothing runs after
     for (toolorch_batch *b : ctx->batches) delete b;
     ctx->batches.clear();
+    for (toolorch_job *j : ctx->jobs) delete j;  // before the provider they use
+    ctx->jobs.clear();
+    {
+      // Transfers and child processes of built-in tools, while the client
+      // and the base they use still exist (the loop no longer runs).
+      std::lock_guard<std::mutex> lk(ctx->runners_mu);
+      for (auto &r : ctx->runners) r->shutdown();
+      ctx->runners.clear();
+    }
+    ctx->provider.reset();
+    ctx->http.reset();
     ctx->engine.reset();
     ctx->loop.reset();
     return TOOLORCH_OK;

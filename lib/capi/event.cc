@@ -59,9 +59,7 @@ const char *toolorch_event_type_name(int type) {
 
 void *toolorch_event_userdata(const toolorch_event *e) { return e ? event_of(e)->userdata : nullptr; }
 toolorch_batch *toolorch_event_batch(const toolorch_event *e) {
-  if (!e || (event_of(e)->type != TOOLORCH_EVENT_CALL_RESULT && event_of(e)->type != TOOLORCH_EVENT_BATCH_DONE &&
-             event_of(e)->type != TOOLORCH_EVENT_TOOL_CALL && event_of(e)->type != TOOLORCH_EVENT_CALL_STARTED))
-    return nullptr;
+  if (!e || event_of(e)->source_kind != toolorch::core::kSourceBatch) return nullptr;
   return static_cast<toolorch_batch *>(event_of(e)->source);
 }
 toolorch_call *toolorch_event_call(const toolorch_event *e) {

@@ -7,20 +7,37 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "capi/event_queue.h"
 #include "core/batch.h"
 #include "core/engine.h"
+#include "core/group.h"
+#include "core/job.h"
+#include "http/http_client.h"
+#include "llm/provider.h"
 #include "core/options.h"
 #include "loop/event_loop.h"
+#include "tools/builtin_runner.h"
 
 struct toolorch_opts {
   toolorch::core::Options options;
 };
 
+struct toolorch_group_policy {
+  toolorch::core::GroupPolicy policy;
+};
+
 struct toolorch_tool {
   toolorch::core::ToolSpec spec;
+  // A kind the library runs itself (toolorch_tool_set_http / _set_command):
+  // its runner is made at registration, bound to that context.
+  enum class Builtin { kNone, kHttp, kCommand } builtin = Builtin::kNone;
+  std::string http_url;
+  std::vector<std::string> http_headers;  // "Name: value"
+  std::vector<std::string> command_argv;
 };
 
 struct toolorch_batch {
@@ -39,6 +56,11 @@ inline const core::Event *event_of(const toolorch_event *e) { return reinterpret
 inline toolorch_event *handle_of(core::Event *e) { return reinterpret_cast<toolorch_event *>(e); }
 }  // namespace toolorch::capi
 
+struct toolorch_job {
+  toolorch_ctx *ctx = nullptr;
+  std::unique_ptr<toolorch::core::Job> impl;
+};
+
 struct toolorch_ctx final : toolorch::core::EventSink {
   bool owned = true;
   std::unique_ptr<toolorch::loop::EventLoop> loop;
@@ -48,6 +70,22 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   void *event_ud = nullptr;
   std::atomic<bool> closing{false};
   std::unordered_set<toolorch_batch *> batches;  // alive, loop thread only
+  std::unordered_set<toolorch_job *> jobs;       // alive, loop thread only
+  // Made on the loop thread when the first job starts.
+  std::unique_ptr<toolorch::http::Client> http;
+  std::unique_ptr<toolorch::llm::Provider> provider;
+
+  // The LLM provider of the "llm" options (loop thread); null + *err if not.
+  toolorch::llm::Provider *get_provider(std::string *err);
+  // The HTTP client shared by the provider and HTTP tools, made on first use
+  // (loop thread); null + *err if it cannot be made.
+  toolorch::http::Client *get_http(std::string *err);
+
+  // Runners of the built-in tool kinds registered here: shut down (their
+  // transfers and child processes released) before the HTTP client and the
+  // loop go away.
+  std::mutex runners_mu;
+  std::vector<std::shared_ptr<toolorch::tools::BuiltinRunner>> runners;  // guarded by runners_mu
 
   // Deliver an event: to the callback if set, else to the queue. Loop thread.
   void emit(toolorch::core::EventPtr ev) override;

@@ -2,6 +2,7 @@
 #include <toolorch/tool.h>
 
 #include "capi/border.h"
+#include "capi/builtin_tools.h"
 #include "capi/handles.h"
 
 using toolorch::capi::fail;
@@ -72,12 +73,30 @@ int toolorch_tool_set_fn(toolorch_tool *tool, toolorch_tool_fn fn, void *userdat
   return TOOLORCH_OK;
 }
 
+int toolorch_tool_set_retry(toolorch_tool *tool, int retry_attempts, int backoff, int64_t base_ms,
+                            int64_t max_ms) {
+  if (!tool || retry_attempts < 0 || retry_attempts > 1000 || base_ms < 0 || max_ms < base_ms) return TOOLORCH_EINVAL;
+  using Kind = toolorch::core::BackoffPolicy::Kind;
+  switch (backoff) {
+    case TOOLORCH_BACKOFF_EXPONENTIAL: tool->spec.retry_backoff.kind = Kind::kExponential; break;
+    case TOOLORCH_BACKOFF_LINEAR: tool->spec.retry_backoff.kind = Kind::kLinear; break;
+    case TOOLORCH_BACKOFF_FIXED: tool->spec.retry_backoff.kind = Kind::kFixed; break;
+    default: return TOOLORCH_EINVAL;
+  }
+  tool->spec.retry_attempts = retry_attempts;
+  tool->spec.retry_backoff.base_ms = base_ms;
+  tool->spec.retry_backoff.max_ms = max_ms;
+  return TOOLORCH_OK;
+}
+
 int toolorch_register_tool(toolorch_ctx *ctx, const toolorch_tool *tool) {
   if (!ctx || !tool) return TOOLORCH_EINVAL;
   return guarded(ctx, [&]() -> int {
     if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
     std::string err;
-    auto t = toolorch::core::Tool::create(tool->spec, &err);
+    toolorch::core::ToolSpec spec = tool->spec;
+    if (!toolorch::capi::attach_builtin_runner(ctx, tool, &spec, &err)) return fail(ctx, TOOLORCH_EINTERNAL, err);
+    auto t = toolorch::core::Tool::create(spec, &err);
     if (!t) return fail(ctx, TOOLORCH_ESCHEMA, err);
     int rc = ctx->engine->registry().add(std::move(t), &err);
     if (rc) return fail(ctx, rc, err);

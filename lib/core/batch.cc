@@ -9,6 +9,7 @@ EventPtr make_result_event(const Call &call) {
   ev->type = TOOLORCH_EVENT_CALL_RESULT;
   ev->userdata = call.event_userdata;
   ev->source = call.event_source;
+  ev->source_kind = call.event_source_kind;
   // The event holds the call (ended: nothing changes it any more) instead
   // of copying its id, name and result.
   ev->about = CallRef(const_cast<Call *>(&call));
@@ -29,8 +30,29 @@ Batch::Batch(Dispatcher *dispatcher, EventSink *sink, void *userdata, void *hand
 
 Batch::~Batch() { detach(); }
 
-int Batch::add(const std::string &tool, std::string args, const std::string &id) {
+int Batch::add_group(const std::string &name, GroupPolicy policy, const Scorer *fallback) {
   if (submitted()) return TOOLORCH_ESTATE;
+  if (groups_.count(name)) return TOOLORCH_EEXIST;
+  groups_[name] = std::make_unique<Group>(name, std::move(policy), dispatcher_, fallback);
+  return TOOLORCH_OK;
+}
+
+int Batch::cancel_group(const std::string &name) {
+  auto it = groups_.find(name);
+  if (it == groups_.end()) return TOOLORCH_ESTATE;
+  it->second->cancel_all("cancelled: group \"" + name + "\" was cancelled");
+  return TOOLORCH_OK;
+}
+
+int Batch::add(const std::string &tool, std::string args, const std::string &id, const std::string &group) {
+  if (submitted()) return TOOLORCH_ESTATE;
+  Group *g = nullptr;
+  if (!group.empty()) {
+    auto it = groups_.find(group);
+    if (it == groups_.end()) return TOOLORCH_EINVAL;
+    g = it->second.get();
+  }
+  call_groups_.push_back(g);
   calls_.emplace_back(dispatcher_->new_call(id, tool, std::move(args)), /*adopt=*/true);
   size_.store(calls_.size(), std::memory_order_release);
   return TOOLORCH_OK;
@@ -40,8 +62,10 @@ int Batch::submit() {
   if (submitted() || detached_) return TOOLORCH_ESTATE;
   submitting_ = true;
   // Copy: a synchronous end may run user callbacks; the vector stays as is.
-  for (size_t i = 0; i < calls_.size(); ++i)
-    dispatcher_->submit(calls_[i].get(), this, userdata_, handle_);
+  for (size_t i = 0; i < calls_.size(); ++i) {
+    if (call_groups_[i]) call_groups_[i]->add(calls_[i].get());
+    dispatcher_->submit(calls_[i].get(), this, userdata_, handle_, kSourceBatch);
+  }
   submitting_ = false;
   submitted_.store(true, std::memory_order_release);
   maybe_done();
@@ -76,6 +100,7 @@ void Batch::maybe_done() {
   ev->type = TOOLORCH_EVENT_BATCH_DONE;
   ev->userdata = userdata_;
   ev->source = handle_;
+  ev->source_kind = kSourceBatch;
   ev->status = TOOLORCH_OK;
   sink_->emit(std::move(ev));
 }

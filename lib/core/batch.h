@@ -3,9 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <vector>
 
 #include "core/dispatcher.h"
+#include "core/group.h"
 
 namespace toolorch::core {
 
@@ -14,8 +16,12 @@ class Batch final : public CallOwner {
   Batch(Dispatcher *dispatcher, EventSink *sink, void *userdata, void *handle);
   ~Batch() override;  // detaches: calls still running are cancelled silently
 
-  // Before submit, any one thread. ESTATE after submit.
-  int add(const std::string &tool, std::string args, const std::string &id);
+  // Before submit, any one thread. ESTATE after submit; EEXIST for a group
+  // declared twice; EINVAL for a call in an undeclared group.
+  int add(const std::string &tool, std::string args, const std::string &id, const std::string &group = "");
+  int add_group(const std::string &name, GroupPolicy policy, const Scorer *fallback);
+  // Loop thread. ESTATE if there is no such group.
+  int cancel_group(const std::string &name);
   // Loop thread. ESTATE if submitted already.
   int submit();
   // Loop thread.
@@ -35,6 +41,8 @@ class Batch final : public CallOwner {
   EventSink *sink_;
   void *userdata_, *handle_;
   std::vector<CallRef> calls_;
+  std::vector<Group *> call_groups_;  // parallel to calls_: the group of each, or null
+  std::map<std::string, std::unique_ptr<Group>> groups_;
   std::atomic<size_t> size_{0}, ended_{0};
   std::atomic<bool> submitted_{false};
   bool submitting_ = false, done_sent_ = false, detached_ = false;

@@ -1,9 +1,24 @@
 #include "core/call.h"
 
+#include <toolorch/status.h>
+
 namespace toolorch::core {
 
 Call::Call(uint64_t seq, std::string id, std::string tool_name, std::string args)
     : seq_(seq), id_(std::move(id)), tool_name_(std::move(tool_name)), args_(std::move(args)) {}
+
+int Call::set_cancel_hook(std::function<void()> hook) {
+  std::lock_guard<std::mutex> lk(hook_mu_);
+  if (hook_closed_) return TOOLORCH_ELATE;
+  cancel_hook_ = std::move(hook);
+  return TOOLORCH_OK;
+}
+
+std::function<void()> Call::take_cancel_hook() {
+  std::lock_guard<std::mutex> lk(hook_mu_);
+  hook_closed_ = true;
+  return std::move(cancel_hook_);
+}
 
 const char *state_name(int state) {
   switch (state) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <toolorch/call.h>
@@ -18,6 +19,7 @@ namespace toolorch::core {
 class Tool;
 class CallOwner;
 class Dispatcher;
+class Group;
 
 class Call {
  public:
@@ -43,6 +45,8 @@ class Call {
   // Loop thread only.
   void set_state(int s) { state_.store(s, std::memory_order_release); }
 
+  // A retry hands the call to its tool again: it may finish it once more.
+  void reopen_for_retry() { tool_finished_.store(false, std::memory_order_release); }
   // The tool's one chance to finish the call: true for the first caller.
   bool claim_tool_finish() {
     bool expected = false;
@@ -50,12 +54,22 @@ class Call {
   }
   bool tool_finished() const { return tool_finished_.load(std::memory_order_acquire); }
 
+  // What to run if the call ends without its tool's result (cancelled or
+  // timed out), so the tool can stop its work: an HTTP tool removes its
+  // transfer, a command tool kills its process, a C tool's cancel function
+  // runs. Any thread may set it; it runs once, on the loop thread.
+  // ELATE if the call has ended already (then it is not kept).
+  int set_cancel_hook(std::function<void()> hook);
+  // Loop thread, by the dispatcher as the call ends: take the hook.
+  std::function<void()> take_cancel_hook();
+
   // Loop-thread fields, set by the dispatcher.
   std::shared_ptr<Tool> tool;             // null if the tool is unknown
   CallOwner *owner = nullptr;             // batch or job; null once detached
   Dispatcher *finisher = nullptr;         // where the tool's completion goes
   void *event_userdata = nullptr;         // copied into the events about this call
   void *event_source = nullptr;           // the batch/job handle, for identity
+  int event_source_kind = 0;              // kSourceBatch / kSourceJob (core/event.h)
   loop::Micros submitted_us = 0, started_us = 0, ended_us = 0, deadline_us = 0;
   std::unique_ptr<loop::Timer> deadline_timer;
   int attempts = 0;
@@ -63,6 +77,12 @@ class Call {
   bool tool_holds_ref = false;            // the tool has it and owes a completion
   int end_status = 0;                     // toolorch_status of the end
   std::string end_text;                   // result or error message
+  unsigned fail_flags = 0;                // TOOLORCH_FAIL_* of the last failure
+  Group *group = nullptr;                 // the branch group it belongs to, if any
+  double score = 0;                       // its result's score (groups with a scorer)
+  std::unique_ptr<loop::Timer> retry_timer;
+  uint64_t limit_ticket = 0;              // waiting for rate-limit permits
+  bool limit_granted = false;             // holds permits (a concurrency slot to release)
 
  private:
   ~Call() = default;
@@ -71,6 +91,9 @@ class Call {
   std::string id_, tool_name_, args_;
   std::atomic<int> state_{TOOLORCH_CALL_PENDING};
   std::atomic<bool> tool_finished_{false};
+  std::mutex hook_mu_;
+  std::function<void()> cancel_hook_;  // guarded by hook_mu_
+  bool hook_closed_ = false;           // guarded by hook_mu_
 };
 
 // A counted reference to a Call.

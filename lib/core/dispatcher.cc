@@ -4,6 +4,7 @@
 
 #include <exception>
 
+#include "core/group.h"
 #include "json/schema.h"
 
 namespace toolorch::core {
@@ -43,11 +44,12 @@ bool Dispatcher::validate_args(Call *call, const Tool &tool) {
   return true;
 }
 
-void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *source) {
+void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *source, int source_kind) {
   call->owner = owner;
   call->finisher = this;
   call->event_userdata = userdata;
   call->event_source = source;
+  call->event_source_kind = source_kind;
   call->submitted_us = env_.sched->now_us();
   env_.stats->calls_submitted.fetch_add(1, std::memory_order_relaxed);
   if (shut_down_) {
@@ -81,9 +83,45 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
 
   call->set_state(TOOLORCH_CALL_WAITING);
   env_.stats->waiting.fetch_add(1, std::memory_order_relaxed);
-  tool->waiting.emplace_back(call);
-  make_ready(tool);
+  if (limits_) {
+    // Permits first, then a slot: a call waiting on its service's rate
+    // does not hold a slot that calls of other services could use.
+    CallRef keep(call);
+    limits::RateLimits::Ticket ticket = 0;
+    int rc = limits_->acquire(tool->spec().service, 1.0, call->deadline_us,
+                              [this, keep](int status, loop::Micros waited) { on_permit(keep.get(), status, waited); },
+                              &ticket);
+    if (rc == TOOLORCH_EAGAIN) {
+      call->limit_ticket = ticket;
+      return;
+    }
+    if (rc != TOOLORCH_OK) {
+      fail_now(call, rc, "rate limit of service \"" + tool->spec().service + "\" refused the call");
+      return;
+    }
+    call->limit_granted = true;
+  }
+  enqueue(call);
+}
+
+void Dispatcher::enqueue(Call *call) {
+  call->tool->waiting.emplace_back(call);
+  make_ready(call->tool.get());
   pump();
+}
+
+void Dispatcher::on_permit(Call *call, int status, loop::Micros) {
+  call->limit_ticket = 0;
+  if (call->ended()) return;
+  if (status == TOOLORCH_OK) {
+    call->limit_granted = true;
+    enqueue(call);
+  } else if (status == TOOLORCH_ETIMEDOUT) {
+    end_call(call, TOOLORCH_CALL_TIMED_OUT, status,
+             "tool \"" + call->tool_name() + "\" timed out waiting for rate-limit permits");
+  } else {
+    fail_now(call, status, "rate limit of service \"" + call->tool->spec().service + "\" refused the call");
+  }
 }
 
 void Dispatcher::make_ready(Tool *tool) {
@@ -143,6 +181,7 @@ void Dispatcher::emit_about(Call *call, int type) {
   ev->type = type;
   ev->userdata = call->event_userdata;
   ev->source = call->event_source;
+  ev->source_kind = call->event_source_kind;
   ev->about = CallRef(call);  // id, tool name and arguments are read from the call
   ev->call_state = call->state();
   ev->attempts = call->attempts;
@@ -177,6 +216,10 @@ void Dispatcher::run_tool(Call *call) {
     emit_about(call, TOOLORCH_EVENT_TOOL_CALL);
     return;
   }
+  if (spec.runner) {
+    spec.runner->run(call, this);
+    return;
+  }
   if (call->tool->blocking()) {
     toolorch_tool_fn fn = spec.fn;
     void *ud = spec.userdata;
@@ -195,24 +238,79 @@ void Dispatcher::run_tool(Call *call) {
   }
 }
 
-int Dispatcher::tool_finish(Call *call, bool ok, std::string text) {
+int Dispatcher::tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags) {
   if (!call->claim_tool_finish()) return TOOLORCH_EALREADY;
   if (env_.sched->in_loop_thread()) {
     bool late = call->ended();
-    on_tool_finished(call, ok, std::move(text));
+    on_tool_finished(call, ok, std::move(text), fail_flags);
     return late ? TOOLORCH_ELATE : TOOLORCH_OK;
   }
   // Off the loop thread: whether it is late is decided on the loop; the
   // answer here is what we know now.
   bool late = call->ended();
   CallRef keep(call);
-  env_.sched->post([this, keep, ok, text = std::move(text)]() mutable {
-    on_tool_finished(keep.get(), ok, std::move(text));
+  env_.sched->post([this, keep, ok, fail_flags, text = std::move(text)]() mutable {
+    on_tool_finished(keep.get(), ok, std::move(text), fail_flags);
   });
   return late ? TOOLORCH_ELATE : TOOLORCH_OK;
 }
 
-void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text) {
+void Dispatcher::tool_abandon(Call *call) {
+  if (!call->claim_tool_finish()) return;
+  auto drop = [this](Call *c) {
+    if (!c->tool_holds_ref) return;
+    c->tool_holds_ref = false;
+    tool_held_.erase(c);
+    c->unref();
+  };
+  if (env_.sched->in_loop_thread()) {
+    drop(call);
+    return;
+  }
+  CallRef keep(call);
+  env_.sched->post([drop, keep] { drop(keep.get()); });
+}
+
+void Dispatcher::release_slot(Call *call) {
+  if (!call->holds_slot) return;
+  call->holds_slot = false;
+  --running_;
+  --call->tool->running;
+  env_.stats->note_running(running_);
+}
+
+bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text) {
+  const ToolSpec &spec = call->tool->spec();
+  bool retryable = (fail_flags & TOOLORCH_FAIL_RETRYABLE) ||
+                   ((spec.flags & TOOLORCH_TOOL_RETRYABLE) && !(fail_flags & TOOLORCH_FAIL_FATAL));
+  if (!retryable || spec.retry_attempts <= 0 || call->attempts > spec.retry_attempts) return false;
+  int64_t delay_ms = backoff_delay_ms(spec.retry_backoff, call->attempts, -1, rng_);
+  loop::Micros at = env_.sched->now_us() + delay_ms * 1000;
+  if (at >= call->deadline_us) return false;  // the retry could not start before the deadline
+  if (!call->retry_timer) {
+    call->retry_timer = env_.sched->make_timer([this, call] {
+      if (call->ended()) return;
+      call->tool->waiting.emplace_back(call);
+      make_ready(call->tool.get());
+      pump();
+    });
+    if (!call->retry_timer) return false;
+  }
+  // Back to waiting: the slot is free for others while the backoff runs.
+  call->end_text = std::move(text);
+  call->fail_flags = fail_flags;
+  release_slot(call);
+  call->set_state(TOOLORCH_CALL_WAITING);
+  env_.stats->waiting.fetch_add(1, std::memory_order_relaxed);
+  env_.stats->retries.fetch_add(1, std::memory_order_relaxed);
+  call->reopen_for_retry();
+  call->retry_timer->arm_at(at);
+  make_ready(call->tool.get());
+  pump();
+  return true;
+}
+
+void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags) {
   CallRef tool_ref;  // adopt the tool's reference, dropped on return
   if (call->tool_holds_ref) {
     call->tool_holds_ref = false;
@@ -228,8 +326,13 @@ void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text) {
              "result of tool \"" + call->tool_name() + "\" exceeds max_result_bytes");
     return;
   }
-  if (ok) end_call(call, TOOLORCH_CALL_SUCCEEDED, TOOLORCH_OK, std::move(text));
-  else end_call(call, TOOLORCH_CALL_FAILED, TOOLORCH_ETOOL, std::move(text));
+  if (ok) {
+    end_call(call, TOOLORCH_CALL_SUCCEEDED, TOOLORCH_OK, std::move(text));
+    return;
+  }
+  if (retry_later(call, fail_flags, text)) return;
+  call->fail_flags = fail_flags;
+  end_call(call, TOOLORCH_CALL_FAILED, TOOLORCH_ETOOL, std::move(text));
 }
 
 bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
@@ -241,14 +344,17 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
   call->end_status = status;
   call->end_text = std::move(text);
   call->deadline_timer.reset();
+  call->retry_timer.reset();
   if (was == TOOLORCH_CALL_WAITING) env_.stats->waiting.fetch_sub(1, std::memory_order_relaxed);
-  Tool *freed_tool = nullptr;
-  if (call->holds_slot) {
-    call->holds_slot = false;
-    --running_;
-    --call->tool->running;
-    env_.stats->note_running(running_);
-    freed_tool = call->tool.get();
+  Tool *freed_tool = call->holds_slot ? call->tool.get() : nullptr;
+  release_slot(call);
+  if (limits_ && call->limit_ticket) {
+    limits_->cancel(call->limit_ticket);
+    call->limit_ticket = 0;
+  }
+  if (limits_ && call->limit_granted) {
+    call->limit_granted = false;
+    limits_->release(call->tool->spec().service);
   }
   switch (state) {
     case TOOLORCH_CALL_SUCCEEDED: env_.stats->calls_succeeded.fetch_add(1, std::memory_order_relaxed); break;
@@ -256,7 +362,20 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
     case TOOLORCH_CALL_CANCELLED: env_.stats->calls_cancelled.fetch_add(1, std::memory_order_relaxed); break;
     default: env_.stats->calls_timed_out.fetch_add(1, std::memory_order_relaxed); break;
   }
+  // The tool still has the call: tell it to stop (after the state change,
+  // so toolorch_call_is_cancelled() already says so inside the hook).
+  std::function<void()> hook = call->take_cancel_hook();
+  if (hook && !call->tool_finished() && (state == TOOLORCH_CALL_CANCELLED || state == TOOLORCH_CALL_TIMED_OUT)) {
+    try {
+      hook();
+    } catch (...) {
+      // A C++ tool's hook threw: the call has ended regardless.
+    }
+  }
   if (CallOwner *owner = call->owner) owner->on_call_ended(call);
+  // Its group decides next (after the owner reported this end, so that a
+  // winner's result comes before the cancellations it causes).
+  if (Group *group = call->group) group->on_member_ended(call);
   if (freed_tool) make_ready(freed_tool);
   pump();
   return true;

@@ -6,6 +6,7 @@
 // completion that arrives after the end is dropped and counted.
 #pragma once
 
+#include <random>
 #include <set>
 #include <unordered_set>
 #include <utility>
@@ -16,6 +17,7 @@
 #include "core/stats.h"
 #include "core/tool_registry.h"
 #include "loop/scheduler.h"
+#include "limits/rate_limits.h"
 #include "loop/worker_pool.h"
 
 namespace toolorch::core {
@@ -40,20 +42,26 @@ class Dispatcher {
 
   // Loop thread. Start a call's life; it ends through owner->on_call_ended.
   // userdata/source are copied into the events about this call.
-  void submit(Call *call, CallOwner *owner, void *userdata, void *source);
+  void submit(Call *call, CallOwner *owner, void *userdata, void *source, int source_kind);
 
   // Loop thread. End a call that has not ended yet; false if it had.
   bool end_call(Call *call, int state, int status, std::string text);
   bool cancel(Call *call) { return end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, "cancelled"); }
 
   // Any thread: the tool's completion (ok) or failure. OK, EALREADY or ELATE.
-  int tool_finish(Call *call, bool ok, std::string text);
+  int tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags = 0);
+  // Any thread: the tool gives up a call that has ended (it was cancelled)
+  // without a result; unlike a late completion this is not counted.
+  void tool_abandon(Call *call);
 
   // Loop thread: end nothing further, drop every reference held for tools
   // and queues. Used when the context goes away.
   void shutdown();
 
   loop::Scheduler *sched() const { return env_.sched; }
+  // Calls of tools with a service (and every call, for a global limit)
+  // first wait for their permits here. Loop thread, before any work.
+  void set_limits(limits::RateLimits *limits) { limits_ = limits; }
   ToolRegistry *registry() const { return env_.registry; }
   const CoreOptions &opts() const { return *env_.opts; }
 
@@ -63,9 +71,13 @@ class Dispatcher {
   void make_ready(Tool *tool);
   void pump();
   bool start_or_expire(CallRef call);
+  void enqueue(Call *call);
+  void on_permit(Call *call, int status, loop::Micros waited_us);
   void start(CallRef call);
   void run_tool(Call *call);
-  void on_tool_finished(Call *call, bool ok, std::string text);
+  void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags);
+  bool retry_later(Call *call, unsigned fail_flags, std::string &text);
+  void release_slot(Call *call);
   void emit_about(Call *call, int type);
 
   Env env_;
@@ -74,7 +86,9 @@ class Dispatcher {
   // Tools with waiting calls and a free slot of their own, by the
   // submission order of their first waiting call: FIFO across tools.
   std::set<std::pair<uint64_t, Tool *>> ready_;
-  std::shared_ptr<Tool> last_tool_;  // batches repeat one tool: skip the registry's lock
+  std::shared_ptr<Tool> last_tool_;
+  limits::RateLimits *limits_ = nullptr;
+  std::mt19937_64 rng_{std::random_device{}()};  // batches repeat one tool: skip the registry's lock
   std::unordered_set<Call *> tool_held_;  // calls whose tool owes a completion
   bool pumping_ = false, pump_again_ = false, shut_down_ = false;
 };

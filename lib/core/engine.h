@@ -6,6 +6,8 @@
 #include <memory>
 
 #include "core/dispatcher.h"
+#include "core/group.h"
+#include "limits/rate_limits.h"
 #include "core/options.h"
 #include "core/stats.h"
 #include "core/tool_registry.h"
@@ -15,7 +17,14 @@ namespace toolorch::core {
 
 class Engine {
  public:
-  Engine(const Options &opts, loop::Scheduler *sched, EventSink *sink);
+  // base: the libevent base for the Redis limits backend (null: none).
+  Engine(const Options &opts, loop::Scheduler *sched, EventSink *sink, event_base *base = nullptr);
+  // Loop thread, once, before any work: builds what the options ask for
+  // (rate limits). A status and *err on failure.
+  int init(std::string *err);
+  limits::RateLimits *limits() const { return limits_.get(); }
+  // The rate-limit service of LLM requests ("llm.service", else the protocol name).
+  const std::string &llm_service() const { return llm_service_; }
   ~Engine();  // loop thread (or after the loop stopped)
 
   // Loop thread: end the work of every owner first (they cancel their
@@ -28,6 +37,8 @@ class Engine {
   Dispatcher &dispatcher() { return dispatcher_; }
   Stats &stats() { return stats_; }
   loop::Scheduler *sched() const { return sched_; }
+  // The context's scorer, the fallback of groups without their own. Loop thread.
+  Scorer &scorer() { return scorer_; }
   EventSink *sink() const { return sink_; }
 
  private:
@@ -35,9 +46,14 @@ class Engine {
   loop::Scheduler *sched_;
   EventSink *sink_;
   Stats stats_;
+  Scorer scorer_;
+  event_base *base_;
+  std::unique_ptr<limits::RateLimits> limits_;
+  std::string llm_service_;
+
   ToolRegistry registry_;
   loop::WorkerPool pool_;
-  Dispatcher dispatcher_;
+  Dispatcher dispatcher_;  // after limits_: destroyed first
 };
 
 }  // namespace toolorch::core

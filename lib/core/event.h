@@ -12,10 +12,14 @@
 
 namespace toolorch::core {
 
+// What Event::source points to.
+enum { kSourceNone = 0, kSourceBatch = 1, kSourceJob = 2 };
+
 struct Event {
   int type = TOOLORCH_EVENT_NONE;
   void *userdata = nullptr;   // the batch's or job's
   void *source = nullptr;     // the toolorch_batch* / toolorch_job* handle (identity only)
+  int source_kind = kSourceNone;
   CallRef call;               // TOOL_CALL: the call to run (handed to the caller)
   CallRef about;              // the call this event is about: id, tool name, args, result
   std::string call_id, tool_name, json, text;  // used when `about` does not supply them

@@ -2,12 +2,56 @@
 
 #include <toolorch/status.h>
 
+#include "limits/config.h"
+#include "llm/provider_config.h"
+
 namespace toolorch::core {
 
 int check_section(const char *name, const cJSON *value, std::string *err) {
-  (void)value;
-  *err = std::string("unknown option \"") + name + "\"";
+  std::string section(name);
+  if (section == "llm") {
+    if (!cJSON_IsObject(value)) {
+      *err = "option \"llm\" must be an object";
+      return TOOLORCH_ECONFIG;
+    }
+    llm::ProviderConfig cfg;
+    std::string perr;
+    if (!llm_provider_config(value, &cfg, &perr)) {
+      *err = "option \"llm\": " + perr;
+      return TOOLORCH_ECONFIG;
+    }
+    return TOOLORCH_OK;
+  }
+  if (section == "rate_limits") {
+    limits::Config cfg;
+    std::string perr;
+    if (!limits::parse_config(value, &cfg, &perr) || !limits::validate_config(cfg, &perr)) {
+      *err = "option \"rate_limits\": " + perr;
+      return TOOLORCH_ECONFIG;
+    }
+    return TOOLORCH_OK;
+  }
+  *err = "unknown option \"" + section + "\"";
   return TOOLORCH_ECONFIG;
+}
+
+bool llm_provider_config(const cJSON *llm_section, llm::ProviderConfig *out, std::string *err) {
+  // "model" (the jobs' default) and "service" (the rate-limit service of
+  // LLM requests) are not the provider's: take them out first.
+  json::Ptr copy(cJSON_Duplicate(llm_section, true));
+  cJSON_DeleteItemFromObjectCaseSensitive(copy.get(), "model");
+  cJSON_DeleteItemFromObjectCaseSensitive(copy.get(), "service");
+  const cJSON *service = cJSON_GetObjectItemCaseSensitive(llm_section, "service");
+  if (service && !cJSON_IsString(service)) {
+    *err = "\"service\" must be a string";
+    return false;
+  }
+  const cJSON *model = cJSON_GetObjectItemCaseSensitive(llm_section, "model");
+  if (model && !cJSON_IsString(model)) {
+    *err = "\"model\" must be a string";
+    return false;
+  }
+  return llm::parse_provider_config(copy.get(), out, err);
 }
 
 }  // namespace toolorch::core

@@ -13,6 +13,7 @@ int64_t Stats::get(const std::string &key) const {
       {"calls_cancelled", &Stats::calls_cancelled}, {"calls_timed_out", &Stats::calls_timed_out},
       {"late_completions", &Stats::late_completions}, {"max_running", &Stats::max_running},
       {"running", &Stats::running},                 {"waiting", &Stats::waiting},
+      {"retries", &Stats::retries},
   };
   for (const Entry &e : kEntries)
     if (key == e.name) return (this->*e.field).load(std::memory_order_relaxed);

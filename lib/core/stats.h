@@ -10,7 +10,7 @@ namespace toolorch::core {
 struct Stats {
   std::atomic<int64_t> calls_submitted{0}, calls_started{0}, calls_succeeded{0}, calls_failed{0},
       calls_cancelled{0}, calls_timed_out{0}, late_completions{0}, max_running{0}, running{0},
-      waiting{0};
+      waiting{0}, retries{0};
 
   // -1 for an unknown key.
   int64_t get(const std::string &key) const;

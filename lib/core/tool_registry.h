@@ -13,10 +13,22 @@
 
 #include <toolorch/tool.h>
 
+#include "core/backoff.h"
 #include "core/call.h"
 #include "json/json.h"
 
 namespace toolorch::core {
+
+class Dispatcher;
+
+// A tool the library runs itself (an HTTP endpoint, a command): it starts
+// the work on the loop thread and finishes the call through the dispatcher;
+// it sets the call's cancel hook to stop the work.
+class ToolRunner {
+ public:
+  virtual ~ToolRunner() = default;
+  virtual void run(Call *call, Dispatcher *dispatcher) = 0;
+};
 
 // What a caller describes before registration (the toolorch_tool handle).
 struct ToolSpec {
@@ -29,6 +41,9 @@ struct ToolSpec {
   int64_t timeout_ms = 0;   // 0 = the context default
   toolorch_tool_fn fn = nullptr;
   void *userdata = nullptr;
+  std::shared_ptr<ToolRunner> runner;  // set: the library runs the tool (fn unused)
+  int retry_attempts = 0;              // retries after the first attempt
+  BackoffPolicy retry_backoff;
 };
 
 class Tool {
@@ -41,7 +56,7 @@ class Tool {
   const cJSON *schema() const { return schema_.get(); }
   bool side_effect_free() const { return spec_.flags & TOOLORCH_TOOL_SIDE_EFFECT_FREE; }
   bool blocking() const { return spec_.flags & TOOLORCH_TOOL_BLOCKING; }
-  bool external() const { return spec_.fn == nullptr; }
+  bool external() const { return spec_.fn == nullptr && !spec_.runner; }
 
   // Dispatcher state, loop thread only.
   int running = 0;

@@ -116,8 +116,15 @@ class Exchange final : public std::enable_shared_from_this<Exchange> {
         decoder_->on_end_of_stream();
         return;
       }
-      // Every transport failure is worth another try (refused, reset, timed
-      // out, dropped mid-stream) except an answer over the client's size cap.
+      // A stream that a 2xx answer began and the connection cut is a dropped
+      // stream (EPROTOCOL, retryable): the job retries those once only.
+      if (streaming_ && got_headers_ && ok_status() && result.status == TOOLORCH_EHTTP) {
+        out_.error(TOOLORCH_EPROTOCOL, true,
+                   spec_.provider_name + " stream ended before the response was complete: " + result.error);
+        return;
+      }
+      // Every other transport failure is worth another try (refused, reset,
+      // timed out) except an answer over the client's size cap.
       int status = result.status == TOOLORCH_ETIMEDOUT ? TOOLORCH_ETIMEDOUT : TOOLORCH_EHTTP;
       bool retryable = result.status != TOOLORCH_ETOOBIG;
       std::string what = got_headers_ ? " transfer broke off: " : " transfer failed: ";

@@ -58,13 +58,16 @@ struct CoreFixture {
 
   explicit CoreFixture(const core::Options &opts = core::Options()) {
     engine = std::make_unique<core::Engine>(opts, &sched, &sink);
+    std::string err;
+    assert_int_equal(engine->init(&err), TOOLORCH_OK);
   }
   ~CoreFixture() {
     batches.clear();  // owners go first: they cancel what still runs
     engine.reset();
   }
   void add_tool(const std::string &name, toolorch_tool_fn fn, void *ud, int max_parallel = 0,
-                const char *schema = "{\"type\":\"object\"}", unsigned flags = 0, int64_t timeout_ms = 0) {
+                const char *schema = "{\"type\":\"object\"}", unsigned flags = 0, int64_t timeout_ms = 0,
+                const std::string &service = "") {
     core::ToolSpec spec;
     spec.name = name;
     spec.fn = fn;
@@ -73,6 +76,7 @@ struct CoreFixture {
     spec.schema_json = schema;
     spec.flags = flags;
     spec.timeout_ms = timeout_ms;
+    spec.service = service;
     std::string err;
     auto tool = core::Tool::create(spec, &err);
     assert_non_null(tool.get());

@@ -165,7 +165,10 @@ void test_transport_failures(void **) {
     dropped.http.data(0, p == llm::Protocol::kOpenAI ? "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"
                                                      : test::read_fixture("anthropic_doc_basic.sse").substr(0, 300));
     dropped.http.done(0, TOOLORCH_EHTTP, "transfer closed with outstanding read data remaining");
-    assert_int_equal(dropped.error().status, TOOLORCH_EHTTP);
+    // A 2xx stream cut by the connection is a dropped stream: the job
+    // retries those once, not as many times as a refused connection.
+    assert_int_equal(dropped.error().status, TOOLORCH_EPROTOCOL);
+    assert_non_null(strstr(dropped.error().message.c_str(), "stream ended before the response was complete"));
     assert_true(dropped.error().retryable);
     assert_int_equal(dropped.error().http_status, 200);
   }

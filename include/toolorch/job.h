@@ -1,0 +1,80 @@
+/* toolorch — jobs: the agent loop. One LLM request, the tool calls it asks
+ * for (each dispatched the moment its own arguments are complete), their
+ * results back to the model, the next round, until a final answer.
+ * Part of the C ABI: see toolorch.h for the conventions. */
+#ifndef TOOLORCH_JOB_H
+#define TOOLORCH_JOB_H
+
+#include <toolorch/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct toolorch_job toolorch_job;
+
+/*
+ * Start a job. The provider comes from the context's "llm" options section:
+ *   {"llm": {"protocol": "openai" | "anthropic", "base_url": "...",
+ *            "api_key_env": "OPENAI_API_KEY", "model": "gpt-4o-mini", ...}}
+ * request_json (unknown keys are rejected by name):
+ *   {"prompt": "user text"              -- or "messages": [{"role","content"}...]
+ *    "system": "system text",           -- optional
+ *    "model": "...",                    -- default: llm.model
+ *    "tools": ["name", ...],            -- default: every registered tool
+ *    "max_rounds": 8, "max_tokens": 4096, "stream": true,
+ *    "parallel_tool_calls": true, "tool_choice": "auto",
+ *    "eager_dispatch": "safe" | "all" | "off",
+ *                    -- safe (default): a streamed call to a tool flagged
+ *                       SIDE_EFFECT_FREE starts as soon as its own arguments
+ *                       are complete; other tools wait for the whole response.
+ *    "llm_timeout_ms": 120000,          -- one LLM request (each attempt)
+ *    "total_timeout_ms": 600000,        -- the whole job
+ *    "llm_retries": 3,                  -- for 429, 5xx, connect errors
+ *    "llm_backoff_base_ms": 500, "llm_backoff_max_ms": 30000,
+ *    "on_failure": "isolate" | "cancel_siblings",
+ *                    -- isolate (default): a failed call's error is its result
+ *                       for the model, the others go on; cancel_siblings: a
+ *                       failure the tool marks TOOLORCH_FAIL_FATAL cancels
+ *                       the other calls of its round.
+ *    "groups": [{"name": "research", "tools": ["arxiv", "web", "so"],
+ *                "timeout_ms": 5000, "cancel_on_better_result": {"threshold": 0.8},
+ *                "keep_top_n_branches": 2, "on_failure": "cancel_siblings"}]}
+ *                    -- the calls of one round to these tools form a branch
+ *                       group (toolorch/group.h; scored by toolorch_set_scorer).
+ * What the model sees: one result per call it asked for, in its order. A
+ * call that succeeded: its result. A call that failed, timed out or was
+ * cancelled by a group policy: "Error: <why>" flagged as an error
+ * (Anthropic's is_error), e.g. "Error: cancelled: another branch of group
+ * \"research\" answered well enough (score 0.9)".
+ * Events (userdata on each): TEXT_DELTA, LLM_TOOL_CALL, CALL_STARTED (if
+ * emit_call_started), CALL_RESULT, USAGE, ROUND_DONE, and one JOB_DONE whose
+ * status is OK (text = the final answer) or the failure (text = message),
+ * and whose json is the transcript.
+ * Returns NULL (and *status) on a bad request or a missing provider.
+ * [loop thread]
+ */
+TOOLORCH_API toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, void *userdata,
+                                              int *status);
+/* End the job: every call still running is cancelled, then JOB_DONE with
+ * TOOLORCH_ECANCELLED. [any thread] */
+TOOLORCH_API int toolorch_job_cancel(toolorch_job *job);
+/* Cancel the calls of the current round's group `group` (a branch). [any thread] */
+TOOLORCH_API int toolorch_job_cancel_group(toolorch_job *job, const char *group);
+/* Cancel if still running, and release. No event of the job after this;
+ * events already queued stay valid. [loop thread] */
+TOOLORCH_API void toolorch_job_free(toolorch_job *job);
+
+/* Event accessors for jobs [any thread]. */
+TOOLORCH_API toolorch_job *toolorch_event_job(const toolorch_event *event);
+/* ROUND_DONE, LLM_TOOL_CALL, CALL_RESULT of a job: the round (from 1). */
+TOOLORCH_API int toolorch_event_round(const toolorch_event *event);
+/* USAGE and JOB_DONE (totals): tokens. */
+TOOLORCH_API int64_t toolorch_event_input_tokens(const toolorch_event *event);
+TOOLORCH_API int64_t toolorch_event_output_tokens(const toolorch_event *event);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TOOLORCH_JOB_H */

@@ -1,0 +1,124 @@
+// Branch groups: policies, the context's scorer, groups in batches.
+#include <toolorch/group.h>
+
+#include "capi/border.h"
+#include "capi/handles.h"
+
+using toolorch::capi::fail;
+using toolorch::capi::guarded;
+using toolorch::capi::guarded_ptr;
+using toolorch::core::Call;
+using toolorch::core::Scorer;
+
+namespace {
+Scorer make_scorer(toolorch_score_fn fn, void *ud) {
+  if (!fn) return Scorer();
+  return [fn, ud](const Call &c) { return fn(c.tool_name().c_str(), c.args().c_str(), c.end_text.c_str(), ud); };
+}
+}  // namespace
+
+extern "C" {
+
+toolorch_group_policy *toolorch_group_policy_new(void) {
+  return guarded_ptr<toolorch_group_policy>(nullptr, [] { return new toolorch_group_policy(); });
+}
+
+void toolorch_group_policy_free(toolorch_group_policy *p) { delete p; }
+
+int toolorch_group_policy_set_timeout_ms(toolorch_group_policy *p, int64_t timeout_ms) {
+  if (!p || timeout_ms < 0) return TOOLORCH_EINVAL;
+  p->policy.timeout_ms = timeout_ms;
+  return TOOLORCH_OK;
+}
+
+int toolorch_group_policy_set_cancel_on_score(toolorch_group_policy *p, double threshold) {
+  if (!p) return TOOLORCH_EINVAL;
+  p->policy.cancel_on_score = true;
+  p->policy.threshold = threshold;
+  return TOOLORCH_OK;
+}
+
+int toolorch_group_policy_set_keep_top_n(toolorch_group_policy *p, int n) {
+  if (!p || n < 0) return TOOLORCH_EINVAL;
+  p->policy.keep_top_n = n;
+  return TOOLORCH_OK;
+}
+
+int toolorch_group_policy_set_on_failure(toolorch_group_policy *p, int on_failure) {
+  if (!p || (on_failure != TOOLORCH_ON_FAILURE_ISOLATE && on_failure != TOOLORCH_ON_FAILURE_CANCEL_SIBLINGS))
+    return TOOLORCH_EINVAL;
+  p->policy.cancel_siblings = on_failure == TOOLORCH_ON_FAILURE_CANCEL_SIBLINGS;
+  return TOOLORCH_OK;
+}
+
+int toolorch_group_policy_set_scorer(toolorch_group_policy *p, toolorch_score_fn fn, void *userdata) {
+  if (!p) return TOOLORCH_EINVAL;
+  return guarded(nullptr, [&]() -> int {
+    p->policy.scorer = make_scorer(fn, userdata);
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_group_policy_from_json(toolorch_group_policy *p, const char *json) {
+  if (!p || !json) return TOOLORCH_EINVAL;
+  return guarded(nullptr, [&]() -> int {
+    std::string err;
+    toolorch::json::Ptr doc = toolorch::json::parse(json, &err);
+    if (!doc) return fail(nullptr, TOOLORCH_EJSON, "group policy is not valid JSON: " + err);
+    int rc = toolorch::core::GroupPolicy::from_json(doc.get(), &p->policy, &err);
+    if (rc) return fail(nullptr, rc, err);
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_set_scorer(toolorch_ctx *ctx, toolorch_score_fn fn, void *userdata) {
+  if (!ctx) return TOOLORCH_EINVAL;
+  return guarded(ctx, [&]() -> int {
+    return ctx->on_loop([&]() -> int {
+      ctx->engine->scorer() = make_scorer(fn, userdata);
+      return TOOLORCH_OK;
+    });
+  });
+}
+
+int toolorch_batch_add_group(toolorch_batch *batch, const char *group, const toolorch_group_policy *policy) {
+  if (!batch || !group || !*group) return TOOLORCH_EINVAL;
+  toolorch_ctx *ctx = batch->ctx;
+  return guarded(ctx, [&]() -> int {
+    toolorch::core::GroupPolicy p = policy ? policy->policy : toolorch::core::GroupPolicy();
+    int rc = batch->impl->add_group(group, std::move(p), &ctx->engine->scorer());
+    if (rc == TOOLORCH_EEXIST) return fail(ctx, rc, std::string("group \"") + group + "\" is declared already");
+    if (rc) return fail(ctx, rc, "the batch was submitted already");
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_batch_add_in_group(toolorch_batch *batch, const char *group, const char *tool_name,
+                                const char *args_json, const char *call_id) {
+  if (!batch || !group || !tool_name) return TOOLORCH_EINVAL;
+  toolorch_ctx *ctx = batch->ctx;
+  return guarded(ctx, [&]() -> int {
+    int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "", group);
+    if (rc == TOOLORCH_EINVAL) return fail(ctx, rc, std::string("no group \"") + group + "\" in this batch");
+    if (rc) return fail(ctx, rc, "the batch was submitted already");
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_batch_cancel_group(toolorch_batch *batch, const char *group) {
+  if (!batch || !group) return TOOLORCH_EINVAL;
+  toolorch_ctx *ctx = batch->ctx;
+  std::string name(group);
+  return guarded(ctx, [&]() -> int {
+    if (ctx->loop->in_loop_thread()) {
+      int rc = batch->impl->cancel_group(name);
+      return rc ? fail(ctx, rc, "no group \"" + name + "\" in this batch") : TOOLORCH_OK;
+    }
+    ctx->loop->post([ctx, batch, name] {
+      if (ctx->batches.count(batch)) batch->impl->cancel_group(name);
+    });
+    return TOOLORCH_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,106 @@
+// toolorch_job_*: the agent loop through the C ABI.
+#include <toolorch/job.h>
+
+#include "capi/border.h"
+#include "capi/handles.h"
+
+using toolorch::capi::event_of;
+using toolorch::capi::fail;
+using toolorch::capi::guarded;
+using toolorch::capi::guarded_ptr;
+
+extern "C" {
+
+toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, void *userdata, int *status) {
+  int local = TOOLORCH_OK;
+  int *st = status ? status : &local;
+  if (!ctx || !request_json) {
+    *st = TOOLORCH_EINVAL;
+    return nullptr;
+  }
+  return guarded_ptr<toolorch_job>(ctx, [&]() -> toolorch_job * {
+    if (ctx->closing.load()) {
+      *st = fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
+      return nullptr;
+    }
+    toolorch::core::JobConfig cfg;
+    std::string err;
+    int rc = toolorch::core::parse_job_config(request_json, ctx->engine->options().section("llm"), &cfg, &err);
+    if (rc) {
+      *st = fail(ctx, rc, err);
+      return nullptr;
+    }
+    auto job = std::make_unique<toolorch_job>();
+    job->ctx = ctx;
+    toolorch_job *raw = job.get();
+    rc = ctx->on_loop([&]() -> int {
+      toolorch::llm::Provider *p = ctx->get_provider(&err);
+      if (!p) return fail(ctx, TOOLORCH_ECONFIG, "no LLM provider: " + err);
+      raw->impl = std::make_unique<toolorch::core::Job>(&ctx->engine->dispatcher(), ctx, p, std::move(cfg),
+                                                        userdata, raw, &ctx->engine->scorer());
+      raw->impl->set_limits(ctx->engine->limits(), ctx->engine->llm_service());
+      int r = raw->impl->start(&err);
+      if (r) return fail(ctx, r, err);
+      ctx->jobs.insert(raw);
+      return TOOLORCH_OK;
+    });
+    *st = rc;
+    if (rc) return nullptr;
+    return job.release();
+  });
+}
+
+int toolorch_job_cancel(toolorch_job *job) {
+  if (!job) return TOOLORCH_EINVAL;
+  toolorch_ctx *ctx = job->ctx;
+  return guarded(ctx, [&]() -> int {
+    if (ctx->loop->in_loop_thread()) {
+      job->impl->cancel();
+    } else {
+      ctx->loop->post([ctx, job] {
+        if (ctx->jobs.count(job)) job->impl->cancel();
+      });
+    }
+    return TOOLORCH_OK;
+  });
+}
+
+void toolorch_job_free(toolorch_job *job) {
+  if (!job) return;
+  toolorch_ctx *ctx = job->ctx;
+  guarded(ctx, [&]() -> int {
+    return ctx->on_loop([&]() -> int {
+      job->impl->detach();
+      // Deleted on a later pass: we may be inside one of its own callbacks.
+      ctx->loop->post([ctx, job] {
+        if (ctx->jobs.erase(job)) delete job;
+      });
+      return TOOLORCH_OK;
+    });
+  });
+}
+
+int toolorch_job_cancel_group(toolorch_job *job, const char *group) {
+  if (!job || !group) return TOOLORCH_EINVAL;
+  toolorch_ctx *ctx = job->ctx;
+  std::string name(group);
+  return guarded(ctx, [&]() -> int {
+    if (ctx->loop->in_loop_thread())
+      return job->impl->cancel_group(name) ? TOOLORCH_OK
+                                           : fail(ctx, TOOLORCH_ESTATE, "no group \"" + name + "\" in this round");
+    ctx->loop->post([ctx, job, name] {
+      if (ctx->jobs.count(job)) job->impl->cancel_group(name);
+    });
+    return TOOLORCH_OK;
+  });
+}
+
+toolorch_job *toolorch_event_job(const toolorch_event *e) {
+  if (!e || event_of(e)->source_kind != toolorch::core::kSourceJob) return nullptr;
+  return static_cast<toolorch_job *>(event_of(e)->source);
+}
+int toolorch_event_round(const toolorch_event *e) { return e ? event_of(e)->round : 0; }
+int64_t toolorch_event_input_tokens(const toolorch_event *e) { return e ? event_of(e)->input_tokens : 0; }
+int64_t toolorch_event_output_tokens(const toolorch_event *e) { return e ? event_of(e)->output_tokens : 0; }
+
+}  // extern "C"

@@ -1,0 +1,398 @@
+#include "core/job.h"
+
+#include <toolorch/status.h>
+
+#include <algorithm>
+
+#include "core/batch.h"
+
+namespace toolorch::core {
+
+Job::Job(Dispatcher *dispatcher, EventSink *sink, llm::Provider *provider, JobConfig config, void *userdata,
+         void *handle, const Scorer *scorer)
+    : d_(dispatcher),
+      sink_(sink),
+      provider_(provider),
+      cfg_(std::move(config)),
+      userdata_(userdata),
+      handle_(handle),
+      rng_(std::random_device{}()),
+      scorer_(scorer) {}
+
+Group *Job::group_for(const std::string &tool_name) {
+  const JobGroup *match = nullptr;
+  for (const JobGroup &g : cfg_.groups)
+    if (std::find(g.tools.begin(), g.tools.end(), tool_name) != g.tools.end()) {
+      match = &g;
+      break;
+    }
+  std::string name;
+  GroupPolicy policy;
+  if (match) {
+    name = match->name;
+    policy = match->policy;
+  } else if (cfg_.cancel_siblings) {
+    name = "round";  // the job-wide policy: every call of the round is a sibling
+    policy.cancel_siblings = true;
+  } else {
+    return nullptr;
+  }
+  auto &slot = round_groups_[name];
+  if (!slot) slot = std::make_unique<Group>(name, policy, d_, scorer_);
+  return slot.get();
+}
+
+bool Job::cancel_group(const std::string &name) {
+  auto it = round_groups_.find(name);
+  if (it == round_groups_.end()) return false;
+  it->second->cancel_all("cancelled: group \"" + name + "\" was cancelled");
+  return true;
+}
+
+Job::~Job() { detach(); }
+
+EventPtr Job::event(int type) const {
+  auto ev = std::make_unique<Event>();
+  ev->type = type;
+  ev->userdata = userdata_;
+  ev->source = handle_;
+  ev->source_kind = kSourceJob;
+  ev->round = round_;
+  return ev;
+}
+
+void Job::emit(EventPtr ev) {
+  if (!detached_) sink_->emit(std::move(ev));
+}
+
+int Job::start(std::string *err) {
+  std::vector<std::shared_ptr<Tool>> tools;
+  if (cfg_.tools_given) {
+    for (const std::string &name : cfg_.tools) {
+      auto t = d_->registry()->find(name);
+      if (!t) {
+        *err = "the job names an unknown tool \"" + name + "\"";
+        return TOOLORCH_EUNKNOWN_TOOL;
+      }
+      tools.push_back(t);
+    }
+  } else {
+    tools = d_->registry()->all();
+    std::sort(tools.begin(), tools.end(), [](auto &a, auto &b) { return a->name() < b->name(); });
+  }
+  for (auto &t : tools) tool_defs_.push_back({t->name(), t->spec().description, t->spec().schema_json});
+  transcript_ = cfg_.messages;
+  loop::Scheduler *s = d_->sched();
+  llm_timer_ = s->make_timer([this] {
+    if (pending_) pending_->cancel();
+    llm::Error e;
+    e.status = TOOLORCH_ETIMEDOUT;
+    e.retryable = true;
+    e.message = "the LLM did not answer within llm_timeout_ms (" + std::to_string(cfg_.llm_timeout_ms) + " ms)";
+    retry_or_fail(std::move(e));
+  });
+  total_timer_ = s->make_timer([this] {
+    finish(TOOLORCH_ETIMEDOUT,
+           "the job exceeded total_timeout_ms (" + std::to_string(cfg_.total_timeout_ms) + " ms)");
+  });
+  step_timer_ = s->make_timer([this] {
+    if (phase_ == Phase::kBackoff) send_request();
+    else if (phase_ == Phase::kCalls) next_round();
+  });
+  if (!llm_timer_ || !total_timer_ || !step_timer_) {
+    *err = "cannot create the job's timers";
+    return TOOLORCH_EIO;
+  }
+  total_deadline_us_ = s->now_us() + cfg_.total_timeout_ms * 1000;
+  total_timer_->arm_at(total_deadline_us_);
+  round_ = 1;
+  send_request();
+  return TOOLORCH_OK;
+}
+
+double Job::estimate_tokens() const {
+  // About 4 bytes a token for what we send, plus a modest allowance for the
+  // answer; the reported usage corrects it afterwards.
+  size_t bytes = cfg_.system.size();
+  for (const llm::Message &m : transcript_) {
+    bytes += m.text.size();
+    for (const llm::ToolCall &c : m.tool_calls) bytes += c.args_json.size() + c.name.size();
+  }
+  return static_cast<double>(bytes / 4 + 256);
+}
+
+void Job::send_request() {
+  if (phase_ == Phase::kDone) return;
+  if (!limits_) {
+    really_send();
+    return;
+  }
+  phase_ = Phase::kPermits;
+  estimated_tokens_ = estimate_tokens();
+  limits::RateLimits::Ticket ticket = 0;
+  loop::Micros deadline = total_deadline_us_;
+  int rc = limits_->acquire(llm_service_, estimated_tokens_, deadline,
+                            [this](int status, loop::Micros) {
+                              permit_ticket_ = 0;
+                              if (phase_ != Phase::kPermits) return;
+                              if (status == TOOLORCH_OK) really_send();
+                              else finish(status, "rate limit of service \"" + llm_service_ + "\" refused the LLM request");
+                            },
+                            &ticket);
+  if (rc == TOOLORCH_EAGAIN) {
+    permit_ticket_ = ticket;
+    return;
+  }
+  if (rc != TOOLORCH_OK) {
+    finish(rc, "rate limit of service \"" + llm_service_ + "\" refused the LLM request");
+    return;
+  }
+  really_send();
+}
+
+void Job::really_send() {
+  if (phase_ == Phase::kDone) return;
+  phase_ = Phase::kRequesting;
+  slots_.clear();
+  text_.clear();
+  llm::Request req;
+  req.model = cfg_.model;
+  if (!cfg_.system.empty()) {
+    llm::Message sys;
+    sys.role = llm::Message::Role::kSystem;
+    sys.text = cfg_.system;
+    req.messages.push_back(std::move(sys));
+  }
+  req.messages.insert(req.messages.end(), transcript_.begin(), transcript_.end());
+  req.tools = tool_defs_;
+  req.stream = cfg_.stream;
+  req.max_tokens = cfg_.max_tokens;
+  req.parallel_tool_calls = cfg_.parallel_tool_calls;
+  req.tool_choice = cfg_.tool_choice;
+  llm_timer_->arm_at(d_->sched()->now_us() + cfg_.llm_timeout_ms * 1000);
+  pending_.reset();
+  pending_ = provider_->send(req, this);
+}
+
+Job::Slot &Job::slot(int index) {
+  if (index < 0) index = 0;
+  if (static_cast<size_t>(index) >= slots_.size()) slots_.resize(static_cast<size_t>(index) + 1);
+  return slots_[static_cast<size_t>(index)];
+}
+
+bool Job::may_dispatch_early(const std::string &tool_name) const {
+  switch (cfg_.eager) {
+    case EagerDispatch::kAll: return true;
+    case EagerDispatch::kOff: return false;
+    case EagerDispatch::kSafe: {
+      auto t = d_->registry()->find(tool_name);
+      return t && t->side_effect_free();
+    }
+  }
+  return false;
+}
+
+void Job::on_text(std::string_view delta) {
+  if (phase_ != Phase::kRequesting) return;
+  text_.append(delta);
+  auto ev = event(TOOLORCH_EVENT_TEXT_DELTA);
+  ev->text.assign(delta);
+  emit(std::move(ev));
+}
+
+void Job::on_tool_call_started(int index, const std::string &id, const std::string &name) {
+  Slot &s = slot(index);
+  s.asked.id = id;
+  s.asked.name = name;
+}
+
+void Job::on_tool_call_ready(int index, const llm::ToolCall &call) {
+  if (phase_ != Phase::kRequesting) return;
+  Slot &s = slot(index);
+  s.asked = call;
+  announce(s);
+  if (!s.call && may_dispatch_early(call.name)) dispatch(s);
+}
+
+// The model asked for this call (its arguments are complete), whether or
+// not it runs now.
+void Job::announce(Slot &s) {
+  if (s.announced) return;
+  s.announced = true;
+  auto ev = event(TOOLORCH_EVENT_LLM_TOOL_CALL);
+  ev->call_id = s.asked.id;
+  ev->tool_name = s.asked.name;
+  ev->json = s.asked.args_json;
+  emit(std::move(ev));
+}
+
+void Job::dispatch(Slot &s) {
+  announce(s);
+  if (!json::canonicalize(s.asked.args_json, &s.canonical_args)) s.canonical_args = s.asked.args_json;
+  // A retried request that asks again for a call an earlier attempt already
+  // started (same tool, equal arguments) takes that call over.
+  for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
+    if (it->asked.name == s.asked.name && it->canonical_args == s.canonical_args) {
+      s.call = it->call;
+      orphans_.erase(it);
+      return;
+    }
+  }
+  std::string args = s.asked.args_json.empty() ? "{}" : s.asked.args_json;
+  Call *c = d_->new_call(s.asked.id, s.asked.name, args);
+  s.call = CallRef(c, /*adopt=*/true);
+  if (Group *g = group_for(s.asked.name)) g->add(c);
+  d_->submit(c, this, userdata_, handle_, kSourceJob);
+}
+
+void Job::on_rate_headers(long http_status, int64_t remaining_requests, int64_t remaining_tokens) {
+  if (limits_) limits_->on_response(llm_service_, http_status, -1, remaining_requests, remaining_tokens);
+}
+
+void Job::on_usage(const llm::Usage &usage) {
+  if (limits_) {
+    limits_->correct(llm_service_, estimated_tokens_,
+                     static_cast<double>(usage.input_tokens + usage.output_tokens));
+    estimated_tokens_ = static_cast<double>(usage.input_tokens + usage.output_tokens);
+  }
+  usage_.input_tokens += usage.input_tokens;
+  usage_.output_tokens += usage.output_tokens;
+  auto ev = event(TOOLORCH_EVENT_USAGE);
+  ev->input_tokens = usage.input_tokens;
+  ev->output_tokens = usage.output_tokens;
+  emit(std::move(ev));
+}
+
+void Job::on_finished(llm::Response &&response) {
+  if (phase_ != Phase::kRequesting) return;
+  llm_timer_->disarm();
+  attempt_ = 0;
+  // Calls the response lists but the stream did not report ready (or a
+  // non-streamed answer): take them from the response.
+  for (size_t i = 0; i < response.tool_calls.size(); ++i) {
+    Slot &s = slot(static_cast<int>(i));
+    if (!s.call) s.asked = response.tool_calls[i];
+  }
+  slots_.erase(std::remove_if(slots_.begin(), slots_.end(),
+                              [](const Slot &s) { return !s.call && s.asked.name.empty() && s.asked.id.empty(); }),
+               slots_.end());
+  for (Slot &s : slots_)
+    if (!s.call) dispatch(s);
+  // Calls of failed attempts that the final answer did not ask again.
+  std::vector<Slot> stale;
+  stale.swap(orphans_);
+  for (Slot &o : stale)
+    if (o.call && !o.call->ended()) d_->cancel(o.call.get());
+
+  llm::Message assistant;
+  assistant.role = llm::Message::Role::kAssistant;
+  assistant.text = response.text.empty() ? text_ : response.text;
+  for (Slot &s : slots_) assistant.tool_calls.push_back(s.asked);
+  transcript_.push_back(std::move(assistant));
+  if (slots_.empty()) {
+    finish(TOOLORCH_OK, transcript_.back().text);
+    return;
+  }
+  phase_ = Phase::kCalls;
+  maybe_round_done();
+}
+
+void Job::on_call_ended(Call *call) {
+  auto ev = make_result_event(*call);
+  ev->round = round_;
+  emit(std::move(ev));
+  if (phase_ == Phase::kCalls) maybe_round_done();
+}
+
+void Job::maybe_round_done() {
+  for (Slot &s : slots_)
+    if (!s.call || !s.call->ended()) return;
+  // Results go back in the order of the calls, one message each (the
+  // adapters merge them into one user turn where the protocol wants that).
+  for (Slot &s : slots_) {
+    llm::Message m;
+    m.role = llm::Message::Role::kTool;
+    m.tool_call_id = s.asked.id;
+    m.tool_name = s.asked.name;
+    m.is_error = s.call->state() != TOOLORCH_CALL_SUCCEEDED;
+    m.text = m.is_error ? "Error: " + s.call->end_text : s.call->end_text;
+    transcript_.push_back(std::move(m));
+  }
+  emit(event(TOOLORCH_EVENT_ROUND_DONE));
+  if (round_ >= cfg_.max_rounds) {
+    finish(TOOLORCH_EMAXROUNDS,
+           "the model still asked for tools after max_rounds (" + std::to_string(cfg_.max_rounds) + ") rounds");
+    return;
+  }
+  // Start the next request on a fresh loop pass, not inside the callback of
+  // the call (or the response) that ended this round.
+  step_timer_->arm_at(d_->sched()->now_us());
+}
+
+void Job::next_round() {
+  if (phase_ != Phase::kCalls) return;
+  round_++;
+  round_groups_.clear();  // every call of the last round has ended
+  send_request();
+}
+
+void Job::on_error(llm::Error &&error) {
+  if (phase_ != Phase::kRequesting) return;
+  llm_timer_->disarm();
+  if (limits_ && error.http_status == 429)
+    limits_->on_response(llm_service_, 429, error.retry_after_ms, -1, -1);
+  retry_or_fail(std::move(error));
+}
+
+void Job::retry_or_fail(llm::Error &&error) {
+  // What this attempt dispatched keeps running: a retry that asks for the
+  // same call takes it over.
+  for (Slot &s : slots_)
+    if (s.call) orphans_.push_back(std::move(s));
+  slots_.clear();
+  bool dropped = error.status == TOOLORCH_EPROTOCOL && error.retryable;
+  bool retry = error.retryable && (dropped ? drops_ < 1 : attempt_ < cfg_.llm_retries);
+  if (!retry) {
+    std::string what = dropped ? "the LLM stream dropped again after a retry: " : "LLM request failed: ";
+    finish(error.status ? error.status : TOOLORCH_EPROVIDER, what + error.message);
+    return;
+  }
+  if (dropped) drops_++;
+  else attempt_++;
+  int64_t delay = dropped ? 0 : backoff_delay_ms(cfg_.llm_backoff, attempt_, error.retry_after_ms, rng_);
+  phase_ = Phase::kBackoff;
+  step_timer_->arm_at(d_->sched()->now_us() + delay * 1000);
+}
+
+void Job::finish(int status, std::string text) {
+  if (phase_ == Phase::kDone) return;
+  phase_ = Phase::kDone;
+  if (llm_timer_) llm_timer_->disarm();
+  if (total_timer_) total_timer_->disarm();
+  if (step_timer_) step_timer_->disarm();
+  if (pending_) pending_->cancel();
+  if (limits_ && permit_ticket_) limits_->cancel(permit_ticket_);
+  permit_ticket_ = 0;
+  std::vector<Slot> all;
+  all.swap(slots_);
+  for (Slot &o : orphans_) all.push_back(std::move(o));
+  orphans_.clear();
+  for (Slot &s : all)
+    if (s.call && !s.call->ended()) d_->cancel(s.call.get());
+  auto ev = event(TOOLORCH_EVENT_JOB_DONE);
+  ev->status = status;
+  ev->text = std::move(text);
+  ev->json = transcript_json(cfg_.system, transcript_);
+  ev->input_tokens = usage_.input_tokens;
+  ev->output_tokens = usage_.output_tokens;
+  emit(std::move(ev));
+}
+
+void Job::detach() {
+  if (detached_) return;
+  detached_ = true;
+  finish(TOOLORCH_ECANCELLED, "detached");
+  pending_.reset();
+}
+
+}  // namespace toolorch::core

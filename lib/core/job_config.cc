@@ -1,0 +1,206 @@
+#include "core/job_config.h"
+
+#include <toolorch/status.h>
+
+#include <cstring>
+
+namespace toolorch::core {
+namespace {
+
+int bad(std::string *err, std::string msg) {
+  *err = std::move(msg);
+  return TOOLORCH_ECONFIG;
+}
+
+bool get_int(const cJSON *v, int64_t min, int64_t max, int64_t *out) {
+  if (!cJSON_IsNumber(v)) return false;
+  double d = v->valuedouble;
+  if (d != static_cast<double>(static_cast<int64_t>(d)) || d < double(min) || d > double(max)) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+int parse_messages(const cJSON *arr, std::vector<llm::Message> *out, std::string *err) {
+  if (!cJSON_IsArray(arr)) return bad(err, "\"messages\" must be an array");
+  for (const cJSON *m = arr->child; m; m = m->next) {
+    const char *role = json::get_string(m, "role");
+    const char *content = json::get_string(m, "content");
+    if (!role || !content) return bad(err, "each message needs string \"role\" and \"content\"");
+    llm::Message msg;
+    if (!std::strcmp(role, "user")) msg.role = llm::Message::Role::kUser;
+    else if (!std::strcmp(role, "assistant")) msg.role = llm::Message::Role::kAssistant;
+    else return bad(err, std::string("message role \"") + role + "\" is not \"user\" or \"assistant\"");
+    msg.text = content;
+    out->push_back(std::move(msg));
+  }
+  return TOOLORCH_OK;
+}
+
+}  // namespace
+
+int parse_job_config(const std::string &request_json, const cJSON *llm_section, JobConfig *out,
+                     std::string *err) {
+  std::string perr;
+  json::Ptr doc = json::parse(request_json, &perr);
+  if (!doc) {
+    *err = "job request is not valid JSON: " + perr;
+    return TOOLORCH_EJSON;
+  }
+  if (!cJSON_IsObject(doc.get())) return bad(err, "job request must be a JSON object");
+  JobConfig c;
+  if (const char *m = json::get_string(llm_section, "model")) c.model = m;
+  bool have_prompt = false;
+  for (const cJSON *v = doc->child; v; v = v->next) {
+    std::string key = v->string ? v->string : "";
+    int64_t n = 0;
+    auto need_int = [&](int64_t min, int64_t max) {
+      if (get_int(v, min, max, &n)) return true;
+      bad(err, "\"" + key + "\" must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
+      return false;
+    };
+    auto need_bool = [&](bool *dst) {
+      if (!cJSON_IsBool(v)) {
+        bad(err, "\"" + key + "\" must be a boolean");
+        return false;
+      }
+      *dst = cJSON_IsTrue(v);
+      return true;
+    };
+    auto need_string = [&](std::string *dst) {
+      if (!cJSON_IsString(v)) {
+        bad(err, "\"" + key + "\" must be a string");
+        return false;
+      }
+      *dst = v->valuestring;
+      return true;
+    };
+    if (key == "prompt") {
+      std::string p;
+      if (!need_string(&p)) return TOOLORCH_ECONFIG;
+      llm::Message m;
+      m.role = llm::Message::Role::kUser;
+      m.text = p;
+      c.messages.push_back(std::move(m));
+      have_prompt = true;
+    } else if (key == "messages") {
+      if (int rc = parse_messages(v, &c.messages, err)) return rc;
+    } else if (key == "system") {
+      if (!need_string(&c.system)) return TOOLORCH_ECONFIG;
+    } else if (key == "model") {
+      if (!need_string(&c.model)) return TOOLORCH_ECONFIG;
+    } else if (key == "tools") {
+      if (!cJSON_IsArray(v)) return bad(err, "\"tools\" must be an array of tool names");
+      c.tools_given = true;
+      for (const cJSON *t = v->child; t; t = t->next) {
+        if (!cJSON_IsString(t)) return bad(err, "\"tools\" must be an array of tool names");
+        c.tools.push_back(t->valuestring);
+      }
+    } else if (key == "max_rounds") {
+      if (!need_int(1, 1000)) return TOOLORCH_ECONFIG;
+      c.max_rounds = int(n);
+    } else if (key == "max_tokens") {
+      if (!need_int(1, 10000000)) return TOOLORCH_ECONFIG;
+      c.max_tokens = int(n);
+    } else if (key == "stream") {
+      if (!need_bool(&c.stream)) return TOOLORCH_ECONFIG;
+    } else if (key == "parallel_tool_calls") {
+      if (!need_bool(&c.parallel_tool_calls)) return TOOLORCH_ECONFIG;
+    } else if (key == "tool_choice") {
+      if (!need_string(&c.tool_choice)) return TOOLORCH_ECONFIG;
+    } else if (key == "eager_dispatch") {
+      std::string e;
+      if (!need_string(&e)) return TOOLORCH_ECONFIG;
+      if (e == "safe") c.eager = EagerDispatch::kSafe;
+      else if (e == "all") c.eager = EagerDispatch::kAll;
+      else if (e == "off") c.eager = EagerDispatch::kOff;
+      else return bad(err, "\"eager_dispatch\" must be \"safe\", \"all\" or \"off\"");
+    } else if (key == "llm_timeout_ms") {
+      if (!need_int(1, 86400000)) return TOOLORCH_ECONFIG;
+      c.llm_timeout_ms = n;
+    } else if (key == "total_timeout_ms") {
+      if (!need_int(1, 7 * 86400000LL)) return TOOLORCH_ECONFIG;
+      c.total_timeout_ms = n;
+    } else if (key == "llm_retries") {
+      if (!need_int(0, 100)) return TOOLORCH_ECONFIG;
+      c.llm_retries = int(n);
+    } else if (key == "llm_backoff_base_ms") {
+      if (!need_int(0, 3600000)) return TOOLORCH_ECONFIG;
+      c.llm_backoff.base_ms = n;
+    } else if (key == "llm_backoff_max_ms") {
+      if (!need_int(0, 3600000)) return TOOLORCH_ECONFIG;
+      c.llm_backoff.max_ms = n;
+    } else if (key == "on_failure") {
+      std::string s;
+      if (!need_string(&s)) return TOOLORCH_ECONFIG;
+      if (s != "isolate" && s != "cancel_siblings")
+        return bad(err, "\"on_failure\" must be \"isolate\" or \"cancel_siblings\"");
+      c.cancel_siblings = s == "cancel_siblings";
+    } else if (key == "groups") {
+      if (!cJSON_IsArray(v)) return bad(err, "\"groups\" must be an array");
+      for (const cJSON *g = v->child; g; g = g->next) {
+        JobGroup jg;
+        const char *name = json::get_string(g, "name");
+        const cJSON *tools = cJSON_GetObjectItemCaseSensitive(g, "tools");
+        if (!name || !cJSON_IsArray(tools)) return bad(err, "each group needs \"name\" and \"tools\"");
+        jg.name = name;
+        for (const cJSON *t = tools->child; t; t = t->next) {
+          if (!cJSON_IsString(t)) return bad(err, "group \"" + jg.name + "\": \"tools\" must hold names");
+          jg.tools.push_back(t->valuestring);
+        }
+        json::Ptr policy(cJSON_Duplicate(g, true));
+        cJSON_DeleteItemFromObjectCaseSensitive(policy.get(), "name");
+        cJSON_DeleteItemFromObjectCaseSensitive(policy.get(), "tools");
+        std::string perr;
+        if (GroupPolicy::from_json(policy.get(), &jg.policy, &perr))
+          return bad(err, "group \"" + jg.name + "\": " + perr);
+        c.groups.push_back(std::move(jg));
+      }
+    } else {
+      return bad(err, "unknown job request key \"" + key + "\"");
+    }
+  }
+  if (c.messages.empty() && !have_prompt) return bad(err, "a job needs \"prompt\" or \"messages\"");
+  if (c.model.empty()) return bad(err, "no model: set \"model\" in the request or \"llm.model\" in the options");
+  *out = std::move(c);
+  return TOOLORCH_OK;
+}
+
+std::string transcript_json(const std::string &system, const std::vector<llm::Message> &messages) {
+  json::Ptr arr(cJSON_CreateArray());
+  auto add = [&](cJSON *m) { cJSON_AddItemToArray(arr.get(), m); };
+  if (!system.empty()) {
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", "system");
+    cJSON_AddStringToObject(m, "content", system.c_str());
+    add(m);
+  }
+  for (const llm::Message &msg : messages) {
+    cJSON *m = cJSON_CreateObject();
+    switch (msg.role) {
+      case llm::Message::Role::kSystem: cJSON_AddStringToObject(m, "role", "system"); break;
+      case llm::Message::Role::kUser: cJSON_AddStringToObject(m, "role", "user"); break;
+      case llm::Message::Role::kAssistant: cJSON_AddStringToObject(m, "role", "assistant"); break;
+      case llm::Message::Role::kTool: cJSON_AddStringToObject(m, "role", "tool"); break;
+    }
+    cJSON_AddStringToObject(m, "content", msg.text.c_str());
+    if (!msg.tool_calls.empty()) {
+      cJSON *calls = cJSON_AddArrayToObject(m, "tool_calls");
+      for (const llm::ToolCall &tc : msg.tool_calls) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "id", tc.id.c_str());
+        cJSON_AddStringToObject(c, "name", tc.name.c_str());
+        cJSON_AddStringToObject(c, "arguments", tc.args_json.c_str());
+        cJSON_AddItemToArray(calls, c);
+      }
+    }
+    if (msg.role == llm::Message::Role::kTool) {
+      cJSON_AddStringToObject(m, "tool_call_id", msg.tool_call_id.c_str());
+      cJSON_AddStringToObject(m, "name", msg.tool_name.c_str());
+      cJSON_AddBoolToObject(m, "is_error", msg.is_error);
+    }
+    add(m);
+  }
+  return json::print(arr.get());
+}
+
+}  // namespace toolorch::core

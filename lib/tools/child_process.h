@@ -1,0 +1,45 @@
+// Starting a program directly (posix_spawnp, never a shell) with its stdin,
+// stdout and stderr connected to pipes, and the OS-level helpers around it.
+// No libevent here: command_tool.cc watches the fds.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace toolorch::tools {
+
+struct ChildProcess {
+  pid_t pid = -1;
+  // The parent's ends, non-blocking and close-on-exec.
+  int stdin_fd = -1;   // write the input here
+  int stdout_fd = -1;  // read the output here
+  int stderr_fd = -1;
+};
+
+// Start argv[0] (looked up in PATH) in a process group of its own (so that a
+// kill reaches what it starts too), with default signal dispositions, an
+// empty signal mask and no fd of ours but the three pipes. False with a
+// reason such as `no such program "x"` in *err.
+bool spawn_child(const std::vector<std::string> &argv, ChildProcess *out, std::string *err);
+
+// SIGKILL the child's process group (and the child itself). Only before it
+// has been reaped, while its pid cannot have been reused.
+void kill_child(pid_t pid);
+
+// Close *fd if open and set it to -1.
+void close_fd(int *fd);
+
+// A pidfd for pid (readable once it exits), or -1 where the kernel has none.
+int open_pidfd(pid_t pid);
+
+// write() that never raises SIGPIPE in this process: EPIPE comes back as
+// errno instead. Returns what write() returns.
+ssize_t write_no_sigpipe(int fd, const char *data, size_t len);
+
+// "command exited with status 3: oops" / "command killed by signal 9 (Killed)".
+std::string describe_exit(int wait_status, std::string_view stderr_tail);
+
+}  // namespace toolorch::tools

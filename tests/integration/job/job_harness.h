@@ -1,0 +1,61 @@
+// A job against the scripted LLM server over real loopback HTTP: the host
+// runs its own event_base (borrowed-loop mode), so every callback comes on
+// this thread and the order of what happened is exact.
+#pragma once
+
+#include <event2/event.h>
+
+#include <string>
+#include <vector>
+
+#include <toolorch/toolorch.h>
+#include <toolorch/toolorch_libevent.h>
+
+#include "cmocka_cpp.h"
+#include "mock_server.h"
+
+namespace toolorch::test {
+
+struct JobRun {
+  // What happened, in order: "tool:<id>" when a tool got a call,
+  // "llm:<id>" when the model's call was announced, "result:<id>:<state>".
+  std::vector<std::string> log;
+  int done_status = 1;
+  std::string done_text, transcript;
+  int rounds = 0, deltas = 0;
+  int64_t input_tokens = 0, output_tokens = 0;
+};
+
+class JobHarness {
+ public:
+  // protocol: "openai" | "anthropic"
+  JobHarness(const std::string &script, const std::string &protocol, const std::string &extra_options = "");
+  ~JobHarness();
+
+  // Tools: "fetch" (side-effect free) parks each call until `release_at`
+  // calls are parked (then answers all with "ok:<args>"); "write" (with
+  // side effects) answers at once.
+  void add_tools(int release_at);
+  // Runs the job to its end (30 s guard) and returns what happened.
+  JobRun run(const std::string &request);
+
+  toolorch_ctx *ctx() const { return ctx_; }
+  mockllm::Server &server() { return *server_; }
+  int64_t stat(const char *key) const { return toolorch_stat(ctx_, key); }
+  // A counter from the server's /stats ("tool_results_seen", ...).
+  long server_stat(const char *key) const;
+
+  // Internals for the callbacks.
+  struct event_base *base_ = nullptr;
+  toolorch_ctx *ctx_ = nullptr;
+  std::vector<toolorch_call *> parked_;
+  int release_at_ = 0;
+  JobRun *current_ = nullptr;
+  bool finished_ = false;
+  struct event *release_ev_ = nullptr;
+
+ private:
+  std::unique_ptr<mockllm::Server> server_;
+};
+
+}  // namespace toolorch::test
