@@ -28,5 +28,6 @@
 #include <toolorch/event.h>
 #include <toolorch/job.h>
 #include <toolorch/group.h>
+#include <toolorch/limits.h>
 
 #endif /* TOOLORCH_TOOLORCH_H */
