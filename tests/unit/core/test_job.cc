@@ -206,6 +206,44 @@ static void max_rounds_and_cancel(void **) {
   }
 }
 
+static void job_groups_cancel_branches_and_tell_the_model(void **) {
+  JobFixture f;
+  f.start("{\"prompt\":\"go\",\"model\":\"m\",\"groups\":[{\"name\":\"research\",\"tools\":[\"search\"],"
+          "\"cancel_on_better_result\":{\"threshold\":0.5}}]}");
+  f.provider.call_ready(0, "arxiv", "search", "{\"q\":\"arxiv\"}");
+  f.provider.call_ready(1, "web", "search", "{\"q\":\"web\"}");
+  f.provider.call_ready(2, "so", "search", "{\"q\":\"so\"}");
+  f.provider.call_ready(3, "w", "write", "{}");
+  f.provider.finish_with_calls({{"arxiv", "search", "{\"q\":\"arxiv\"}"}, {"web", "search", "{\"q\":\"web\"}"},
+                                {"so", "search", "{\"q\":\"so\"}"}, {"w", "write", "{}"}});
+  // "web" answers first (no scorer: a success scores 1.0 >= 0.5).
+  toolorch_call *web = f.search.parked[1];
+  assert_int_equal(toolorch_call_complete(web, "web answer"), TOOLORCH_OK);
+  assert_true(toolorch_call_is_cancelled(f.search.parked[0]));
+  assert_true(toolorch_call_is_cancelled(f.search.parked[2]));
+  assert_false(toolorch_call_is_cancelled(f.write.parked[0]));  // not in the group
+  f.write.complete_one("written");
+  f.sched.advance(0);
+  const auto &msgs = f.provider.request().messages;
+  size_t n = msgs.size();
+  assert_true(msgs[n - 4].is_error);
+  assert_non_null(strstr(msgs[n - 4].text.c_str(), "answered well enough"));
+  assert_false(msgs[n - 3].is_error);
+  assert_string_equal(msgs[n - 3].text.c_str(), "web answer");
+  assert_true(msgs[n - 2].is_error);
+  assert_false(msgs[n - 1].is_error);
+}
+
+static void job_wide_cancel_siblings(void **) {
+  JobFixture f;
+  f.start("{\"prompt\":\"go\",\"model\":\"m\",\"on_failure\":\"cancel_siblings\"}");
+  f.provider.finish_with_calls({{"a", "search", "{\"q\":\"a\"}"}, {"b", "search", "{\"q\":\"b\"}"}});
+  toolorch_call_fail_ex(f.search.parked[0], "database is gone", TOOLORCH_FAIL_FATAL);
+  assert_true(toolorch_call_is_cancelled(f.search.parked[1]));
+  f.sched.advance(0);
+  assert_int_equal(f.provider.sent.size(), 2);  // the job goes on with both errors
+}
+
 static void job_requests_are_checked(void **) {
   core::JobConfig c;
   std::string err;
@@ -236,6 +274,8 @@ int main(void) {
       cmocka_unit_test(total_timeout_cancels_everything),
       cmocka_unit_test(llm_timeout_retries_then_fails),
       cmocka_unit_test(max_rounds_and_cancel),
+      cmocka_unit_test(job_groups_cancel_branches_and_tell_the_model),
+      cmocka_unit_test(job_wide_cancel_siblings),
       cmocka_unit_test(job_requests_are_checked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
