@@ -53,7 +53,7 @@ TOOLORCH_API int toolorch_call_cancel(toolorch_call *call);
  * can stop its work. The tool still finishes the call afterwards with
  * toolorch_call_complete/_fail (which then return TOOLORCH_ELATE) so that the
  * handle is released. Returns ELATE (and fn will not run) if the call has
- * ended already. [any thread]
+ * ended already. A second registration replaces the first. [any thread]
  */
 typedef void (*toolorch_cancel_fn)(toolorch_call *call, void *userdata);
 TOOLORCH_API int toolorch_call_on_cancel(toolorch_call *call, toolorch_cancel_fn fn, void *userdata);

@@ -47,22 +47,36 @@ TOOLORCH_API int toolorch_tool_set_fn(toolorch_tool *tool, toolorch_tool_fn fn, 
 
 /*
  * Make the tool an HTTP endpoint that the library calls itself, on its loop
- * (libcurl): each call POSTs its arguments (JSON) to url; a 2xx response's
- * body is the result; any other status fails the call with "HTTP <code>:
- * <body>" (429 and 5xx count as retryable failures), and so does a transport
- * error. A call that is cancelled or times out has its transfer removed at
+ * (libcurl): each call POSTs its arguments (JSON, "Content-Type:
+ * application/json" unless a header of the tool says otherwise) to url; a
+ * 2xx response's body is the result; any other status fails the call with
+ * "HTTP <code>: <first 500 bytes of the body>" (429 and 5xx count as
+ * retryable failures, see toolorch_tool_set_retry), and so does a transport
+ * error ("HTTP transfer failed: ..."); a body past max_result_bytes fails
+ * it too. A call that is cancelled or times out has its transfer removed at
  * once: the connection closes and the server sees it.
+ * url must start with http:// or https:// (EINVAL otherwise). A tool made
+ * an HTTP endpoint or a command ignores toolorch_tool_set_fn; the last of
+ * set_http / set_command wins. These functions leave the detail of a
+ * failure in toolorch_last_error(NULL). [any thread, one thread per tool]
  */
 TOOLORCH_API int toolorch_tool_set_http(toolorch_tool *tool, const char *url);
-/* One more request header for an HTTP tool, "Name: value" (never logged). */
+/* One more request header for an HTTP tool, "Name: value" (never logged;
+ * EINVAL without a colon, with a space in the name, or with CR/LF). */
 TOOLORCH_API int toolorch_tool_add_http_header(toolorch_tool *tool, const char *header);
 /*
  * Make the tool a command that the library runs itself: argv_json is a JSON
  * array of strings, ["program", "arg", ...], executed directly (never through
- * a shell; the program is looked up in PATH). The call's arguments (JSON) go
- * to its stdin; its stdout is the result; a non-zero exit or a signal fails
- * the call with the end of its stderr. Killed (SIGKILL) when the call is
- * cancelled or times out.
+ * a shell; the program is looked up in PATH), in a process group of its own.
+ * The call's arguments (JSON) go to its stdin; its stdout is the result (past
+ * max_result_bytes the call fails and the process is killed); exit 0 is a
+ * success; a non-zero exit or a signal fails the call with "command exited
+ * with status N: <the last 2 KiB of its stderr>". A program that cannot be
+ * started fails the call ("no such program \"x\""). Its process group is
+ * killed (SIGKILL) when the call is cancelled or times out; every process is
+ * reaped without blocking the loop.
+ * EJSON if argv_json is not JSON, EINVAL if it is not a non-empty array of
+ * strings (the detail in toolorch_last_error(NULL)).
  */
 TOOLORCH_API int toolorch_tool_set_command(toolorch_tool *tool, const char *argv_json);
 

@@ -1,6 +1,10 @@
 // Command tools (toolorch_tool_set_command): stdin/stdout, exit statuses,
 // stderr in the error, kill and reap on cancel and timeout, spawn errors,
 // many at once, big inputs and outputs; no zombie and no fd left behind.
+#include <event2/event.h>
+
+#include <toolorch/toolorch_libevent.h>
+
 #include "tools_test_util.h"
 
 using namespace tools_test;
@@ -219,6 +223,61 @@ void no_fd_leak_no_zombie(void **) {
   assert_true(no_children_left());
 }
 
+// Borrowed-loop mode: the pipes and the reaper live on the host's base,
+// driven by the host's thread; events through the callback.
+struct BorrowedState {
+  std::vector<Result> results;
+  bool done = false;
+};
+
+void on_borrowed_event(const toolorch_event *ev, void *ud) {
+  auto *st = static_cast<BorrowedState *>(ud);
+  if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_CALL_RESULT) {
+    Result r;
+    r.tool = toolorch_event_tool_name(ev);
+    r.text = toolorch_event_text(ev);
+    r.state = toolorch_event_call_state(ev);
+    st->results.push_back(r);
+  }
+  if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_BATCH_DONE) st->done = true;
+}
+
+void borrowed_loop_mode(void **) {
+  event_base *base = event_base_new();
+  assert_non_null(base);
+  int status = 0;
+  toolorch_ctx *ctx = toolorch_new_with_base(base, nullptr, &status);
+  assert_non_null(ctx);
+  BorrowedState st;
+  assert_int_equal(toolorch_set_event_fn(ctx, on_borrowed_event, &st), TOOLORCH_OK);
+  add_command_tool(ctx, "cat", "[\"cat\"]");
+  add_command_tool(ctx, "sleep", "[\"sleep\", \"30\"]");
+  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
+  assert_int_equal(toolorch_batch_add(b, "cat", "{\"borrowed\":true}", nullptr), TOOLORCH_OK);
+  assert_int_equal(toolorch_batch_add(b, "sleep", "{}", nullptr), TOOLORCH_OK);
+  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (st.results.empty()) {
+    assert_true(std::chrono::steady_clock::now() < until);
+    event_base_loop(base, EVLOOP_ONCE);
+  }
+  assert_string_equal(st.results[0].tool.c_str(), "cat");
+  assert_int_equal(st.results[0].state, TOOLORCH_CALL_SUCCEEDED);
+  assert_string_equal(st.results[0].text.c_str(), "{\"borrowed\":true}");
+  assert_int_equal(toolorch_batch_cancel(b), TOOLORCH_OK);
+  assert_true(st.done);
+  assert_int_equal(st.results.size(), 2);
+  assert_int_equal(st.results[1].state, TOOLORCH_CALL_CANCELLED);
+  // Reaped by the loop (pidfd or timer), not by toolorch_free.
+  assert_true(eventually([&] {
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    return no_children_left();
+  }));
+  toolorch_batch_free(b);
+  toolorch_free(ctx);
+  event_base_free(base);
+}
+
 void bad_commands_are_refused(void **) {
   toolorch_tool *t = toolorch_tool_new("t");
   assert_int_equal(toolorch_tool_set_command(t, "cat"), TOOLORCH_EJSON);
@@ -253,6 +312,7 @@ int main() {
       cmocka_unit_test(output_over_max_result_bytes_fails),
       cmocka_unit_test(stderr_keeps_its_tail),
       cmocka_unit_test(no_fd_leak_no_zombie),
+      cmocka_unit_test(borrowed_loop_mode),
       cmocka_unit_test(bad_commands_are_refused),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -149,10 +149,11 @@ inline char process_state(pid_t pid) {
   return line[close + 2];
 }
 
-// True when this process has no child left, running or zombie.
+// True when this process has no child left, running or zombie. WNOWAIT:
+// asking must not reap a zombie the library was supposed to reap.
 inline bool no_children_left() {
-  int status;
-  return waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD;
+  siginfo_t info{};
+  return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD;
 }
 
 // A fresh empty temporary directory.

@@ -1,0 +1,94 @@
+#!/bin/sh
+# Runs the built `toolorch` CLI against its in-process scripted LLM server.
+#   cli_test.sh CASE CLI_BINARY SOURCE_DIR
+# Each CASE checks the exit status, stdout and stderr of one run.
+set -u
+case_name=$1
+cli=$2
+src=$3
+here=$src/tests/integration/cli
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+# No key: the CLI must use its own scripted server.
+unset OPENAI_API_KEY ANTHROPIC_API_KEY
+
+fail() {
+  echo "FAIL ($case_name): $*"
+  echo "--- stdout"; cat "$out"
+  echo "--- stderr"; cat "$err"
+  exit 1
+}
+run() {
+  "$cli" run "$@" >"$out" 2>"$err"
+  rc=$?
+}
+count() { grep -c "$1" "$2"; }
+
+case $case_name in
+example)
+  run --config "$src/examples/agent.json" "Research X using the tools in parallel, then answer"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  grep -q "no API key: using the scripted LLM server at http://127.0.0.1:" "$err" || fail "no notice of the scripted server"
+  [ "$(count '^\[start\] research id=' "$err")" -eq 50 ] || fail "not 50 start lines"
+  [ "$(count '^\[end\]   research id=.* status=succeeded [0-9]* ms$' "$err")" -eq 50 ] || fail "not 50 end lines"
+  grep -q "max running at once: 50$" "$err" || fail "not 50 running at once"
+  grep -q "50 results" "$out" || fail "the answer does not mention 50 results"
+  ;;
+anthropic_no_stream)
+  run --config "$src/examples/agent.json" --provider anthropic --no-stream --eager off "Research X"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  grep -q "50 results" "$out" || fail "the answer does not mention 50 results"
+  ;;
+unknown_key)
+  run --config "$here/unknown_key.json" "q"
+  [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
+  grep -q 'tools\[0\]: unknown key "timeout"' "$err" || fail "the key is not named"
+  [ ! -s "$out" ] || fail "something on stdout"
+  ;;
+bad_json)
+  printf '{"llm": {' >"$out.cfg"
+  run --config "$out.cfg" "q"
+  rm -f "$out.cfg"
+  [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
+  grep -q "not valid JSON" "$err" || fail "no reason given"
+  ;;
+failing_tool)
+  run --config "$here/failing_tool.json" "q"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  grep -q '^\[end\]   flaky id=.* status=failed' "$err" || fail "the call did not fail"
+  grep -q "The tool said: .*HTTP 500" "$out" || fail "the error did not reach the model"
+  ;;
+command_tool)
+  run --config "$here/command_tool.json" "q"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  grep -q '^\[end\]   cat id=.* status=succeeded' "$err" || fail "cat did not succeed"
+  grep -q '^\[end\]   fails id=.* status=failed' "$err" || fail "the failing command did not fail"
+  grep -q '"hello":"world"' "$out" || fail "cat's output did not reach the model"
+  grep -q 'command exited with status 3: broken' "$out" || fail "the exit status did not reach the model"
+  ;;
+job_failure)
+  run --config "$here/job_failure.json" "q"
+  [ "$rc" -eq 1 ] || fail "exit status $rc, not 1"
+  grep -q "the job failed" "$err" || fail "no failure message"
+  grep -q "bad model" "$err" || fail "the provider's message is missing"
+  ;;
+json)
+  run --config "$src/examples/agent.json" --json "Research X"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  node -e '
+    const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    if (!Array.isArray(t)) throw new Error("not an array");
+    const calls = t.filter(m => m.role === "assistant" && m.tool_calls).flatMap(m => m.tool_calls);
+    const results = t.filter(m => m.role === "tool");
+    if (calls.length !== 50) throw new Error("calls: " + calls.length);
+    if (results.length !== 50) throw new Error("results: " + results.length);
+    const last = t[t.length - 1];
+    if (last.role !== "assistant" || !/50 results/.test(last.content)) throw new Error("last: " + JSON.stringify(last));
+  ' "$out" 2>>"$err" || fail "the transcript is not the expected JSON"
+  ;;
+*)
+  echo "unknown case $case_name"
+  exit 2
+  ;;
+esac
+echo "ok ($case_name)"

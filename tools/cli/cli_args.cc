@@ -1,0 +1,180 @@
+#include "cli_args.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+
+namespace toolorch::cli {
+namespace {
+
+bool parse_int(const std::string &text, int64_t lo, int64_t hi, int64_t *out) {
+  if (text.empty()) return false;
+  errno = 0;
+  char *end = nullptr;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (errno || *end || v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+const char *usage_text() {
+  return "usage: toolorch run --config agent.json [options] \"prompt\"\n"
+         "\n"
+         "Runs an agent: the model's tool calls run in parallel, their results go back,\n"
+         "until the model answers. Progress on stderr, the answer on stdout.\n"
+         "\n"
+         "options:\n"
+         "  --config FILE            the agent's JSON config (see tools/cli/README.md)\n"
+         "  --provider P             openai | anthropic (the config's llm.protocol)\n"
+         "  --model M                the model (llm.model)\n"
+         "  --base-url URL           the provider's base URL (llm.base_url); given here, it is\n"
+         "                           used even without an API key (local servers)\n"
+         "  --max-parallel N         tool calls running at once, all tools (default 64)\n"
+         "  --tool-timeout-ms N      a tool call's default deadline\n"
+         "  --llm-timeout-ms N       one LLM request's deadline\n"
+         "  --total-timeout-ms N     the whole job's deadline\n"
+         "  --max-rounds N           LLM rounds before giving up\n"
+         "  --eager safe|all|off     start streamed tool calls as soon as their arguments are\n"
+         "                           complete: side-effect-free tools only (safe), all, or none\n"
+         "  --no-stream              ask the LLM for whole responses\n"
+         "  --json                   print the transcript as JSON instead of the answer\n"
+         "  -h, --help               this text\n"
+         "  --version                the library's version\n"
+         "\n"
+         "With no API key (OPENAI_API_KEY / ANTHROPIC_API_KEY, or the config's) and no\n"
+         "--base-url, the project's scripted LLM server is started in-process and plays\n"
+         "the config's \"mock_script\".\n"
+         "\n"
+         "exit status: 0 answered, 1 the job failed, 2 bad command line or config.\n";
+}
+
+ArgsOutcome parse_args(int argc, char **argv, CliArgs *out, std::string *err) {
+  if (argc < 2) {
+    *err = "no command given";
+    return ArgsOutcome::kError;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") return ArgsOutcome::kHelp;
+  if (cmd == "--version" || cmd == "version") return ArgsOutcome::kVersion;
+  if (cmd != "run") {
+    *err = "unknown command \"" + cmd + "\" (the only one is \"run\")";
+    return ArgsOutcome::kError;
+  }
+
+  auto text_opt = [](std::optional<std::string> *slot) {
+    return [slot](const std::string &v, std::string *) {
+      *slot = v;
+      return true;
+    };
+  };
+  auto int_opt = [](std::optional<int64_t> *slot, int64_t lo, int64_t hi) {
+    return [slot, lo, hi](const std::string &v, std::string *e) {
+      int64_t n;
+      if (!parse_int(v, lo, hi, &n)) {
+        *e = "must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi);
+        return false;
+      }
+      *slot = n;
+      return true;
+    };
+  };
+  std::optional<std::string> config;
+  using Setter = std::function<bool(const std::string &, std::string *)>;
+  const std::map<std::string, Setter> with_value = {
+      {"--config", text_opt(&config)},
+      {"--provider",
+       [out](const std::string &v, std::string *e) {
+         if (v != "openai" && v != "anthropic") {
+           *e = "must be openai or anthropic";
+           return false;
+         }
+         out->provider = v;
+         return true;
+       }},
+      {"--model", text_opt(&out->model)},
+      {"--base-url", text_opt(&out->base_url)},
+      {"--eager",
+       [out](const std::string &v, std::string *e) {
+         if (v != "safe" && v != "all" && v != "off") {
+           *e = "must be safe, all or off";
+           return false;
+         }
+         out->eager = v;
+         return true;
+       }},
+      {"--max-parallel", int_opt(&out->max_parallel, 1, 100000)},
+      {"--tool-timeout-ms", int_opt(&out->tool_timeout_ms, 1, INT64_C(86400000))},
+      {"--llm-timeout-ms", int_opt(&out->llm_timeout_ms, 1, INT64_C(86400000))},
+      {"--total-timeout-ms", int_opt(&out->total_timeout_ms, 1, INT64_C(86400000))},
+      {"--max-rounds", int_opt(&out->max_rounds, 1, 1000)},
+  };
+
+  std::optional<std::string> prompt;
+  bool options_done = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (!options_done && a == "--") {
+      options_done = true;
+      continue;
+    }
+    if (!options_done && a.size() > 1 && a[0] == '-') {
+      if (a == "-h" || a == "--help") return ArgsOutcome::kHelp;
+      if (a == "--no-stream") {
+        out->no_stream = true;
+        continue;
+      }
+      if (a == "--json") {
+        out->json = true;
+        continue;
+      }
+      std::string name = a, value;
+      bool inline_value = false;
+      size_t eq = a.find('=');
+      if (eq != std::string::npos) {
+        name = a.substr(0, eq);
+        value = a.substr(eq + 1);
+        inline_value = true;
+      }
+      auto it = with_value.find(name);
+      if (it == with_value.end()) {
+        *err = "unknown option " + name;
+        return ArgsOutcome::kError;
+      }
+      if (!inline_value) {
+        if (i + 1 >= argc) {
+          *err = name + " needs a value";
+          return ArgsOutcome::kError;
+        }
+        value = argv[++i];
+      }
+      std::string why;
+      if (!it->second(value, &why)) {
+        *err = name + " " + why;
+        return ArgsOutcome::kError;
+      }
+      continue;
+    }
+    if (prompt) {
+      *err = "more than one prompt given (quote the prompt)";
+      return ArgsOutcome::kError;
+    }
+    prompt = a;
+  }
+  if (!config) {
+    *err = "--config is required";
+    return ArgsOutcome::kError;
+  }
+  if (!prompt || prompt->empty()) {
+    *err = "no prompt given";
+    return ArgsOutcome::kError;
+  }
+  out->config_path = *config;
+  out->prompt = *prompt;
+  return ArgsOutcome::kRun;
+}
+
+}  // namespace toolorch::cli

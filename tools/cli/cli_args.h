@@ -1,0 +1,30 @@
+// The command line of `toolorch`:
+//   toolorch run --config agent.json [--provider openai|anthropic] [--model M]
+//                [--base-url URL] [--max-parallel N] [--tool-timeout-ms N]
+//                [--llm-timeout-ms N] [--total-timeout-ms N] [--max-rounds N]
+//                [--eager safe|all|off] [--no-stream] [--json] "prompt"
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace toolorch::cli {
+
+struct CliArgs {
+  std::string config_path;
+  std::string prompt;
+  std::optional<std::string> provider, model, base_url, eager;
+  std::optional<int64_t> max_parallel, tool_timeout_ms, llm_timeout_ms, total_timeout_ms, max_rounds;
+  bool no_stream = false;
+  bool json = false;
+};
+
+enum class ArgsOutcome { kRun, kHelp, kVersion, kError };
+
+// argv as main() got it. kError leaves the reason in *err.
+ArgsOutcome parse_args(int argc, char **argv, CliArgs *out, std::string *err);
+
+const char *usage_text();
+
+}  // namespace toolorch::cli

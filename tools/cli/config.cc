@@ -1,0 +1,264 @@
+#include "config.h"
+
+#include <toolorch/tool.h>
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace toolorch::cli {
+namespace {
+
+std::string print(const cJSON *v) {
+  char *s = cJSON_PrintUnformatted(v);
+  std::string out = s ? s : "";
+  cJSON_free(s);
+  return out;
+}
+
+bool check_keys(const cJSON *obj, const std::string &where, const std::set<std::string> &known, std::string *err) {
+  for (const cJSON *it = obj->child; it; it = it->next) {
+    if (!known.count(it->string)) {
+      *err = (where.empty() ? "" : where + ": ") + "unknown key \"" + std::string(it->string) + "\"";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string at(const std::string &where, const char *key) { return where.empty() ? key : where + "." + key; }
+
+bool get_string(const cJSON *obj, const char *key, const std::string &where, std::string *out, std::string *err,
+                bool required = false) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!v) {
+    if (required) *err = at(where, key) + ": required";
+    return !required;
+  }
+  if (!cJSON_IsString(v)) {
+    *err = at(where, key) + ": must be a string";
+    return false;
+  }
+  *out = v->valuestring;
+  return true;
+}
+
+bool get_int(const cJSON *obj, const char *key, const std::string &where, int64_t lo, int64_t hi, int64_t *out,
+             std::string *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!v) return true;
+  if (!cJSON_IsNumber(v) || std::floor(v->valuedouble) != v->valuedouble || v->valuedouble < double(lo) ||
+      v->valuedouble > double(hi)) {
+    *err = at(where, key) + ": must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi);
+    return false;
+  }
+  *out = static_cast<int64_t>(v->valuedouble);
+  return true;
+}
+
+bool get_object(cJSON *root, const char *key, JsonPtr *out, std::string *err) {
+  cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(root, key);
+  if (!v) {
+    out->reset(cJSON_CreateObject());
+    return true;
+  }
+  out->reset(v);
+  if (!cJSON_IsObject(v)) {
+    *err = std::string(key) + ": must be an object";
+    return false;
+  }
+  return true;
+}
+
+bool parse_retry(const cJSON *v, const std::string &where, RetryConfig *r, std::string *err) {
+  if (!cJSON_IsObject(v)) {
+    *err = where + ": must be an object";
+    return false;
+  }
+  if (!check_keys(v, where, {"attempts", "backoff", "base_ms", "max_ms"}, err)) return false;
+  int64_t attempts = 0;
+  if (!get_int(v, "attempts", where, 0, 1000, &attempts, err)) return false;
+  r->attempts = static_cast<int>(attempts);
+  std::string backoff = "exponential";
+  if (!get_string(v, "backoff", where, &backoff, err)) return false;
+  if (backoff == "exponential") r->backoff = TOOLORCH_BACKOFF_EXPONENTIAL;
+  else if (backoff == "linear") r->backoff = TOOLORCH_BACKOFF_LINEAR;
+  else if (backoff == "fixed") r->backoff = TOOLORCH_BACKOFF_FIXED;
+  else {
+    *err = where + ".backoff: must be \"exponential\", \"linear\" or \"fixed\"";
+    return false;
+  }
+  if (!get_int(v, "base_ms", where, 0, INT64_C(3600000), &r->base_ms, err)) return false;
+  if (!get_int(v, "max_ms", where, 0, INT64_C(3600000), &r->max_ms, err)) return false;
+  if (r->max_ms < r->base_ms) {
+    *err = where + ": max_ms must not be below base_ms";
+    return false;
+  }
+  return true;
+}
+
+bool parse_http(const cJSON *v, const std::string &where, ToolConfig *t, std::string *err) {
+  if (!cJSON_IsObject(v)) {
+    *err = where + ": must be an object {\"url\": ..., \"headers\": {...}}";
+    return false;
+  }
+  if (!check_keys(v, where, {"url", "headers", "comment"}, err)) return false;
+  std::string url;
+  if (!get_string(v, "url", where, &url, err, /*required=*/true)) return false;
+  t->http_url = url;
+  if (const cJSON *h = cJSON_GetObjectItemCaseSensitive(v, "headers")) {
+    if (!cJSON_IsObject(h)) {
+      *err = where + ".headers: must be an object of strings";
+      return false;
+    }
+    for (const cJSON *it = h->child; it; it = it->next) {
+      if (!cJSON_IsString(it)) {
+        // Only the name: a header's value may be a key.
+        *err = where + ".headers." + it->string + ": must be a string";
+        return false;
+      }
+      t->http_headers.push_back(std::string(it->string) + ": " + it->valuestring);
+    }
+  }
+  return true;
+}
+
+bool parse_tool(const cJSON *v, const std::string &where, ToolConfig *t, std::string *err) {
+  if (!cJSON_IsObject(v)) {
+    *err = where + ": must be an object";
+    return false;
+  }
+  if (!check_keys(v, where,
+                  {"name", "description", "parameters", "side_effect_free", "max_parallel", "timeout_ms", "service",
+                   "http", "command", "retry", "comment"},
+                  err))
+    return false;
+  if (!get_string(v, "name", where, &t->name, err, /*required=*/true)) return false;
+  if (t->name.empty()) {
+    *err = where + ".name: must not be empty";
+    return false;
+  }
+  if (!get_string(v, "description", where, &t->description, err)) return false;
+  if (!get_string(v, "service", where, &t->service, err)) return false;
+  if (const cJSON *p = cJSON_GetObjectItemCaseSensitive(v, "parameters")) {
+    if (!cJSON_IsObject(p)) {
+      *err = where + ".parameters: must be a JSON Schema object";
+      return false;
+    }
+    t->parameters_json = print(p);
+  }
+  if (const cJSON *s = cJSON_GetObjectItemCaseSensitive(v, "side_effect_free")) {
+    if (!cJSON_IsBool(s)) {
+      *err = where + ".side_effect_free: must be true or false";
+      return false;
+    }
+    t->side_effect_free = cJSON_IsTrue(s);
+  }
+  int64_t n = 0;
+  if (!get_int(v, "max_parallel", where, 0, 1000000, &n, err)) return false;
+  t->max_parallel = static_cast<int>(n);
+  if (!get_int(v, "timeout_ms", where, 0, INT64_C(86400000), &t->timeout_ms, err)) return false;
+  if (const cJSON *r = cJSON_GetObjectItemCaseSensitive(v, "retry")) {
+    RetryConfig rc;
+    if (!parse_retry(r, at(where, "retry"), &rc, err)) return false;
+    t->retry = rc;
+  }
+  const cJSON *http = cJSON_GetObjectItemCaseSensitive(v, "http");
+  const cJSON *command = cJSON_GetObjectItemCaseSensitive(v, "command");
+  if (!!http == !!command) {
+    *err = where + ": give exactly one of \"http\" or \"command\"";
+    return false;
+  }
+  if (http) return parse_http(http, at(where, "http"), t, err);
+  if (!cJSON_IsArray(command) || cJSON_GetArraySize(command) == 0) {
+    *err = at(where, "command") + ": must be a non-empty array of strings [\"program\", \"arg\", ...]";
+    return false;
+  }
+  int i = 0;
+  for (const cJSON *it = command->child; it; it = it->next, ++i) {
+    if (!cJSON_IsString(it)) {
+      *err = at(where, "command") + "[" + std::to_string(i) + "]: must be a string";
+      return false;
+    }
+  }
+  t->command_json = print(command);
+  return true;
+}
+
+}  // namespace
+
+bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
+  const char *end = nullptr;
+  JsonPtr root(cJSON_ParseWithLengthOpts(text.data(), text.size(), &end, false));
+  if (!root) {
+    size_t offset = end ? static_cast<size_t>(end - text.data()) : 0;
+    *err = "not valid JSON (near byte " + std::to_string(offset) + ")";
+    return false;
+  }
+  if (!cJSON_IsObject(root.get())) {
+    *err = "the config must be a JSON object";
+    return false;
+  }
+  if (!check_keys(root.get(), "", {"llm", "options", "job", "tools", "mock_script", "comment"}, err)) return false;
+  if (!get_object(root.get(), "llm", &out->llm, err)) return false;
+  if (!get_object(root.get(), "options", &out->options, err)) return false;
+  if (cJSON_GetObjectItemCaseSensitive(out->options.get(), "llm")) {
+    *err = "options: \"llm\" belongs at the top level of the config";
+    return false;
+  }
+  if (!get_object(root.get(), "job", &out->job, err)) return false;
+  if (cJSON_GetObjectItemCaseSensitive(out->job.get(), "prompt")) {
+    *err = "job: \"prompt\" comes from the command line";
+    return false;
+  }
+  const cJSON *tools = cJSON_GetObjectItemCaseSensitive(root.get(), "tools");
+  if (tools) {
+    if (!cJSON_IsArray(tools)) {
+      *err = "tools: must be an array";
+      return false;
+    }
+    std::set<std::string> names;
+    int i = 0;
+    for (const cJSON *t = tools->child; t; t = t->next, ++i) {
+      ToolConfig tc;
+      std::string where = "tools[" + std::to_string(i) + "]";
+      if (!parse_tool(t, where, &tc, err)) return false;
+      if (!names.insert(tc.name).second) {
+        *err = where + ".name: \"" + tc.name + "\" is used twice";
+        return false;
+      }
+      out->tools.push_back(std::move(tc));
+    }
+  }
+  if (const cJSON *m = cJSON_GetObjectItemCaseSensitive(root.get(), "mock_script")) {
+    if (!cJSON_IsObject(m)) {
+      *err = "mock_script: must be an object (a script, see tools/mockllm/SCRIPT.md)";
+      return false;
+    }
+    out->mock_script_json = print(m);
+  }
+  if (const cJSON *c = cJSON_GetObjectItemCaseSensitive(root.get(), "comment"); c && !cJSON_IsString(c)) {
+    *err = "comment: must be a string";
+    return false;
+  }
+  return true;
+}
+
+bool load_config(const std::string &path, AgentConfig *out, std::string *err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *err = "cannot read " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (!parse_config(ss.str(), out, err)) {
+    *err = path + ": " + *err;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace toolorch::cli

@@ -1,0 +1,56 @@
+// The agent config file of `toolorch run` (format: README.md in this
+// folder). Parsed whole, unknown keys rejected by name, before anything
+// starts.
+#pragma once
+
+#include <cjson/cJSON.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace toolorch::cli {
+
+struct JsonDeleter {
+  void operator()(cJSON *p) const { cJSON_Delete(p); }
+};
+using JsonPtr = std::unique_ptr<cJSON, JsonDeleter>;
+
+struct RetryConfig {
+  int attempts = 0;
+  int backoff = 0;  // toolorch_backoff
+  int64_t base_ms = 100, max_ms = 10000;
+};
+
+struct ToolConfig {
+  std::string name;
+  std::string description;
+  std::string parameters_json = "{\"type\":\"object\"}";
+  bool side_effect_free = false;
+  int max_parallel = 0;
+  int64_t timeout_ms = 0;
+  std::string service;
+  // Exactly one of the two kinds.
+  std::optional<std::string> http_url;  // may hold {mock}
+  std::vector<std::string> http_headers;  // "Name: value"
+  std::optional<std::string> command_json;  // ["prog", "arg", ...], compact
+  std::optional<RetryConfig> retry;
+};
+
+struct AgentConfig {
+  JsonPtr llm;      // object ("{}" when absent)
+  JsonPtr options;  // object, without "llm"
+  JsonPtr job;      // object: job request keys except "prompt"
+  std::vector<ToolConfig> tools;
+  std::optional<std::string> mock_script_json;
+};
+
+// False with a message naming the offending key (e.g. `tools[2].http: unknown
+// key "uri"`) in *err.
+bool parse_config(const std::string &text, AgentConfig *out, std::string *err);
+bool load_config(const std::string &path, AgentConfig *out, std::string *err);
+
+}  // namespace toolorch::cli
