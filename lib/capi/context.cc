@@ -29,8 +29,16 @@ int toolorch_ctx::on_loop(const std::function<int()> &fn) {
   if (!owned)
     return fail(this, TOOLORCH_EMODE,
                 "in borrowed-loop mode this function must be called on the thread running the event_base");
+  // The detail of a failure is per thread: carry it from the loop thread
+  // back to the caller's.
   int rc = TOOLORCH_OK;
-  loop->run_sync([&] { rc = toolorch::capi::guarded(this, fn); });
+  std::string detail;
+  loop->run_sync([&] {
+    toolorch::capi::clear_error(this);
+    rc = toolorch::capi::guarded(this, fn);
+    if (rc) detail = toolorch::capi::last_error(this);
+  });
+  if (rc) toolorch::capi::set_error(this, detail);
   return rc;
 }
 

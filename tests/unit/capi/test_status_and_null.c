@@ -94,12 +94,29 @@ static void bad_tools_are_refused(void **state) {
   toolorch_free(ctx);
 }
 
+/* A failure decided on the library's own thread still leaves its detail
+ * for the calling thread. */
+static void error_detail_crosses_to_the_caller(void **state) {
+  (void)state;
+  toolorch_opts *o = toolorch_opts_new();
+  assert_int_equal(toolorch_opts_from_json(o, "{\"llm\": {\"base_url\": \"http://127.0.0.1:9\", \"model\": \"m\"}}"),
+                   TOOLORCH_OK);
+  toolorch_ctx *ctx = toolorch_new(o, NULL);
+  toolorch_opts_free(o);
+  int status = 0;
+  assert_null(toolorch_job_start(ctx, "{\"prompt\": \"x\", \"tools\": [\"nope\"]}", NULL, &status));
+  assert_int_equal(status, TOOLORCH_EUNKNOWN_TOOL);
+  assert_non_null(strstr(toolorch_last_error(ctx), "\"nope\""));
+  toolorch_free(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_status_has_a_message),
       cmocka_unit_test(null_handles_are_refused),
       cmocka_unit_test(options_reject_unknown_keys_by_name),
       cmocka_unit_test(bad_tools_are_refused),
+      cmocka_unit_test(error_detail_crosses_to_the_caller),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,74 @@
+// bench/bindings, Go: 10,000 calls of a Go tool through one batch; CPU
+// microseconds per call (process CPU time / calls, the library's threads
+// included). Run by bench/bindings/run.sh.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"toolorch"
+)
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+func batch(o *toolorch.Orchestrator, n int) error {
+	calls := make([]toolorch.BatchCall, n)
+	for i := range calls {
+		calls[i] = toolorch.BatchCall{Tool: "echo", Args: `{"i":` + strconv.Itoa(i) + `}`}
+	}
+	res, err := o.RunBatch(context.Background(), calls)
+	if err != nil {
+		return err
+	}
+	for _, r := range res {
+		if r.Err != nil {
+			return r.Err
+		}
+	}
+	if len(res) != n {
+		return fmt.Errorf("%d results for %d calls", len(res), n)
+	}
+	return nil
+}
+
+func main() {
+	calls := 10000
+	if len(os.Args) > 1 {
+		calls, _ = strconv.Atoi(os.Args[1])
+	}
+	o, err := toolorch.New(toolorch.Options{MaxParallelTools: 256})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer o.Close()
+	o.RegisterTool("echo", "", "", 0, func(_ context.Context, args json.RawMessage) (string, error) {
+		return string(args), nil
+	})
+	for i := 0; i < 4; i++ { // warm-up: 20,000 calls, as in every language
+		if err := batch(o, 5000); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	cpu0, wall0 := cpuSeconds(), time.Now()
+	if err := batch(o, calls); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cpu, wall := cpuSeconds()-cpu0, time.Since(wall0)
+	us := cpu * 1e6 / float64(calls)
+	fmt.Printf("go:   %d calls, %.2f us CPU per call, %.1f ms wall\n", calls, us, float64(wall.Microseconds())/1e3)
+	fmt.Printf(`{"lang":"go","calls":%d,"cpu_us_per_call":%.3f,"wall_ms":%.1f}`+"\n", calls, us,
+		float64(wall.Microseconds())/1e3)
+}

@@ -1,0 +1,122 @@
+package toolorch
+
+import (
+	"context"
+	"time"
+
+	"toolorch/internal/capi"
+)
+
+// BatchCall is one call of a batch.
+type BatchCall struct {
+	Tool string
+	Args string // a JSON object; "" for {}
+	ID   string // "" for a generated id
+}
+
+// CallResult is how one call ended.
+type CallResult struct {
+	CallID, Tool string
+	State        CallState
+	Result       string // the tool's result when State is CallSucceeded
+	Err          error  // otherwise an *Error: the status and the message
+	Attempts     int
+	RunTime      time.Duration
+	WaitTime     time.Duration
+}
+
+func resultOf(e Event) CallResult {
+	r := CallResult{CallID: e.CallID, Tool: e.Tool, State: e.State, Attempts: e.Attempts,
+		RunTime: e.RunTime, WaitTime: e.WaitTime}
+	if e.State == CallSucceeded {
+		r.Result = e.Text
+	} else {
+		code := e.Code
+		if code == OK { // a failed call always has a status; be safe
+			code = ErrTool
+		}
+		r.Err = &Error{Code: code, Msg: e.Text}
+	}
+	return r
+}
+
+// Batch is many calls run at once without an LLM.
+type Batch struct{ s *stream }
+
+// StartBatch submits calls. An unknown tool or arguments that are not JSON do
+// not fail the batch: that call ends failed with a clear message. Cancelling
+// ctx cancels the calls that have not ended.
+func (o *Orchestrator) StartBatch(ctx context.Context, calls []BatchCall) (*Batch, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Code: ErrCancelled, Msg: err.Error()}
+	}
+	s := newStream(o)
+	if err := o.addStream(s); err != nil {
+		return nil, err
+	}
+	if err := o.startBatchC(s, calls); err != nil {
+		o.dropStream(s.tag)
+		return nil, err
+	}
+	s.watch(ctx)
+	return &Batch{s}, nil
+}
+
+func (o *Orchestrator) startBatchC(s *stream, calls []BatchCall) error {
+	o.life.RLock()
+	defer o.life.RUnlock()
+	if o.ctxGone {
+		return &Error{Code: ErrClosed, Msg: "the orchestrator is closed"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := capi.Toolorch_bind_batch_new(o.c, s.tag)
+	if b.Swigcptr() == 0 {
+		return &Error{Code: ErrClosed, Msg: "the orchestrator is shutting down"}
+	}
+	for _, c := range calls {
+		args := c.Args
+		if args == "" {
+			args = "{}"
+		}
+		if rc := capi.Toolorch_batch_add(b, c.Tool, args, c.ID); rc != 0 {
+			capi.Toolorch_batch_free(b)
+			return newError(rc, "cannot add call to "+c.Tool)
+		}
+	}
+	s.batch = b
+	if rc := capi.Toolorch_batch_submit(b); rc != 0 {
+		s.released = true
+		capi.Toolorch_batch_free(b)
+		return newError(rc, "cannot submit the batch")
+	}
+	return nil
+}
+
+// RunBatch is StartBatch then Wait.
+func (o *Orchestrator) RunBatch(ctx context.Context, calls []BatchCall) ([]CallResult, error) {
+	b, err := o.StartBatch(ctx, calls)
+	if err != nil {
+		return nil, err
+	}
+	return b.Wait()
+}
+
+// Events streams the batch's CALL_RESULTs as calls end, then EventBatchDone.
+func (b *Batch) Events() <-chan Event { return b.s.events() }
+
+// Wait blocks until every call has ended and returns how each ended, in the
+// order they ended. The error is non-nil only if the batch itself could not
+// finish (the orchestrator was closed).
+func (b *Batch) Wait() ([]CallResult, error) {
+	<-b.s.done
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	return b.s.results, b.s.finalError()
+}
+
+// Done is closed when every call has ended.
+func (b *Batch) Done() <-chan struct{} { return b.s.done }
+
+// Cancel cancels every call that has not ended.
+func (b *Batch) Cancel() { b.s.cancel() }

@@ -1,0 +1,100 @@
+package toolorch
+
+import (
+	"time"
+
+	"toolorch/internal/capi"
+)
+
+// EventType tells what an Event is about (toolorch_event_type).
+type EventType int
+
+// Event types. TOOL_CALL events never reach the caller: the orchestrator runs
+// the tool itself.
+const (
+	EventCallStarted EventType = 2 // a call got its slot and is running (option emit_call_started)
+	EventCallResult  EventType = 3 // a call ended: State, Text = result or error
+	EventBatchDone   EventType = 4 // every call of a batch has ended
+	EventTextDelta   EventType = 5 // a piece of the model's text
+	EventLLMToolCall EventType = 6 // the model asked for a call (its arguments are complete)
+	EventUsage       EventType = 7 // tokens used by one LLM response
+	EventRoundDone   EventType = 8 // one LLM round and its calls finished
+	EventJobDone     EventType = 9 // a job ended: Code, Text = final answer or error
+)
+
+func (t EventType) String() string { return capi.Toolorch_event_type_name(int(t)) }
+
+// CallState is where a call is in its life (toolorch_call_state).
+type CallState int
+
+// Call states; a call reaches exactly one of the last four, once.
+const (
+	CallPending   CallState = 0
+	CallWaiting   CallState = 1
+	CallRunning   CallState = 2
+	CallSucceeded CallState = 3
+	CallFailed    CallState = 4
+	CallCancelled CallState = 5
+	CallTimedOut  CallState = 6
+)
+
+func (s CallState) String() string { return capi.Toolorch_call_state_name(int(s)) }
+
+// Event is one thing a job or batch reports while it runs. Fields that do not
+// apply to its Type are zero.
+type Event struct {
+	Type   EventType
+	CallID string // CALL_STARTED, CALL_RESULT, LLM_TOOL_CALL
+	Tool   string // the same
+	// LLM_TOOL_CALL and CALL_STARTED: the call's arguments; JOB_DONE: the transcript.
+	JSON string
+	// CALL_RESULT: the result or error; TEXT_DELTA: the text; JOB_DONE: the
+	// final answer or the error.
+	Text  string
+	State CallState // CALL_RESULT
+	Code  Code      // CALL_RESULT, BATCH_DONE, JOB_DONE: OK or the failure
+	Round int       // a job's LLM_TOOL_CALL, CALL_RESULT, ROUND_DONE
+
+	InputTokens, OutputTokens int64 // USAGE; JOB_DONE: totals
+
+	Attempts          int           // CALL_RESULT: runs of the tool, retries included
+	RunTime, WaitTime time.Duration // CALL_RESULT
+}
+
+// readEvent copies what an event of its type carries out of the C event.
+func readEvent(ev capi.Struct_SS_toolorch_event) Event {
+	e := Event{Type: EventType(capi.Toolorch_event_type_of(ev))}
+	switch e.Type {
+	case EventCallStarted, EventLLMToolCall:
+		e.CallID = capi.Toolorch_event_call_id(ev)
+		e.Tool = capi.Toolorch_event_tool_name(ev)
+		e.JSON = capi.Toolorch_event_json(ev)
+		e.Round = capi.Toolorch_event_round(ev)
+	case EventCallResult:
+		e.CallID = capi.Toolorch_event_call_id(ev)
+		e.Tool = capi.Toolorch_event_tool_name(ev)
+		e.Text = capi.Toolorch_event_text(ev)
+		e.State = CallState(capi.Toolorch_event_call_state(ev))
+		e.Code = Code(capi.Toolorch_event_status(ev))
+		e.Round = capi.Toolorch_event_round(ev)
+		e.Attempts = capi.Toolorch_event_attempts(ev)
+		e.RunTime = time.Duration(capi.Toolorch_event_run_us(ev)) * time.Microsecond
+		e.WaitTime = time.Duration(capi.Toolorch_event_wait_us(ev)) * time.Microsecond
+	case EventBatchDone:
+		e.Code = Code(capi.Toolorch_event_status(ev))
+	case EventTextDelta:
+		e.Text = capi.Toolorch_event_text(ev)
+	case EventUsage:
+		e.InputTokens = capi.Toolorch_event_input_tokens(ev)
+		e.OutputTokens = capi.Toolorch_event_output_tokens(ev)
+	case EventRoundDone:
+		e.Round = capi.Toolorch_event_round(ev)
+	case EventJobDone:
+		e.Code = Code(capi.Toolorch_event_status(ev))
+		e.Text = capi.Toolorch_event_text(ev)
+		e.JSON = capi.Toolorch_event_json(ev)
+		e.InputTokens = capi.Toolorch_event_input_tokens(ev)
+		e.OutputTokens = capi.Toolorch_event_output_tokens(ev)
+	}
+	return e
+}

@@ -1,0 +1,3 @@
+module toolorch
+
+go 1.19

@@ -1,0 +1,5 @@
+//go:build !race
+
+package toolorch
+
+const raceDetector = false

@@ -1,0 +1,51 @@
+package org.toolorch;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** Many calls run at once without an LLM. */
+public final class Batch extends Run {
+  private final CompletableFuture<List<CallResult>> result = new CompletableFuture<>();
+  private final List<CallResult> results = Collections.synchronizedList(new ArrayList<>());
+
+  Batch(Orchestrator orch, long tag, EventListener listener) {
+    super(orch, tag, listener);
+  }
+
+  /**
+   * Completes when every call has ended, with how each ended (in the order
+   * they ended); exceptionally only if the orchestrator closed first.
+   */
+  public CompletableFuture<List<CallResult>> result() {
+    return result;
+  }
+
+  @Override
+  void push(Event e) {
+    if (e.type() == EventType.CALL_RESULT) results.add(CallResult.of(e));
+    super.push(e);
+  }
+
+  @Override
+  EventType endType() {
+    return EventType.BATCH_DONE;
+  }
+
+  @Override
+  void complete(Event end) {
+    if (end.code() == 0) result.complete(List.copyOf(results));
+    else result.completeExceptionally(new ToolorchException(end.code(), end.text()));
+  }
+
+  @Override
+  void freeHandle(long handle) {
+    Native.toolorch_batch_free(handle);
+  }
+
+  @Override
+  void cancelHandle(long handle) {
+    Native.toolorch_batch_cancel(handle);
+  }
+}

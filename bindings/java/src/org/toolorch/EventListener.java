@@ -1,0 +1,11 @@
+package org.toolorch;
+
+/**
+ * Told of every event of a job or batch as it arrives, on the orchestrator's
+ * dispatcher thread: keep it short (hand long work to another thread). An
+ * exception it throws is printed and otherwise ignored.
+ */
+@FunctionalInterface
+public interface EventListener {
+  void onEvent(Event event);
+}

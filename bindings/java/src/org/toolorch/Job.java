@@ -1,0 +1,49 @@
+package org.toolorch;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One run of the agent loop against the LLM of the "llm" options. Its C
+ * handle is freed as soon as it ends (or at {@link Orchestrator#close()}).
+ */
+public final class Job extends Run {
+  private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+
+  Job(Orchestrator orch, long tag, EventListener listener) {
+    super(orch, tag, listener);
+  }
+
+  /**
+   * Completes with the final answer, or exceptionally with a
+   * {@link ToolorchException} (status CANCELLED after {@link #cancel()},
+   * CLOSED when the orchestrator closed first, or the failure's status).
+   * Dependent stages run on the dispatcher thread unless made async.
+   */
+  public CompletableFuture<JobResult> result() {
+    return result;
+  }
+
+  @Override
+  EventType endType() {
+    return EventType.JOB_DONE;
+  }
+
+  @Override
+  void complete(Event end) {
+    if (end.code() == 0) {
+      result.complete(new JobResult(end.text(), end.json(), end.inputTokens(), end.outputTokens()));
+    } else {
+      result.completeExceptionally(new ToolorchException(end.code(), end.text()));
+    }
+  }
+
+  @Override
+  void freeHandle(long handle) {
+    Native.toolorch_job_free(handle);
+  }
+
+  @Override
+  void cancelHandle(long handle) {
+    Native.toolorch_job_cancel(handle);
+  }
+}

@@ -1,0 +1,416 @@
+package org.toolorch;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One toolorch context in event-queue mode. The library runs its loop on a
+ * thread of its own; one Java thread (the dispatcher) takes every event from
+ * its queue, runs each call of a Java tool on an executor thread and completes
+ * it from there, and hands the other events to their job or batch. No library
+ * thread ever calls into the JVM (no JNI attach).
+ *
+ * <p>Thread-safe. {@link #close()} frees everything; nothing is left to a
+ * finaliser.
+ */
+public final class Orchestrator implements AutoCloseable {
+  /** Tool flag: may start before the model's whole answer arrived (eager dispatch). */
+  public static final int SIDE_EFFECT_FREE = 0x1;
+  /** Tool flag: failures may be retried. */
+  public static final int RETRYABLE = 0x4;
+
+  private static final int EVENT_TOOL_CALL = 1;
+
+  private final long ctx;
+  // Orders C calls on calls, jobs, batches and the context against close():
+  // users hold the read lock, close() takes the write lock to flip the flags.
+  final ReentrantReadWriteLock life = new ReentrantReadWriteLock();
+  // Call handles must no longer be touched (toolorch_close releases them).
+  boolean callsGone; // guarded by life
+  // The context is freed.
+  volatile boolean ctxGone; // written under life's write lock
+
+  private final Map<String, Tool> tools = new ConcurrentHashMap<>();
+  private final Map<Long, Run> runs = new ConcurrentHashMap<>();
+  private final Map<CallKey, List<RunningCall>> running = new HashMap<>(); // guarded by itself
+  private final AtomicLong nextTag = new AtomicLong();
+  private final ToolThreads executor = new ToolThreads();
+  private final Thread dispatcher;
+  private boolean closed; // guarded by this
+  private volatile boolean closedOnDispatcher;
+
+  /** An orchestrator with the library's defaults. */
+  public Orchestrator() {
+    this(null);
+  }
+
+  /**
+   * An orchestrator configured by JSON (include/toolorch/opts.h and job.h),
+   * e.g. {@code {"max_parallel_tools": 100, "llm": {"protocol": "openai", ...}}}.
+   *
+   * @throws ToolorchException status CONFIG naming the key, for an unknown key or a wrong type
+   */
+  public Orchestrator(String configJson) {
+    long opts = Native.toolorch_opts_new();
+    if (opts == 0) throw new ToolorchException(Status.NO_MEMORY.code(), "");
+    try {
+      if (configJson != null) {
+        int rc = Native.toolorch_opts_from_json(opts, Text.bytes(configJson));
+        if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_opts_last_error(opts)));
+      }
+      long c = Native.toolorch_bind_new(opts);
+      if (c == 0) {
+        throw new ToolorchException(Native.toolorch_bind_last_status(), Text.str(Native.toolorch_last_error(0)));
+      }
+      ctx = c;
+    } finally {
+      Native.toolorch_opts_free(opts);
+    }
+    dispatcher = new Thread(this::dispatch, "toolorch-dispatcher");
+    dispatcher.setDaemon(true);
+    dispatcher.start();
+  }
+
+  /** Registers a tool that takes any JSON object. */
+  public void registerTool(String name, Tool tool) {
+    registerTool(name, "", null, 0, tool);
+  }
+
+  /**
+   * Registers a tool written in Java.
+   *
+   * @param schemaJson JSON Schema of its arguments (an object schema), or null
+   * @param flags {@link #SIDE_EFFECT_FREE}, {@link #RETRYABLE}, or 0
+   * @throws ToolorchException EXISTS if the name is taken, SCHEMA for a bad schema
+   */
+  public void registerTool(String name, String description, String schemaJson, int flags, Tool tool) {
+    if (tool == null || name == null) throw new ToolorchException(Status.INVALID.code(), "name and tool are required");
+    synchronized (this) {
+      if (closed) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      if (tools.putIfAbsent(name, tool) != null) {
+        throw new ToolorchException(Status.EXISTS.code(), "a tool named \"" + name + "\" is registered already");
+      }
+    }
+    try {
+      registerC(name, description, schemaJson, flags);
+    } catch (RuntimeException e) {
+      tools.remove(name, tool);
+      throw e;
+    }
+  }
+
+  private void registerC(String name, String description, String schemaJson, int flags) {
+    long t = Native.toolorch_tool_new(Text.bytes(name));
+    if (t == 0) throw new ToolorchException(Status.INVALID.code(), "a tool needs a non-empty name");
+    try {
+      check(Native.toolorch_tool_set_description(t, Text.bytes(description == null ? "" : description)), "description");
+      if (schemaJson != null) check(Native.toolorch_tool_set_schema(t, Text.bytes(schemaJson)), "schema");
+      check(Native.toolorch_tool_set_flags(t, flags), "unknown tool flags " + flags);
+      life.readLock().lock();
+      try {
+        if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+        int rc = Native.toolorch_register_tool(ctx, t);
+        if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(ctx)));
+      } finally {
+        life.readLock().unlock();
+      }
+    } finally {
+      Native.toolorch_tool_free(t);
+    }
+  }
+
+  private static void check(int rc, String what) {
+    if (rc != 0) throw new ToolorchException(rc, what);
+  }
+
+  /** Starts a job; see {@link #start(String, EventListener)}. */
+  public Job start(String requestJson) {
+    return start(requestJson, null);
+  }
+
+  /**
+   * Starts a job: requestJson is the request of include/toolorch/job.h, e.g.
+   * {@code {"prompt": "...", "max_rounds": 4}}. The listener (may be null)
+   * sees every event as it arrives.
+   *
+   * @throws ToolorchException for a request the library rejects (its message names the problem)
+   */
+  public Job start(String requestJson, EventListener listener) {
+    Job job = new Job(this, nextTag.incrementAndGet(), listener);
+    addRun(job);
+    life.readLock().lock();
+    try {
+      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      // Held across the start: the dispatcher may see the job's first events
+      // before toolorch_job_start returns; release() waits for the handle.
+      synchronized (job) {
+        long h = Native.toolorch_bind_job_start(ctx, Text.bytes(requestJson), job.tag);
+        if (h == 0) {
+          throw new ToolorchException(Native.toolorch_bind_last_status(), Text.str(Native.toolorch_last_error(ctx)));
+        }
+        job.setHandle(h);
+      }
+    } catch (RuntimeException e) {
+      runs.remove(job.tag);
+      throw e;
+    } finally {
+      life.readLock().unlock();
+    }
+    return job;
+  }
+
+  /** Submits calls; see {@link #startBatch(List, EventListener)}. */
+  public Batch startBatch(List<BatchCall> calls) {
+    return startBatch(calls, null);
+  }
+
+  /**
+   * Submits many calls at once. An unknown tool or arguments that are not
+   * JSON do not fail the batch: that call ends failed with a clear message.
+   */
+  public Batch startBatch(List<BatchCall> calls, EventListener listener) {
+    Batch batch = new Batch(this, nextTag.incrementAndGet(), listener);
+    addRun(batch);
+    life.readLock().lock();
+    try {
+      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      synchronized (batch) {
+        long b = Native.toolorch_bind_batch_new(ctx, batch.tag);
+        if (b == 0) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is shutting down");
+        for (BatchCall c : calls) {
+          int rc = Native.toolorch_batch_add(b, Text.bytes(c.tool()),
+              Text.bytes(c.argsJson() == null ? "{}" : c.argsJson()), Text.bytes(c.id()));
+          if (rc != 0) {
+            Native.toolorch_batch_free(b);
+            throw new ToolorchException(rc, "cannot add a call to " + c.tool());
+          }
+        }
+        int rc = Native.toolorch_batch_submit(b);
+        if (rc != 0) {
+          Native.toolorch_batch_free(b);
+          throw new ToolorchException(rc, "cannot submit the batch");
+        }
+        batch.setHandle(b);
+      }
+    } catch (RuntimeException e) {
+      runs.remove(batch.tag);
+      throw e;
+    } finally {
+      life.readLock().unlock();
+    }
+    return batch;
+  }
+
+  /** Runs a batch and waits for every call to end. */
+  public List<CallResult> runBatch(List<BatchCall> calls) throws InterruptedException {
+    try {
+      return startBatch(calls).result().get();
+    } catch (ExecutionException e) {
+      throw (RuntimeException) e.getCause();
+    }
+  }
+
+  /**
+   * A counter of the context (toolorch_stat): "calls_started",
+   * "calls_succeeded", "calls_failed", "calls_cancelled", "max_running", ...;
+   * -1 for an unknown key or after close.
+   */
+  public long stat(String key) {
+    life.readLock().lock();
+    try {
+      return ctxGone ? -1 : Native.toolorch_stat(ctx, Text.bytes(key));
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /**
+   * Cancels everything still running (jobs and batches end with status
+   * CLOSED, tool threads are interrupted), stops the dispatcher and frees the
+   * library's context. Results of tools still running are dropped.
+   * Idempotent; may be called from a listener or a future's stage.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) return;
+      closed = true;
+    }
+    life.writeLock().lock();
+    try {
+      callsGone = true;
+    } finally {
+      life.writeLock().unlock();
+    }
+    Native.toolorch_close(ctx); // wakes the dispatcher
+    executor.shutdownNow();
+    if (Thread.currentThread() == dispatcher) {
+      closedOnDispatcher = true; // it frees the context as it ends
+      return;
+    }
+    boolean interrupted = false;
+    while (dispatcher.isAlive()) {
+      try {
+        dispatcher.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    freeContext();
+    if (interrupted) Thread.currentThread().interrupt();
+  }
+
+  private void freeContext() {
+    life.writeLock().lock();
+    try {
+      if (ctxGone) return;
+      ctxGone = true;
+      Native.toolorch_free(ctx);
+    } finally {
+      life.writeLock().unlock();
+    }
+  }
+
+  private void addRun(Run run) {
+    synchronized (this) {
+      if (closed) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      runs.put(run.tag, run);
+    }
+  }
+
+  // ---- the dispatcher thread ----
+
+  private void dispatch() {
+    while (true) {
+      long ev = Native.toolorch_bind_next_event(ctx, 1000);
+      if (ev == 0) {
+        if (Native.toolorch_bind_last_status() == Status.AGAIN.code()) continue;
+        break; // CLOSED: close() was called
+      }
+      try {
+        handle(ev);
+      } catch (Throwable t) {
+        System.err.println("toolorch: dispatcher: " + t);
+      } finally {
+        Native.toolorch_event_free(ev);
+      }
+    }
+    for (Run run : new ArrayList<>(runs.values())) {
+      runs.remove(run.tag);
+      Event end = Event.terminal(run.endType(), Status.CLOSED.code(), "the orchestrator was closed");
+      run.push(end);
+      run.finish(end);
+    }
+    if (closedOnDispatcher) freeContext();
+  }
+
+  private void handle(long ev) {
+    long tag = Native.toolorch_bind_event_tag(ev);
+    if (Native.toolorch_event_type_of(ev) == EVENT_TOOL_CALL) {
+      startTool(ev, tag);
+      return;
+    }
+    Event e = Event.read(ev);
+    if (e.type() == EventType.CALL_RESULT
+        && (e.state() == CallState.CANCELLED || e.state() == CallState.TIMED_OUT)) {
+      interruptRunning(new CallKey(tag, e.callId()));
+    }
+    Run run = runs.get(tag);
+    if (run == null) return;
+    run.push(e);
+    if (e.type() == run.endType()) {
+      runs.remove(tag);
+      interruptTag(tag); // nobody waits for these tools any more
+      run.release();
+      run.finish(e);
+    }
+  }
+
+  private record CallKey(long tag, String id) {}
+
+  private static final class RunningCall {
+    final CallKey key;
+    final long call;
+    Future<?> future; // set under the running map's lock
+
+    RunningCall(CallKey key, long call) {
+      this.key = key;
+      this.call = call;
+    }
+  }
+
+  private void startTool(long ev, long tag) {
+    String name = Text.str(Native.toolorch_event_tool_name(ev));
+    String args = Text.str(Native.toolorch_event_json(ev));
+    RunningCall rc = new RunningCall(new CallKey(tag, Text.str(Native.toolorch_event_call_id(ev))),
+        Native.toolorch_event_call(ev));
+    Tool tool = tools.get(name);
+    if (tool == null) {
+      finishCall(rc, null, "no Java tool is registered as \"" + name + "\"");
+      return;
+    }
+    synchronized (running) {
+      try {
+        rc.future = executor.submit(() -> runTool(rc, tool, args));
+      } catch (RejectedExecutionException e) {
+        return; // closing: toolorch_close releases the call
+      }
+      running.computeIfAbsent(rc.key, k -> new ArrayList<>()).add(rc);
+    }
+  }
+
+  private void runTool(RunningCall rc, Tool tool, String args) {
+    String result = null, error = null;
+    try {
+      result = tool.call(args);
+      if (result == null) result = "";
+    } catch (InterruptedException e) {
+      error = "interrupted";
+    } catch (Throwable t) {
+      error = t.getMessage() != null && !t.getMessage().isEmpty() ? t.getMessage() : t.toString();
+    }
+    synchronized (running) {
+      List<RunningCall> list = running.get(rc.key);
+      if (list != null) {
+        list.remove(rc);
+        if (list.isEmpty()) running.remove(rc.key);
+      }
+    }
+    finishCall(rc, result, error);
+  }
+
+  /** Hands a result back to the library, unless close() has begun. */
+  private void finishCall(RunningCall rc, String result, String error) {
+    life.readLock().lock();
+    try {
+      if (callsGone) return;
+      if (error != null) Native.toolorch_call_fail(rc.call, Text.bytes(error));
+      else Native.toolorch_call_complete(rc.call, Text.bytes(result));
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  private void interruptRunning(CallKey key) {
+    synchronized (running) {
+      List<RunningCall> list = running.get(key);
+      if (list != null) for (RunningCall rc : list) rc.future.cancel(true);
+    }
+  }
+
+  private void interruptTag(long tag) {
+    synchronized (running) {
+      for (Map.Entry<CallKey, List<RunningCall>> e : running.entrySet()) {
+        if (e.getKey().tag() == tag) for (RunningCall rc : e.getValue()) rc.future.cancel(true);
+      }
+    }
+  }
+}

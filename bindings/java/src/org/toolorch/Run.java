@@ -1,0 +1,122 @@
+package org.toolorch;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * What a Job and a Batch share: the C handle, the listener, the events kept
+ * for {@link #events()}, cancel and release. The dispatcher thread is the
+ * only one that pushes events and finishes a run.
+ */
+abstract class Run {
+  final Orchestrator orch;
+  final long tag;
+  private final EventListener listener;
+  private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>();
+  private long handle; // guarded by this
+  private boolean released; // guarded by this
+  private volatile boolean done;
+
+  Run(Orchestrator orch, long tag, EventListener listener) {
+    this.orch = orch;
+    this.tag = tag;
+    this.listener = listener;
+  }
+
+  synchronized void setHandle(long handle) {
+    this.handle = handle;
+  }
+
+  /** The event that ends this kind of run. */
+  abstract EventType endType();
+
+  /** Called once, with the end event (real, or made up at close). */
+  abstract void complete(Event end);
+
+  /** Free the C handle (the library's own free function). */
+  abstract void freeHandle(long handle);
+
+  /** Cancel in the library. */
+  abstract void cancelHandle(long handle);
+
+  void push(Event e) {
+    queue.add(e);
+    if (listener != null) {
+      try {
+        listener.onEvent(e);
+      } catch (Throwable t) {
+        System.err.println("toolorch: an event listener threw: " + t);
+      }
+    }
+  }
+
+  void finish(Event end) {
+    done = true;
+    complete(end);
+  }
+
+  public boolean isDone() {
+    return done;
+  }
+
+  /** Cancels what still runs; the end arrives as an event like any other. */
+  public void cancel() {
+    orch.life.readLock().lock();
+    try {
+      synchronized (this) {
+        if (released || handle == 0 || orch.ctxGone) return;
+        cancelHandle(handle);
+      }
+    } finally {
+      orch.life.readLock().unlock();
+    }
+  }
+
+  void release() {
+    orch.life.readLock().lock();
+    try {
+      synchronized (this) {
+        if (released || handle == 0 || orch.ctxGone) return;
+        released = true;
+        freeHandle(handle);
+      }
+    } finally {
+      orch.life.readLock().unlock();
+    }
+  }
+
+  /**
+   * The events, in order, ending with the JOB_DONE / BATCH_DONE event:
+   * iterating blocks until the next one arrives. Every event is kept until
+   * read, whenever iteration starts. One reader at a time.
+   */
+  public Iterable<Event> events() {
+    return () -> new Iterator<Event>() {
+      private Event next;
+      private boolean ended;
+
+      @Override
+      public boolean hasNext() {
+        if (next != null) return true;
+        if (ended) return false;
+        try {
+          next = queue.take();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for an event", e);
+        }
+        if (next.type() == endType()) ended = true;
+        return true;
+      }
+
+      @Override
+      public Event next() {
+        if (!hasNext()) throw new NoSuchElementException();
+        Event e = next;
+        next = null;
+        return e;
+      }
+    };
+  }
+}

@@ -1,0 +1,133 @@
+# frozen_string_literal: true
+
+module Toolorch
+  # What a Job and a Batch share: the C handle, a queue of events (kept until
+  # read), the end, cancel and release. Only the dispatcher thread pushes
+  # events and finishes a run.
+  class Run
+    attr_reader :tag
+
+    def initialize(orchestrator, tag)
+      @orch = orchestrator
+      @tag = tag
+      @events = Thread::Queue.new
+      @handle = nil
+      @released = false
+      @end = nil
+      @end_lock = Thread::Mutex.new
+      @ended = Thread::ConditionVariable.new
+    end
+
+    # Yields each event in order, ending with the :job_done / :batch_done
+    # event; blocks between them. Without a block, an Enumerator. Every
+    # event is kept until read. One reader at a time.
+    def each_event
+      return enum_for(:each_event) unless block_given?
+
+      loop do
+        ev = @events.pop
+        yield ev
+        break if ev.type == end_type
+      end
+      self
+    end
+    alias events each_event
+
+    def done?
+      @end_lock.synchronize { !@end.nil? }
+    end
+
+    # Cancels what still runs; the end arrives as an event like any other.
+    def cancel
+      @orch.with_handle(self) { |h| cancel_handle(h) }
+      self
+    end
+
+    # -- for the orchestrator --
+
+    def handle=(handle)
+      @handle = handle
+    end
+
+    def push(event)
+      @events << event
+    end
+
+    def finish(event)
+      @end_lock.synchronize do
+        @end = event
+        @ended.broadcast
+      end
+    end
+
+    # Frees the C handle (called under the orchestrator's life lock).
+    def release!
+      return if @released || @handle.nil?
+
+      @released = true
+      free_handle(@handle)
+    end
+
+    def live_handle
+      @released ? nil : @handle
+    end
+
+    private
+
+    def wait_end
+      @end_lock.synchronize do
+        @ended.wait(@end_lock) while @end.nil?
+        @end
+      end
+    end
+  end
+
+  # One run of the agent loop against the LLM of the "llm" options.
+  class Job < Run
+    # Blocks until the job ends: its Result, or raises the Toolorch::Error of
+    # the failure (CancelledError after #cancel, ClosedError after close).
+    def wait
+      e = wait_end
+      raise Toolorch.error(e.code, e.text) unless e.ok?
+
+      Result.new(text: e.text, transcript: e.json, input_tokens: e.input_tokens, output_tokens: e.output_tokens)
+    end
+
+    def end_type = :job_done
+
+    private
+
+    def free_handle(h) = Native.toolorch_job_free(h)
+    def cancel_handle(h) = Native.toolorch_job_cancel(h)
+  end
+
+  # Many calls run at once without an LLM.
+  class Batch < Run
+    def initialize(*)
+      super
+      @results = []
+    end
+
+    def push(event)
+      @results << CallResult.new(call_id: event.call_id, tool: event.tool, state: event.state, code: event.code,
+                                 text: event.text, attempts: event.attempts) if event.type == :call_result
+      super
+    end
+
+    # Blocks until every call has ended: the CallResults in the order they
+    # ended. Raises only if the orchestrator closed first.
+    def wait
+      e = wait_end
+      raise Toolorch.error(e.code, e.text) unless e.ok?
+
+      @results.dup
+    end
+
+    def end_type = :batch_done
+
+    private
+
+    def free_handle(h) = Native.toolorch_batch_free(h)
+    def cancel_handle(h) = Native.toolorch_batch_cancel(h)
+  end
+end

@@ -1,0 +1,228 @@
+# frozen_string_literal: true
+
+require "minitest/autorun"
+require "toolorch"
+require_relative "mock_llm"
+
+class OrchestratorTest < Minitest::Test
+  PATIENCE = 60 # seconds: a bound only a broken binding would reach
+  SLACK_KIB = 20 * 1024
+
+  def wait_for(queue_or_latch)
+    Timeout.timeout(PATIENCE) { queue_or_latch.pop }
+  end
+
+  def wait_job(job)
+    Timeout.timeout(PATIENCE) { job.wait }
+  end
+
+  # 50 calls of one round run at once: each tool waits until all 50 are in.
+  def test_fifty_tools_run_at_once
+    script = '{"rounds": [{"text": "Fetching.", "repeat": {"name": "wait50", "count": 50, "arguments": {"i": "{i}"}}},
+                          {"text": "done: {tool_result_count} results"}]}'
+    MockLLM.open(script) do |mock|
+      Toolorch::Orchestrator.open(mock.config) do |o|
+        lock = Mutex.new
+        all_in = ConditionVariable.new
+        in_flight = max_seen = arrived = 0
+        o.register_tool("wait50", description: "waits for the other 49", schema: { type: "object" }) do |args|
+          lock.synchronize do
+            in_flight += 1
+            max_seen = [max_seen, in_flight].max
+            arrived += 1
+            all_in.broadcast if arrived == 50
+            deadline = Time.now + PATIENCE
+            all_in.wait(lock, deadline - Time.now) while arrived < 50 && Time.now < deadline
+            in_flight -= 1
+          end
+          { i: args.fetch("i").to_i }
+        end
+        text = +""
+        asked = results = 0
+        job = o.start_job(prompt: "fetch them all")
+        job.each_event do |ev|
+          case ev.type
+          when :text_delta then text << ev.text
+          when :llm_tool_call then asked += 1
+          when :call_result
+            assert_equal :succeeded, ev.state, ev.text
+            results += 1
+          end
+        end
+        res = wait_job(job)
+        assert_equal "done: 50 results", res.text
+        assert_equal 50, max_seen, "max concurrency seen in Ruby"
+        assert_equal 50, o.stat(:max_running)
+        assert_equal [50, 50], [asked, results]
+        assert text.end_with?("done: 50 results"), text
+        assert_kind_of Array, JSON.parse(res.transcript)
+      end
+    end
+  end
+
+  # An exception in a tool becomes that call's result for the model; the job goes on.
+  def test_tool_exception_goes_to_the_model
+    script = '{"rounds": [{"tool_calls": [{"name": "boom"}, {"name": "fine"}]}, {"text": "seen: {tool_results}"}]}'
+    MockLLM.open(script) do |mock|
+      Toolorch::Orchestrator.open(mock.config) do |o|
+        o.register_tool("boom") { |_| raise ArgumentError, "kaboom: disk on fire" }
+        o.register_tool("fine") { |_| "all-good" }
+        ends = {}
+        res = o.run_job(prompt: "try") { |ev| ends[ev.tool] = ev if ev.type == :call_result }
+        assert_includes res.text, "kaboom: disk on fire"
+        assert_includes res.text, "all-good"
+        assert_equal :failed, ends["boom"].state
+        assert_kind_of Toolorch::ToolError, ends["boom"].error
+        assert_equal :succeeded, ends["fine"].state
+      end
+    end
+  end
+
+  # job.cancel ends the job as cancelled, and the tool's thread gets CancelledError.
+  def test_cancel_mid_job
+    MockLLM.open('{"rounds": [{"tool_calls": [{"name": "slow"}]}, {"text": "late"}]}') do |mock|
+      Toolorch::Orchestrator.open(mock.config) do |o|
+        started = Thread::Queue.new
+        interrupted = Thread::Queue.new
+        o.register_tool("slow") do |_|
+          started << true
+          begin
+            sleep PATIENCE
+            "finished"
+          rescue Toolorch::CancelledError
+            interrupted << true
+            raise
+          end
+        end
+        job = o.start_job(prompt: "go slow")
+        wait_for(started)
+        job.cancel
+        assert_raises(Toolorch::CancelledError) { wait_job(job) }
+        assert wait_for(interrupted)
+        assert_equal 1, o.stat("calls_cancelled")
+        job.cancel # after the end: nothing happens
+      end
+    end
+  end
+
+  def rss_kib
+    File.read("/proc/self/status")[/^VmRSS:\s+(\d+)/, 1].to_i
+  end
+
+  def settled_rss_kib
+    3.times { GC.start(full_mark: true, immediate_sweep: true) }
+    rss_kib
+  end
+
+  # 1,000 jobs (one tool call, two LLM rounds each) leave the process the size it was.
+  def test_thousand_jobs_do_not_grow
+    script = '{"rounds": [{"tool_calls": [{"name": "echo", "arguments": {"x": 1}}]}, {"text": "ok {tool_results}"}]}'
+    MockLLM.open(script) do |mock|
+      Toolorch::Orchestrator.open(mock.config) do |o|
+        o.register_tool("echo") { |args| args }
+        run = ->(n) { n.times { assert_equal 'ok {"x":1}', wait_job(o.start_job(prompt: "echo")).text } }
+        run.call(200) # warm-up
+        before = settled_rss_kib
+        run.call(1000)
+        after = settled_rss_kib
+        puts "\nRSS #{before} KiB -> #{after} KiB over 1000 jobs"
+        assert_operator after - before, :<, SLACK_KIB
+      end
+    end
+  end
+
+  # 1,000 orchestrators, each running one Ruby tool through a batch, created and closed.
+  def test_thousand_orchestrators_do_not_grow
+    cycle = lambda do |n|
+      n.times do
+        Toolorch::Orchestrator.open(max_parallel_tools: 8) do |o|
+          o.register_tool("id") { |args| args }
+          r = o.run_batch([{ tool: "id", args: { n: 1 } }])
+          assert_equal ['{"n":1}'], r.map(&:text)
+        end
+      end
+    end
+    cycle.call(200)
+    before = settled_rss_kib
+    cycle.call(1000)
+    after = settled_rss_kib
+    puts "\nRSS #{before} KiB -> #{after} KiB over 1000 orchestrators"
+    assert_operator after - before, :<, SLACK_KIB
+  end
+
+  def test_invalid_config_names_the_key
+    e = assert_raises(Toolorch::ConfigError) { Toolorch::Orchestrator.new(max_parallel_tools: 8, no_such_key: 1) }
+    assert_includes e.message, "no_such_key"
+    assert_equal Toolorch::Status::ECONFIG, e.code
+    e = assert_raises(Toolorch::ConfigError) { Toolorch::Orchestrator.new('{"llm": {"protocol": "carrier-pigeon"}}') }
+    assert_includes e.message, "carrier-pigeon"
+    assert_raises(Toolorch::Error) { Toolorch::Orchestrator.new("{not json") }
+  end
+
+  def test_invalid_job_request_names_the_key
+    Toolorch::Orchestrator.open(llm: { protocol: "openai", base_url: "http://127.0.0.1:9" }) do |o|
+      e = assert_raises(Toolorch::Error) { o.start_job(prompt: "x", max_roundz: 3) }
+      assert_includes e.message, "max_roundz"
+    end
+  end
+
+  def test_batch_with_ruby_tools
+    Toolorch::Orchestrator.open do |o|
+      o.register_tool("upper", schema: { type: "object", required: ["s"] }, flags: Toolorch::SIDE_EFFECT_FREE) do |args|
+        args.fetch("s").upcase
+      end
+      calls = [{ tool: "nope", id: "missing" }, { tool: "upper", args: {}, id: "schema" }]
+      20.times { |i| calls << { tool: "upper", args: { s: "w#{i}" }, id: "c#{i}" } }
+      batch = o.start_batch(calls)
+      streamed = batch.each_event.count { |ev| ev.type == :call_result }
+      results = Timeout.timeout(PATIENCE) { batch.wait }
+      assert_equal [22, 22], [results.size, streamed]
+      results.each do |r|
+        if r.call_id.start_with?("c")
+          assert r.ok?, r.inspect
+          assert_equal "W#{r.call_id[1..]}", r.text
+        else
+          assert_equal :failed, r.state, r.inspect
+        end
+      end
+      utf8 = o.run_batch([{ tool: "upper", args: { s: "hé 😀" } }]).first.text
+      assert_equal "HÉ 😀", utf8
+      assert_equal Encoding::UTF_8, utf8.encoding
+    end
+  end
+
+  # close with tools still running: jobs end ClosedError, tool threads get CancelledError.
+  def test_close_while_tools_run
+    MockLLM.open('{"rounds": [{"tool_calls": [{"name": "stubborn"}, {"name": "stubborn"}]}, {"text": "x"}]}') do |mock|
+      o = Toolorch::Orchestrator.new(mock.config)
+      started = Thread::Queue.new
+      interrupted = Thread::Queue.new
+      o.register_tool("stubborn") do |_|
+        started << true
+        begin
+          sleep PATIENCE
+        rescue Toolorch::CancelledError
+          interrupted << true
+        end
+        "late"
+      end
+      job = o.start_job(prompt: "x")
+      2.times { wait_for(started) }
+      o.close
+      assert_raises(Toolorch::ClosedError) { wait_job(job) }
+      2.times { assert wait_for(interrupted) }
+      assert_equal(-1, o.stat(:calls_started))
+      assert_raises(Toolorch::ClosedError) { o.start_job(prompt: "x") }
+      o.close # idempotent
+    end
+  end
+
+  def test_register_twice
+    Toolorch::Orchestrator.open do |o|
+      o.register_tool("t") { "" }
+      assert_raises(Toolorch::ExistsError) { o.register_tool("t") { "" } }
+      assert_raises(Toolorch::Error) { o.register_tool("bad", schema: { type: "string" }) { "" } }
+      o.register_tool("bad", schema: { type: "object" }) { "" } # the name was given back
+    end
+  end
+end

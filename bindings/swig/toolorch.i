@@ -1,0 +1,101 @@
+/*
+ * toolorch.i -- the one SWIG interface over the C ABI, shared by the Go, Java
+ * and Ruby bindings. Each language has a thin file (toolorch_go.i,
+ * toolorch_java.i, toolorch_ruby.i) that names the module, adds its own
+ * typemaps and then includes this one.
+ *
+ * The bindings use the event-queue mode only: the library runs its loop on
+ * its own thread and everything comes out of toolorch_next_event(), so no
+ * thread of the library ever calls into the Go, Java or Ruby runtime. That
+ * is why every function taking a C callback is left out below.
+ *
+ * The few functions whose C shape does not wrap well in all three languages
+ * (out-parameters, void* userdata) get small helpers, toolorch_bind_*.
+ */
+
+%{
+#include <stdint.h>
+#include <toolorch/toolorch.h>
+%}
+
+%include <stdint.i>
+
+/* -- Left out: callbacks would run on the library's thread. -------------- */
+%ignore toolorch_set_event_fn;
+%ignore toolorch_call_on_cancel;
+%ignore toolorch_set_scorer;
+%ignore toolorch_group_policy_set_scorer;
+%ignore toolorch_tool_set_fn;
+
+/* -- Replaced by the helpers below (out-parameters, void* userdata). ----- */
+%ignore toolorch_new;
+%ignore toolorch_next_event;
+%ignore toolorch_job_start;
+%ignore toolorch_batch_new;
+%ignore toolorch_event_userdata;
+/* Byte strings with a length: every binding passes NUL-free text. */
+%ignore toolorch_call_complete_len;
+
+/* The headers define TOOLORCH_API for GCC only; SWIG's preprocessor is not. */
+#define TOOLORCH_API
+
+%include <toolorch/status.h>
+%include <toolorch/opts.h>
+%include <toolorch/ctx.h>
+%include <toolorch/tool.h>
+%include <toolorch/call.h>
+%include <toolorch/batch.h>
+%include <toolorch/event.h>
+%include <toolorch/job.h>
+%include <toolorch/group.h>
+
+/*
+ * Helpers. A job or batch is known to the bindings by an integer tag (their
+ * own table maps it to the object), never by a pointer into their heap: Go
+ * forbids keeping Go pointers in C memory, and Java and Ruby objects move.
+ *
+ * The status of the last helper that returns a handle is kept per thread, as
+ * toolorch_last_error() keeps its detail: read both on the thread that made
+ * the call (the Go binding locks its goroutine to its thread for that).
+ */
+%{
+static _Thread_local int toolorch_bind_status_;
+%}
+
+%inline %{
+/* Status of the last toolorch_bind_new/_next_event/_job_start/_batch_new
+ * made on this thread: TOOLORCH_OK or the failure. */
+static int toolorch_bind_last_status(void) { return toolorch_bind_status_; }
+
+/* toolorch_new() in owned-loop mode; NULL on failure (see the status and
+ * toolorch_last_error(NULL)). */
+static toolorch_ctx *toolorch_bind_new(const toolorch_opts *opts) {
+  toolorch_bind_status_ = TOOLORCH_OK;
+  return toolorch_new(opts, &toolorch_bind_status_);
+}
+
+/* The next event, or NULL with the status EAGAIN (none in time) or ECLOSED. */
+static toolorch_event *toolorch_bind_next_event(toolorch_ctx *ctx, int timeout_ms) {
+  toolorch_event *ev = NULL;
+  toolorch_bind_status_ = toolorch_next_event(ctx, timeout_ms, &ev);
+  return ev;
+}
+
+/* toolorch_job_start() whose events carry `tag`. */
+static toolorch_job *toolorch_bind_job_start(toolorch_ctx *ctx, const char *request_json, int64_t tag) {
+  toolorch_bind_status_ = TOOLORCH_OK;
+  return toolorch_job_start(ctx, request_json, (void *)(intptr_t)tag, &toolorch_bind_status_);
+}
+
+/* toolorch_batch_new() whose events carry `tag`. */
+static toolorch_batch *toolorch_bind_batch_new(toolorch_ctx *ctx, int64_t tag) {
+  toolorch_batch *b = toolorch_batch_new(ctx, (void *)(intptr_t)tag);
+  toolorch_bind_status_ = b ? TOOLORCH_OK : (ctx ? TOOLORCH_ECLOSED : TOOLORCH_EINVAL);
+  return b;
+}
+
+/* The tag of the job or batch an event belongs to (0: none). */
+static int64_t toolorch_bind_event_tag(const toolorch_event *ev) {
+  return (int64_t)(intptr_t)toolorch_event_userdata(ev);
+}
+%}
