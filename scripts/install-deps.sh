@@ -4,12 +4,16 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config git
   libcurl4-openssl-dev libevent-dev libcjson-dev libhiredis-dev libcmocka-dev
-  redis-server nodejs npm
+  redis-server
   swig golang-go ruby-dev ruby-minitest default-jdk-headless junit4 libhamcrest-java)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js may come from elsewhere than Debian (a newer build with its own
+# npm, which Debian's npm package conflicts with): ask for the commands.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "installing: ${missing[*]}"

@@ -154,6 +154,7 @@ void Job::really_send() {
   if (phase_ == Phase::kDone) return;
   phase_ = Phase::kRequesting;
   slots_.clear();
+  ended_upto_ = 0;
   text_.clear();
   llm::Request req;
   req.model = cfg_.model;
@@ -305,8 +306,10 @@ void Job::on_call_ended(Call *call) {
 }
 
 void Job::maybe_round_done() {
-  for (Slot &s : slots_)
-    if (!s.call || !s.call->ended()) return;
+  // A cursor over the calls in order: each end moves it past what has
+  // ended, so a round of N calls costs O(N) checks in all, not O(N^2).
+  while (ended_upto_ < slots_.size() && slots_[ended_upto_].call && slots_[ended_upto_].call->ended()) ++ended_upto_;
+  if (ended_upto_ < slots_.size()) return;
   // Results go back in the order of the calls, one message each (the
   // adapters merge them into one user turn where the protocol wants that).
   for (Slot &s : slots_) {

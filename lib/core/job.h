@@ -85,6 +85,7 @@ class Job final : public CallOwner, public llm::Listener {
   int round_ = 0, attempt_ = 0, drops_ = 0;
   bool detached_ = false;
   std::vector<Slot> slots_;    // this attempt's calls, by index
+  size_t ended_upto_ = 0;      // slots_[0, ended_upto_) have ended
   std::vector<Slot> orphans_;  // dispatched by a failed attempt of this round: reusable
   std::string text_;           // this attempt's text
   llm::Usage usage_;

@@ -39,6 +39,7 @@ class OpenAIDecoder final : public Decoder {
   void start_slot(size_t pos);
   void ready_slot(size_t pos);
   void ready_all();
+  size_t ready_upto_ = 0;  // calls_[0, ready_upto_) were made ready
 
   std::vector<Slot> calls_;
   std::map<int, size_t> slot_of_index_;  // the delta's "index" -> calls_ position

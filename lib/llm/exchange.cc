@@ -39,7 +39,8 @@ class Exchange final : public std::enable_shared_from_this<Exchange> {
       if (auto self = weak.lock()) self->on_done(std::move(result));
     };
     transfer_active_ = true;
-    http::TransferId id = client_->start(spec_.http, std::move(cb));
+    // The request is not needed after this: move it (bodies can be large).
+    http::TransferId id = client_->start(std::move(spec_.http), std::move(cb));
     id_known_ = true;
     id_ = id;
     // Cancelled (or failed) from inside start(): stop it now that the id is known.

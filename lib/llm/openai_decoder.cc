@@ -80,7 +80,9 @@ void OpenAIDecoder::ready_slot(size_t pos) {
 }
 
 void OpenAIDecoder::ready_all() {
-  for (size_t pos = 0; pos < calls_.size() && out_->alive(); ++pos) ready_slot(pos);
+  // Calls become ready in order: start after the last one made ready, so a
+  // response of N calls costs O(N), not O(N^2).
+  for (; ready_upto_ < calls_.size() && out_->alive(); ++ready_upto_) ready_slot(ready_upto_);
 }
 
 void OpenAIDecoder::on_tool_call_delta(const cJSON *delta, int position) {

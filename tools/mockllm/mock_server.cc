@@ -446,6 +446,8 @@ struct Server::Impl {
 
     event_config *cfg = event_config_new();
     if (cfg) event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);  // one thread only touches it
+    // Precise timers, so chunk_gap_ms of 1 is 1 ms, not the coarse clock's ~4.
+    if (cfg) event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
     base = cfg ? event_base_new_with_config(cfg) : nullptr;
     if (cfg) event_config_free(cfg);
     if (!base) return fail(err, "event_base_new failed");
