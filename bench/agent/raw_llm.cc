@@ -1,0 +1,79 @@
+#include "raw_llm.h"
+
+#include <curl/curl.h>
+#include <time.h>
+
+namespace bench {
+namespace {
+
+size_t discard(char *, size_t size, size_t n, void *bytes) {
+  *static_cast<size_t *>(bytes) += size * n;
+  return size * n;
+}
+
+double now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+std::string conversation(int round) {
+  std::string m = "[{\"role\":\"user\",\"content\":\"bench\"}";
+  for (int i = 0; i < round; ++i)
+    m += ",{\"role\":\"assistant\",\"content\":\"turn\"},{\"role\":\"user\",\"content\":\"go on\"}";
+  return m + "]";
+}
+
+}  // namespace
+
+RawLlm::RawLlm(std::string base_url, std::string protocol)
+    : base_url_(std::move(base_url)), protocol_(std::move(protocol)), easy_(curl_easy_init()) {}
+
+RawLlm::~RawLlm() {
+  if (easy_) curl_easy_cleanup(static_cast<CURL *>(easy_));
+}
+
+double RawLlm::time_round(int round, std::string *err) {
+  CURL *e = static_cast<CURL *>(easy_);
+  if (!e) {
+    *err = "curl_easy_init failed";
+    return -1;
+  }
+  const bool anthropic = protocol_ == "anthropic";
+  const std::string url = base_url_ + (anthropic ? "/v1/messages" : "/v1/chat/completions");
+  const std::string body =
+      anthropic ? "{\"model\":\"mock\",\"max_tokens\":1024,\"stream\":true,\"messages\":" + conversation(round) + "}"
+                : "{\"model\":\"mock\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":" +
+                      conversation(round) + "}";
+  curl_slist *headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  headers = curl_slist_append(headers, anthropic ? "x-api-key: bench" : "Authorization: Bearer bench");
+  if (anthropic) headers = curl_slist_append(headers, "anthropic-version: 2023-06-01");
+  size_t bytes = 0;
+  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &bytes);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+  // A fresh connection each time: toolorch-mockllm leaves Nagle on, and on a
+  // kept connection its second small write can wait for our delayed ACK
+  // (~40 ms), which is the server's artefact, not the LLM's pacing.
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  const double t0 = now_ms();
+  CURLcode rc = curl_easy_perform(e);
+  const double ms = now_ms() - t0;
+  curl_slist_free_all(headers);
+  long code = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+  if (rc != CURLE_OK || code != 200 || bytes == 0) {
+    *err = std::string("raw LLM request: ") + (rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP ") +
+           (rc != CURLE_OK ? "" : std::to_string(code));
+    return -1;
+  }
+  return ms;
+}
+
+}  // namespace bench
