@@ -6,10 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo > build.cmake.log
-cmake --build build -j "${JOBS:-2}"
-if [ -x build/tools/cli/toolorch ]; then
-  exec build/tools/cli/toolorch run --config examples/agent.json \
-    "Research the toolorch runtime using the tools in parallel, then answer"
-fi
-build/examples/example_event_queue
-exec build/examples/example_borrowed_loop
+# Only what the main job needs; build output on stderr, the answer alone on stdout.
+cmake --build build -j "${JOBS:-2}" --target toolorch_cli >&2
+exec build/tools/cli/toolorch run --config examples/agent.json \
+  "Research the toolorch runtime using the tools in parallel, then answer"
