@@ -35,6 +35,8 @@ int toolorch_batch_add(toolorch_batch *batch, const char *tool_name, const char 
   if (!batch || !tool_name) return TOOLORCH_EINVAL;
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
+    // After submit the loop thread owns the batch's list of calls.
+    if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
     int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "");
     if (rc) return fail(ctx, rc, "the batch was submitted already");
     return TOOLORCH_OK;

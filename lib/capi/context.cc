@@ -33,11 +33,12 @@ int toolorch_ctx::on_loop(const std::function<int()> &fn) {
   // back to the caller's.
   int rc = TOOLORCH_OK;
   std::string detail;
-  loop->run_sync([&] {
+  bool ran = loop->run_sync([&] {
     toolorch::capi::clear_error(this);
     rc = toolorch::capi::guarded(this, fn);
     if (rc) detail = toolorch::capi::last_error(this);
   });
+  if (!ran) return fail(this, TOOLORCH_ECLOSED, "the context is shutting down");
   if (rc) toolorch::capi::set_error(this, detail);
   return rc;
 }

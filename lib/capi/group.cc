@@ -85,6 +85,7 @@ int toolorch_batch_add_group(toolorch_batch *batch, const char *group, const too
   if (!batch || !group || !*group) return TOOLORCH_EINVAL;
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
+    if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
     toolorch::core::GroupPolicy p = policy ? policy->policy : toolorch::core::GroupPolicy();
     int rc = batch->impl->add_group(group, std::move(p), &ctx->engine->scorer());
     if (rc == TOOLORCH_EEXIST) return fail(ctx, rc, std::string("group \"") + group + "\" is declared already");
@@ -98,6 +99,7 @@ int toolorch_batch_add_in_group(toolorch_batch *batch, const char *group, const 
   if (!batch || !group || !tool_name) return TOOLORCH_EINVAL;
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
+    if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
     int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "", group);
     if (rc == TOOLORCH_EINVAL) return fail(ctx, rc, std::string("no group \"") + group + "\" in this batch");
     if (rc) return fail(ctx, rc, "the batch was submitted already");

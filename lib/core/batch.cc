@@ -63,6 +63,9 @@ int Batch::submit() {
   submitting_ = true;
   // Copy: a synchronous end may run user callbacks; the vector stays as is.
   for (size_t i = 0; i < calls_.size(); ++i) {
+    // A callback of an earlier call may have freed the batch: the calls not
+    // submitted yet stay pending and are never handed to the dispatcher.
+    if (detached_) break;
     if (call_groups_[i]) call_groups_[i]->add(calls_[i].get());
     dispatcher_->submit(calls_[i].get(), this, userdata_, handle_, kSourceBatch);
   }
@@ -73,8 +76,13 @@ int Batch::submit() {
 }
 
 void Batch::cancel() {
-  for (auto &c : calls_)
-    if (!c->ended()) dispatcher_->cancel(c.get());
+  for (auto &c : calls_) {
+    if (c->ended()) continue;
+    // Not submitted yet: it will end cancelled as it is submitted, through
+    // this batch, so its event and the batch's end still come.
+    if (c->state() == TOOLORCH_CALL_PENDING) c->cancel_requested = true;
+    else dispatcher_->cancel(c.get());
+  }
 }
 
 void Batch::detach() {

@@ -46,7 +46,14 @@ class Call {
   void set_state(int s) { state_.store(s, std::memory_order_release); }
 
   // A retry hands the call to its tool again: it may finish it once more.
-  void reopen_for_retry() { tool_finished_.store(false, std::memory_order_release); }
+  // The last attempt's cancel hook goes: it belongs to work that is over.
+  void reopen_for_retry() {
+    {
+      std::lock_guard<std::mutex> lk(hook_mu_);
+      cancel_hook_ = nullptr;
+    }
+    tool_finished_.store(false, std::memory_order_release);
+  }
   // The tool's one chance to finish the call: true for the first caller.
   bool claim_tool_finish() {
     bool expected = false;
@@ -83,6 +90,7 @@ class Call {
   std::unique_ptr<loop::Timer> retry_timer;
   uint64_t limit_ticket = 0;              // waiting for rate-limit permits
   bool limit_granted = false;             // holds permits (a concurrency slot to release)
+  bool cancel_requested = false;          // cancelled before it was submitted
 
  private:
   ~Call() = default;

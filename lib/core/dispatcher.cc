@@ -52,6 +52,11 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
   call->event_source_kind = source_kind;
   call->submitted_us = env_.sched->now_us();
   env_.stats->calls_submitted.fetch_add(1, std::memory_order_relaxed);
+  if (call->ended()) return;  // never brought back to life
+  if (call->cancel_requested) {
+    end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, "cancelled");
+    return;
+  }
   if (shut_down_) {
     end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECLOSED, "the context is shutting down");
     return;

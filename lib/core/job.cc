@@ -212,7 +212,10 @@ void Job::on_tool_call_ready(int index, const llm::ToolCall &call) {
   Slot &s = slot(index);
   s.asked = call;
   announce(s);
-  if (!s.call && may_dispatch_early(call.name)) dispatch(s);
+  // The event callback may have cancelled or freed the job: slots_ is gone.
+  if (phase_ != Phase::kRequesting) return;
+  if (!slots_[static_cast<size_t>(index < 0 ? 0 : index)].call && may_dispatch_early(call.name))
+    dispatch(slots_[static_cast<size_t>(index < 0 ? 0 : index)]);
 }
 
 // The model asked for this call (its arguments are complete), whether or
@@ -229,6 +232,7 @@ void Job::announce(Slot &s) {
 
 void Job::dispatch(Slot &s) {
   announce(s);
+  if (phase_ == Phase::kDone) return;  // cancelled from the announcement's callback
   if (!json::canonicalize(s.asked.args_json, &s.canonical_args)) s.canonical_args = s.asked.args_json;
   // A retried request that asks again for a call an earlier attempt already
   // started (same tool, equal arguments) takes that call over.
@@ -277,13 +281,17 @@ void Job::on_finished(llm::Response &&response) {
   slots_.erase(std::remove_if(slots_.begin(), slots_.end(),
                               [](const Slot &s) { return !s.call && s.asked.name.empty() && s.asked.id.empty(); }),
                slots_.end());
-  for (Slot &s : slots_)
-    if (!s.call) dispatch(s);
+  // By index, checking the phase: every dispatch emits events whose
+  // callback may cancel (or free) the job.
+  for (size_t i = 0; i < slots_.size() && phase_ == Phase::kRequesting; ++i)
+    if (!slots_[i].call) dispatch(slots_[i]);
+  if (phase_ != Phase::kRequesting) return;
   // Calls of failed attempts that the final answer did not ask again.
   std::vector<Slot> stale;
   stale.swap(orphans_);
   for (Slot &o : stale)
     if (o.call && !o.call->ended()) d_->cancel(o.call.get());
+  if (phase_ != Phase::kRequesting) return;
 
   llm::Message assistant;
   assistant.role = llm::Message::Role::kAssistant;
@@ -306,6 +314,7 @@ void Job::on_call_ended(Call *call) {
 }
 
 void Job::maybe_round_done() {
+  if (phase_ != Phase::kCalls) return;
   // A cursor over the calls in order: each end moves it past what has
   // ended, so a round of N calls costs O(N) checks in all, not O(N^2).
   while (ended_upto_ < slots_.size() && slots_[ended_upto_].call && slots_[ended_upto_].call->ended()) ++ended_upto_;
@@ -322,6 +331,7 @@ void Job::maybe_round_done() {
     transcript_.push_back(std::move(m));
   }
   emit(event(TOOLORCH_EVENT_ROUND_DONE));
+  if (phase_ != Phase::kCalls) return;  // cancelled from the callback
   if (round_ >= cfg_.max_rounds) {
     finish(TOOLORCH_EMAXROUNDS,
            "the model still asked for tools after max_rounds (" + std::to_string(cfg_.max_rounds) + ") rounds");

@@ -124,6 +124,12 @@ bool EventLoop::start(std::string *err) {
       loop_thread_.store(std::this_thread::get_id());
       // EVLOOP_NO_EXIT_ON_EMPTY: keep running while idle; stop() breaks it.
       event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
+      // Refuse new work first, then run what came before: nothing posted
+      // can fall between the two and be lost unseen.
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        closed_ = true;
+      }
       drain_mailbox();
     });
   } catch (const std::exception &e) {
@@ -133,22 +139,39 @@ bool EventLoop::start(std::string *err) {
   return true;
 }
 
-void EventLoop::run_sync(const std::function<void()> &fn) {
+bool EventLoop::run_sync(const std::function<void()> &fn) {
   if (in_loop_thread() || !thread_.joinable()) {
     fn();
-    return;
+    return true;
   }
-  std::mutex m;
-  std::condition_variable cv;
-  bool done = false;
-  post([&] {
+  // Shared with the posted work: if the loop drops it unrun (it is
+  // closing), its destructor still wakes us.
+  struct Sync {
+    std::mutex m;
+    std::condition_variable cv;
+    bool finished = false, ran = false;
+  };
+  auto sync = std::make_shared<Sync>();
+  struct Waker {
+    std::shared_ptr<Sync> s;
+    ~Waker() {
+      if (!s) return;
+      std::lock_guard<std::mutex> lk(s->m);
+      s->finished = true;
+      s->cv.notify_one();
+    }
+  };
+  auto waker = std::make_shared<Waker>();  // (not from a temporary Waker: its destructor would wake us)
+  waker->s = sync;
+  post([&fn, waker] {
     fn();
-    std::lock_guard<std::mutex> lk(m);
-    done = true;
-    cv.notify_one();
+    std::lock_guard<std::mutex> lk(waker->s->m);
+    waker->s->ran = true;
   });
-  std::unique_lock<std::mutex> lk(m);
-  cv.wait(lk, [&] { return done; });
+  waker.reset();  // only the posted work holds it now
+  std::unique_lock<std::mutex> lk(sync->m);
+  sync->cv.wait(lk, [&] { return sync->finished; });
+  return sync->ran;
 }
 
 void EventLoop::stop() {

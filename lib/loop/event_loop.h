@@ -33,7 +33,8 @@ class EventLoop final : public Scheduler {
   bool start(std::string *err);
   // Owned mode: run fn on the loop thread and wait for it (from another
   // thread), or run it directly when already on the loop thread.
-  void run_sync(const std::function<void()> &fn);
+  // False if the loop is closing and fn did not run.
+  bool run_sync(const std::function<void()> &fn);
   // Owned mode: stop the thread after the posted work so far, and join it.
   // Borrowed mode: stop accepting posted work. Idempotent.
   void stop();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,7 +20,12 @@ namespace toolorch::test {
 
 struct RecordingSink : core::EventSink {
   std::vector<core::EventPtr> events;
-  void emit(core::EventPtr ev) override { events.push_back(std::move(ev)); }
+  // Runs after each event is recorded, as a host's event callback would.
+  std::function<void(const core::Event &)> on_emit;
+  void emit(core::EventPtr ev) override {
+    events.push_back(std::move(ev));
+    if (on_emit) on_emit(*events.back());
+  }
   size_t count(int type) const {
     return std::count_if(events.begin(), events.end(), [type](const core::EventPtr &e) { return e->type == type; });
   }

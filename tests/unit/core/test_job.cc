@@ -244,6 +244,31 @@ static void job_wide_cancel_siblings(void **) {
   assert_int_equal(f.provider.sent.size(), 2);  // the job goes on with both errors
 }
 
+// The host's event callback cancels the job while the job is announcing
+// or dispatching calls: nothing runs after JOB_DONE, nothing is touched
+// after it is gone (ASan), and no new request goes out.
+static void cancel_from_an_event_callback(void **) {
+  for (bool stream : {true, false}) {
+    JobFixture f;
+    f.start();
+    f.sink.on_emit = [&f](const core::Event &e) {
+      if (e.type == TOOLORCH_EVENT_LLM_TOOL_CALL) f.job->cancel();
+    };
+    if (stream) {
+      f.provider.call_ready(0, "c0", "search", "{\"q\":\"a\"}");
+      f.provider.call_ready(1, "c1", "search", "{\"q\":\"b\"}");
+    }
+    f.provider.finish_with_calls({{"c0", "search", "{\"q\":\"a\"}"}, {"c1", "search", "{\"q\":\"b\"}"},
+                                  {"c2", "search", "{\"q\":\"c\"}"}});
+    f.sched.advance(10 * 1000 * 1000);
+    assert_int_equal(f.sink.count(TOOLORCH_EVENT_JOB_DONE), 1);
+    assert_int_equal(f.job_done()->status, TOOLORCH_ECANCELLED);
+    assert_int_equal(f.search.invocations, 0);  // cancelled before any call started
+    assert_int_equal(f.sink.count(TOOLORCH_EVENT_ROUND_DONE), 0);
+    assert_int_equal(f.provider.sent.size(), 1);
+  }
+}
+
 static void job_requests_are_checked(void **) {
   core::JobConfig c;
   std::string err;
@@ -276,6 +301,7 @@ int main(void) {
       cmocka_unit_test(max_rounds_and_cancel),
       cmocka_unit_test(job_groups_cancel_branches_and_tell_the_model),
       cmocka_unit_test(job_wide_cancel_siblings),
+      cmocka_unit_test(cancel_from_an_event_callback),
       cmocka_unit_test(job_requests_are_checked),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
