@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,14 +32,14 @@ static toolorch_ctx *new_ctx(void) {
 }
 
 struct freeing_host {
-  toolorch_batch *batch;
-  int results;
+  toolorch_batch *batch; /* set before submit, then only the loop thread touches it */
+  atomic_int results;    /* written on the loop thread, read by the test's */
 };
 
 static void free_on_first_result(const toolorch_event *ev, void *ud) {
   struct freeing_host *h = ud;
   if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_CALL_RESULT && h->batch) {
-    h->results++;
+    atomic_fetch_add(&h->results, 1);
     toolorch_batch_free(h->batch); /* inside the batch's own submit */
     h->batch = NULL;
   }
@@ -48,6 +49,7 @@ static void free_batch_inside_its_own_event(void **state) {
   (void)state;
   toolorch_ctx *ctx = new_ctx();
   struct freeing_host h = {NULL, 0};
+  atomic_init(&h.results, 0);
   assert_int_equal(toolorch_set_event_fn(ctx, free_on_first_result, &h), TOOLORCH_OK);
   h.batch = toolorch_batch_new(ctx, NULL);
   toolorch_batch_add(h.batch, "nosuch", "{}", NULL); /* ends at once, during submit */
@@ -55,7 +57,7 @@ static void free_batch_inside_its_own_event(void **state) {
   toolorch_batch_add(h.batch, "slow", "{}", NULL);
   assert_int_equal(toolorch_batch_submit(h.batch), TOOLORCH_OK);
   usleep(300 * 1000); /* past the slow calls' deadline, had they started */
-  assert_int_equal(h.results, 1);
+  assert_int_equal(atomic_load(&h.results), 1);
   assert_int_equal(toolorch_stat(ctx, "calls_submitted"), 1); /* the rest never started */
   assert_int_equal(toolorch_stat(ctx, "running"), 0);
   toolorch_free(ctx);
