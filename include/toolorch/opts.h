@@ -20,7 +20,14 @@ TOOLORCH_API void toolorch_opts_free(toolorch_opts *opts);
  *   max_args_bytes          int   [1 MiB]  largest accepted arguments document
  *   max_result_bytes        int   [16 MiB] largest accepted tool result
  *   max_json_depth          int   [64]     deepest accepted JSON nesting
- * Other layers add keys; every key is also accepted by toolorch_opts_from_json.
+ *   emit_call_started       bool  [false]  also emit CALL_STARTED events
+ * Sections, reached with dotted keys ("llm.model") or nested JSON objects:
+ *   llm          the jobs' provider: protocol, base_url, api_key / api_key_env,
+ *                anthropic_version, headers, connect_timeout_ms,
+ *                max_tokens_field, model (the jobs' default), service (its
+ *                rate-limit service) -- see toolorch/job.h
+ *   rate_limits  see toolorch/limits.h and lib/limits/README.md
+ * Every key is also accepted by toolorch_opts_from_json.
  * An unknown key or a wrong type returns TOOLORCH_ECONFIG and names the key in
  * toolorch_opts_last_error().  [any thread, one thread per opts at a time]
  */
