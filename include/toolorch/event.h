@@ -18,7 +18,8 @@ typedef enum toolorch_event_type {
   TOOLORCH_EVENT_LLM_TOOL_CALL = 6, /* the model asked for a call (its arguments are complete) */
   TOOLORCH_EVENT_USAGE = 7,       /* tokens used by one LLM response (jobs) */
   TOOLORCH_EVENT_ROUND_DONE = 8,  /* one LLM round and its calls finished (jobs) */
-  TOOLORCH_EVENT_JOB_DONE = 9     /* a job ended: status, text = final answer */
+  TOOLORCH_EVENT_JOB_DONE = 9,    /* a job ended: status, text = final answer */
+  TOOLORCH_EVENT_PROGRESS = 12    /* a running call's tool reported progress (MCP): see event_progress */
 } toolorch_event_type;
 
 /*
@@ -74,6 +75,10 @@ TOOLORCH_API int64_t toolorch_event_run_us(const toolorch_event *event);
 TOOLORCH_API int64_t toolorch_event_wait_us(const toolorch_event *event);
 /* CALL_RESULT: how many times the tool was run (retries included). */
 TOOLORCH_API int toolorch_event_attempts(const toolorch_event *event);
+/* PROGRESS: how far the call is, and the total if the tool said (else 0);
+ * toolorch_event_text is the tool's message ("" if none). */
+TOOLORCH_API double toolorch_event_progress(const toolorch_event *event);
+TOOLORCH_API double toolorch_event_progress_total(const toolorch_event *event);
 
 #ifdef __cplusplus
 }

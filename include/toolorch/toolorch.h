@@ -28,6 +28,7 @@
 #include <toolorch/event.h>
 #include <toolorch/job.h>
 #include <toolorch/group.h>
+#include <toolorch/mcp.h>
 #include <toolorch/limits.h>
 
 #endif /* TOOLORCH_TOOLORCH_H */

@@ -53,6 +53,7 @@ const char *toolorch_event_type_name(int type) {
     case TOOLORCH_EVENT_USAGE: return "usage";
     case TOOLORCH_EVENT_ROUND_DONE: return "round_done";
     case TOOLORCH_EVENT_JOB_DONE: return "job_done";
+    case TOOLORCH_EVENT_PROGRESS: return "progress";
     default: return "none";
   }
 }
@@ -85,5 +86,8 @@ int toolorch_event_status(const toolorch_event *e) { return e ? event_of(e)->sta
 int64_t toolorch_event_run_us(const toolorch_event *e) { return e ? event_of(e)->run_us : 0; }
 int64_t toolorch_event_wait_us(const toolorch_event *e) { return e ? event_of(e)->wait_us : 0; }
 int toolorch_event_attempts(const toolorch_event *e) { return e ? event_of(e)->attempts : 0; }
+
+double toolorch_event_progress(const toolorch_event *e) { return e ? event_of(e)->progress : 0; }
+double toolorch_event_progress_total(const toolorch_event *e) { return e ? event_of(e)->progress_total : 0; }
 
 }  // extern "C"

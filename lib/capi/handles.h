@@ -22,6 +22,10 @@
 #include "loop/event_loop.h"
 #include "tools/builtin_runner.h"
 
+namespace toolorch::mcp {
+class Server;
+}
+
 struct toolorch_opts {
   toolorch::core::Options options;
 };
@@ -86,6 +90,8 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   // loop go away.
   std::mutex runners_mu;
   std::vector<std::shared_ptr<toolorch::tools::BuiltinRunner>> runners;  // guarded by runners_mu
+  // MCP servers added (capi/mcp.cc); each is in `runners` too. Loop thread.
+  std::vector<std::shared_ptr<toolorch::mcp::Server>> mcp_servers;
 
   // Deliver an event: to the callback if set, else to the queue. Loop thread.
   void emit(toolorch::core::EventPtr ev) override;

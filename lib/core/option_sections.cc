@@ -31,6 +31,17 @@ int check_section(const char *name, const cJSON *value, std::string *err) {
     }
     return TOOLORCH_OK;
   }
+  if (section == "mcp_servers") {
+    // Only the shape here: each description is checked in full by the MCP
+    // layer (above core) when the context starts its servers.
+    bool ok = cJSON_IsArray(value);
+    for (const cJSON *it = ok ? value->child : nullptr; it && ok; it = it->next) ok = cJSON_IsObject(it);
+    if (!ok) {
+      *err = "option \"mcp_servers\" must be an array of objects";
+      return TOOLORCH_ECONFIG;
+    }
+    return TOOLORCH_OK;
+  }
   *err = "unknown option \"" + section + "\"";
   return TOOLORCH_ECONFIG;
 }

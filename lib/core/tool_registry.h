@@ -44,6 +44,9 @@ struct ToolSpec {
   std::shared_ptr<ToolRunner> runner;  // set: the library runs the tool (fn unused)
   int retry_attempts = 0;              // retries after the first attempt
   BackoffPolicy retry_backoff;
+  // Who registered it, for messages: "" = the host; a tool source (an MCP
+  // server) names itself, e.g. `MCP server "fs"`.
+  std::string source;
 };
 
 class Tool {
@@ -73,6 +76,12 @@ class Tool {
 class ToolRegistry {
  public:
   int add(std::shared_ptr<Tool> tool, std::string *err);  // OK or EEXIST
+  // Make the tools of one source (spec().source, not "") exactly `tools`,
+  // all or nothing: EEXIST naming both sources if a name is taken by
+  // another source. Tools whose definition did not change are kept as they
+  // are (their dispatcher state too); calls in flight keep the Tool they
+  // started with.
+  int sync_source(const std::string &source, std::vector<std::shared_ptr<Tool>> tools, std::string *err);
   std::shared_ptr<Tool> find(const std::string &name) const;
   std::vector<std::shared_ptr<Tool>> all() const;
 

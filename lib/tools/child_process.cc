@@ -59,6 +59,11 @@ void close_fd(int *fd) {
 }
 
 bool spawn_child(const std::vector<std::string> &argv, ChildProcess *out, std::string *err) {
+  return spawn_child(argv, {}, out, err);
+}
+
+bool spawn_child(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+                 ChildProcess *out, std::string *err) {
   if (argv.empty() || argv[0].empty()) {
     *err = "the command has no program";
     return false;
@@ -101,8 +106,20 @@ bool spawn_child(const std::vector<std::string> &argv, ChildProcess *out, std::s
   for (const std::string &a : argv) args.push_back(const_cast<char *>(a.c_str()));
   args.push_back(nullptr);
 
+  // The environment: ours, with the given entries replacing same-named ones.
+  std::vector<char *> envp;
+  for (char **e = environ; e && *e; ++e) {
+    const char *eq = strchr(*e, '=');
+    size_t klen = eq ? static_cast<size_t>(eq - *e) : strlen(*e);
+    bool replaced = false;
+    for (const std::string &kv : env) replaced = replaced || (kv.size() > klen && kv[klen] == '=' && kv.compare(0, klen, *e, klen) == 0);
+    if (!replaced) envp.push_back(*e);
+  }
+  for (const std::string &kv : env) envp.push_back(const_cast<char *>(kv.c_str()));
+  envp.push_back(nullptr);
+
   pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
+  int rc = posix_spawnp(&pid, args[0], &actions, &attr, args.data(), env.empty() ? environ : envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close_fd(&in[0]);

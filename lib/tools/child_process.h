@@ -24,6 +24,10 @@ struct ChildProcess {
 // empty signal mask and no fd of ours but the three pipes. False with a
 // reason such as `no such program "x"` in *err.
 bool spawn_child(const std::vector<std::string> &argv, ChildProcess *out, std::string *err);
+// The same with "KEY=value" entries added to (or replacing those of) this
+// process's environment.
+bool spawn_child(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+                 ChildProcess *out, std::string *err);
 
 // SIGKILL the child's process group (and the child itself). Only before it
 // has been reaped, while its pid cannot have been reused.
