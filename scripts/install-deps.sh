@@ -20,8 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The providers' official SDKs, for the scripted server's fidelity test.
-sdk="$(dirname "$0")/../tests/integration/sdk_fidelity"
-if [ -f "$sdk/package.json" ] && [ ! -d "$sdk/node_modules" ]; then
-  (cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages the tests run, each folder from its committed lock file: the
+# providers' official SDKs (the scripted server's fidelity test) and the
+# official MCP reference server (the MCP integration tests).
+for dir in tests/integration/sdk_fidelity tests/integration/mcp; do
+  d="$(dirname "$0")/../$dir"
+  if [ -f "$d/package-lock.json" ] && [ ! -d "$d/node_modules" ]; then
+    (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

@@ -148,6 +148,11 @@ toolorch_opts *build_opts(const CliArgs &args, const AgentConfig &config, std::s
   JsonPtr wrapper(cJSON_CreateObject());
   cJSON_AddItemToObject(wrapper.get(), "llm", cJSON_Duplicate(config.llm.get(), true));
   if (!check(toolorch_opts_from_json(o.get(), print(wrapper.get()).c_str()), "llm")) return nullptr;
+  if (config.mcp_servers) {
+    JsonPtr servers(cJSON_CreateObject());
+    cJSON_AddItemToObject(servers.get(), "mcp_servers", cJSON_Duplicate(config.mcp_servers.get(), true));
+    if (!check(toolorch_opts_from_json(o.get(), print(servers.get()).c_str()), "mcp_servers")) return nullptr;
+  }
   return o.release();
 }
 
@@ -215,6 +220,13 @@ JobOutcome follow_job(toolorch_ctx *ctx, toolorch_job *job, int sigfd) {
                      toolorch_event_call_id(ev), toolorch_call_state_name(toolorch_event_call_state(ev)),
                      static_cast<long long>(toolorch_event_run_us(ev) / 1000));
         break;
+      case TOOLORCH_EVENT_PROGRESS: {  // an MCP tool's progress notification
+        char of[48] = "";
+        if (toolorch_event_progress_total(ev) > 0) std::snprintf(of, sizeof of, "/%g", toolorch_event_progress_total(ev));
+        std::fprintf(stderr, "[prog]  %s id=%s %g%s %s\n", toolorch_event_tool_name(ev), toolorch_event_call_id(ev),
+                     toolorch_event_progress(ev), of, toolorch_event_text(ev));
+        break;
+      }
       case TOOLORCH_EVENT_JOB_DONE:
         out.status = toolorch_event_status(ev);
         out.text.assign(toolorch_event_text(ev), toolorch_event_text_len(ev));
@@ -281,7 +293,7 @@ int run_agent(const CliArgs &args, AgentConfig &config) {
   if (!ctx) {
     complain(std::string("cannot create the context: ") + toolorch_strerror(status) + ": " +
              toolorch_last_error(nullptr));
-    return kExitJobFailed;
+    return status == TOOLORCH_ECONFIG ? kExitBadConfig : kExitJobFailed;
   }
   for (const ToolConfig &tc : config.tools) {
     if (!register_tool(ctx.get(), tc, mock_url, &err)) {

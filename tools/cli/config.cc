@@ -201,7 +201,7 @@ bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
     *err = "the config must be a JSON object";
     return false;
   }
-  if (!check_keys(root.get(), "", {"llm", "options", "job", "tools", "mock_script", "comment"}, err)) return false;
+  if (!check_keys(root.get(), "", {"llm", "options", "job", "tools", "mcp_servers", "mock_script", "comment"}, err)) return false;
   if (!get_object(root.get(), "llm", &out->llm, err)) return false;
   if (!get_object(root.get(), "options", &out->options, err)) return false;
   if (cJSON_GetObjectItemCaseSensitive(out->options.get(), "llm")) {
@@ -231,6 +231,17 @@ bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
       }
       out->tools.push_back(std::move(tc));
     }
+  }
+  // MCP servers: each description is checked in full by the library (the
+  // context option "mcp_servers"), which names the server and the key.
+  if (const cJSON *m = cJSON_GetObjectItemCaseSensitive(root.get(), "mcp_servers")) {
+    bool ok = cJSON_IsArray(m);
+    for (const cJSON *it = ok ? m->child : nullptr; it && ok; it = it->next) ok = cJSON_IsObject(it);
+    if (!ok) {
+      *err = "mcp_servers: must be an array of objects (see include/toolorch/mcp.h)";
+      return false;
+    }
+    out->mcp_servers.reset(cJSON_Duplicate(m, true));
   }
   if (const cJSON *m = cJSON_GetObjectItemCaseSensitive(root.get(), "mock_script")) {
     if (!cJSON_IsObject(m)) {
