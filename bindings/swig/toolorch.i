@@ -26,6 +26,7 @@
 %ignore toolorch_set_scorer;
 %ignore toolorch_group_policy_set_scorer;
 %ignore toolorch_tool_set_fn;
+%ignore toolorch_add_mcp_server_async;
 
 /* -- Replaced by the helpers below (out-parameters, void* userdata). ----- */
 %ignore toolorch_new;
@@ -48,6 +49,7 @@
 %include <toolorch/event.h>
 %include <toolorch/job.h>
 %include <toolorch/group.h>
+%include <toolorch/mcp.h>
 
 /*
  * Helpers. A job or batch is known to the bindings by an integer tag (their

@@ -62,9 +62,11 @@ TOOLORCH_API int toolorch_add_mcp_server_async(toolorch_ctx *ctx, const char *co
  */
 TOOLORCH_API int64_t toolorch_mcp_stat(toolorch_ctx *ctx, const char *server, const char *key);
 
-/* The protocol revision agreed with a server ("" until agreed, or unknown
- * server). Copied into buf (NUL-terminated, cut to size). [loop thread] */
-TOOLORCH_API int toolorch_mcp_revision(toolorch_ctx *ctx, const char *server, char *buf, size_t size);
+/* The protocol revision agreed with a server: "2026-07-28", "2025-11-25"
+ * (or an earlier one the server chose: "2025-06-18", "2025-03-26",
+ * "2024-11-05", else "other"); "" until agreed or for an unknown server.
+ * A static string. [loop thread] */
+TOOLORCH_API const char *toolorch_mcp_revision(toolorch_ctx *ctx, const char *server);
 
 #ifdef __cplusplus
 }

@@ -229,16 +229,21 @@ int64_t toolorch_mcp_stat(toolorch_ctx *ctx, const char *server, const char *key
   return out;
 }
 
-int toolorch_mcp_revision(toolorch_ctx *ctx, const char *server, char *buf, size_t size) {
-  if (!ctx || !server || !buf || size == 0) return TOOLORCH_EINVAL;
-  return guarded(ctx, [&]() -> int {
+const char *toolorch_mcp_revision(toolorch_ctx *ctx, const char *server) {
+  static const char *const kKnown[] = {"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+  if (!ctx || !server) return "";
+  const char *out = "";
+  guarded(ctx, [&]() -> int {
     return ctx->on_loop([&]() -> int {
       toolorch::mcp::Server *s = toolorch::capi::find_server(ctx, server);
-      if (!s) return fail(ctx, TOOLORCH_EINVAL, std::string("no MCP server named \"") + server + "\"");
-      snprintf(buf, size, "%s", s->revision().c_str());
+      if (!s || s->revision().empty()) return TOOLORCH_OK;
+      out = "other";
+      for (const char *k : kKnown)
+        if (s->revision() == k) out = k;
       return TOOLORCH_OK;
     });
   });
+  return out;
 }
 
 }  // extern "C"

@@ -24,11 +24,7 @@ void add(toolorch_ctx *ctx, const std::string &desc) {
   if (toolorch_add_mcp_server(ctx, desc.c_str()) != TOOLORCH_OK) fail_msg("add: %s", toolorch_last_error(ctx));
 }
 
-std::string revision(toolorch_ctx *ctx, const char *server) {
-  char buf[64];
-  assert_int_equal(toolorch_mcp_revision(ctx, server, buf, sizeof buf), TOOLORCH_OK);
-  return buf;
-}
+std::string revision(toolorch_ctx *ctx, const char *server) { return toolorch_mcp_revision(ctx, server); }
 
 // Calls, results and errors, the same in each revision.
 void check_calls(toolorch_ctx *ctx, const std::string &log_path, const char *rev) {
