@@ -103,7 +103,7 @@ int start_server(toolorch_ctx *ctx, mcp::ServerConfig cfg, Done done) {
     std::lock_guard<std::mutex> lk(ctx->runners_mu);
     ctx->runners.push_back(server);
   }
-  server->start();
+  server->connect_first();
   return TOOLORCH_OK;
 }
 

@@ -70,7 +70,7 @@ Server::Server(ServerConfig config, Env env) : config_(std::move(config)), env_(
 
 Server::~Server() { shutdown(); }
 
-void Server::start() {
+void Server::connect_first() {
   if (state_ != State::kIdle) return;
   connect();
 }
@@ -112,11 +112,12 @@ void Server::add_meta(cJSON *params, int64_t progress_token) {
 }
 
 int64_t Server::send_request(Kind kind, const char *method, cJSON *params_raw, const std::string &name,
-                             core::CallRef call, core::Dispatcher *d) {
+                             core::CallRef call) {
   json::Ptr params(params_raw ? params_raw : cJSON_CreateObject());
   int64_t id = next_id_++;
   add_meta(params.get(), kind == Kind::kCall ? id : 0);
-  pending_[id] = Pending{kind, std::move(call), d};
+  if (call) request_of_[call.get()] = id;
+  pending_[id] = Pending{kind, std::move(call)};
   transport_->send(request_text(id, method, params.get()), id, method, name);
   return id;
 }
@@ -226,92 +227,88 @@ void Server::became_ready() {
   if (first && env_.on_ready) env_.on_ready(*this, TOOLORCH_OK, "");
   auto waiting = std::move(waiting_);
   waiting_.clear();
-  for (Waiting &w : waiting) {
-    if (w.call->ended()) continue;  // its cancel hook abandoned it
-    send_call(std::move(w.call), w.dispatcher);
-    if (state_ != State::kReady) break;  // the server went down while sending
+  while (!waiting.empty() && state_ == State::kReady) {
+    send_call(std::move(waiting.front()));
+    waiting.pop_front();
   }
+  for (core::CallRef &c : waiting) waiting_.push_back(std::move(c));  // it went down meanwhile
 }
 
-void Server::run(core::Call *call, core::Dispatcher *d) {
+void Server::start(core::Call &call) {
   if (state_ == State::kShutdown) {
-    d->tool_finish(call, false, label() + " is shut down");
+    core::fail_call(call, label() + " is shut down");
     return;
   }
-  if (!remote_of_.count(call->tool_name())) {
-    d->tool_finish(call, false, label() + " no longer offers tool \"" + call->tool_name() + "\"");
+  if (!remote_of_.count(call.tool_name())) {
+    core::fail_call(call, label() + " no longer offers tool \"" + call.tool_name() + "\"");
     return;
   }
   if (state_ == State::kReady) {
-    send_call(core::CallRef(call), d);
+    send_call(core::CallRef(&call));
     return;
   }
-  // Not ready (starting, or down after a crash): wait for it.
-  std::weak_ptr<Server> weak = weak_from_this();
-  if (call->set_cancel_hook([weak, call] {
-        if (auto s = weak.lock()) s->cancel_waiting(call);
-      }) != TOOLORCH_OK) {
-    d->tool_abandon(call);
-    return;
-  }
-  waiting_.push_back(Waiting{core::CallRef(call), d});
+  // Not ready (starting, or down after a crash): it waits for the server.
+  waiting_.push_back(core::CallRef(&call));
   if (state_ == State::kDown) schedule_restart();
 }
 
-void Server::cancel_waiting(core::Call *call) {
+void Server::on_call_ended_without_result(core::Call &call, int) {
+  auto r = request_of_.find(&call);
+  if (r != request_of_.end()) {
+    cancel_call(r->second);
+    return;
+  }
   for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
-    if (it->call.get() != call) continue;
-    core::Dispatcher *d = it->dispatcher;
-    core::CallRef ref = std::move(it->call);
+    if (it->get() != &call) continue;
+    core::CallRef ref = std::move(*it);
     waiting_.erase(it);
-    d->tool_abandon(ref.get());
+    core::abandon_call(call);
     return;
   }
 }
 
-void Server::send_call(core::CallRef call, core::Dispatcher *d) {
+Server::Pending Server::take_pending(std::unordered_map<int64_t, Pending>::iterator it) {
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  if (p.call) request_of_.erase(p.call.get());
+  return p;
+}
+
+void Server::send_call(core::CallRef call) {
   std::string perr;
   json::Ptr args = json::parse(call->args(), &perr);
+  const std::string &name = remote_of_[call->tool_name()];
   cJSON *params = cJSON_CreateObject();
-  cJSON_AddStringToObject(params, "name", remote_of_[call->tool_name()].c_str());
+  cJSON_AddStringToObject(params, "name", name.c_str());
   cJSON_AddItemToObject(params, "arguments", args ? args.release() : cJSON_CreateObject());
-  int64_t id = next_id_;  // the id send_request gives it: the hook needs it first
-  std::weak_ptr<Server> weak = weak_from_this();
-  if (call->set_cancel_hook([weak, id] {
-        if (auto s = weak.lock()) s->cancel_call(id);
-      }) != TOOLORCH_OK) {
-    cJSON_Delete(params);
-    d->tool_abandon(call.get());  // it ended before the server got it
-    return;
-  }
   ++stats_.calls;
-  std::string name = remote_of_[call->tool_name()];
-  send_request(Kind::kCall, "tools/call", params, name, std::move(call), d);
+  std::string remote = name;
+  send_request(Kind::kCall, "tools/call", params, remote, std::move(call));
 }
 
 void Server::finish_call(Pending &p, const cJSON *result, const cJSON *error) {
+  core::Call &call = *p.call;
   if (error) {
-    p.dispatcher->tool_finish(p.call.get(), false, describe_error(error));
+    core::fail_call(call, describe_error(error));
     return;
   }
   const char *result_type = json::get_string(result, "resultType", "complete");
   if (strcmp(result_type, "complete") != 0) {
-    p.dispatcher->tool_finish(p.call.get(), false,
-                              label() + " answered with resultType \"" + result_type + "\", which this client does not support");
+    core::fail_call(call, label() + " answered with resultType \"" + result_type + "\", which this client does not support");
     return;
   }
   crashes_in_a_row_ = 0;
   bool is_error = json::get_bool(result, "isError", false);
   std::string text = content_text(result);
   if (is_error && text.empty()) text = "the tool reported an error without a message";
-  p.dispatcher->tool_finish(p.call.get(), !is_error, std::move(text));
+  if (is_error) core::fail_call(call, std::move(text));
+  else core::finish_call(call, std::move(text));
 }
 
 void Server::cancel_call(int64_t id) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
-  Pending p = std::move(it->second);
-  pending_.erase(it);
+  Pending p = take_pending(it);
   cancelled_.insert(id);
   cancelled_order_.push_back(id);
   if (cancelled_order_.size() > kRememberCancelled) {
@@ -326,7 +323,7 @@ void Server::cancel_call(int64_t id) {
     cJSON_AddStringToObject(params.get(), "reason", "the call was cancelled or timed out");
     transport_->send(notification_text("notifications/cancelled", params.get()), -1, "notifications/cancelled", "");
   }
-  p.dispatcher->tool_abandon(p.call.get());
+  core::abandon_call(*p.call);
 }
 
 void Server::on_message(const cJSON *msg) {
@@ -342,8 +339,7 @@ void Server::on_message(const cJSON *msg) {
         else if (env_.on_log) env_.on_log(*this, 1, label() + " answered a request it was not asked");
         return;
       }
-      Pending p = std::move(it->second);
-      pending_.erase(it);
+      Pending p = take_pending(it);
       switch (p.kind) {
         case Kind::kDiscover:
         case Kind::kInitialize:
@@ -389,8 +385,7 @@ void Server::on_message(const cJSON *msg) {
 void Server::on_request_failed(int64_t id, int status, const std::string &why) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
-  Pending p = std::move(it->second);
-  pending_.erase(it);
+  Pending p = take_pending(it);
   switch (p.kind) {
     case Kind::kDiscover:
       on_handshake_result(Kind::kDiscover, nullptr, nullptr, why);
@@ -401,7 +396,7 @@ void Server::on_request_failed(int64_t id, int status, const std::string &why) {
       else if (env_.on_log) env_.on_log(*this, 1, label() + ": listing its tools again failed: " + why);
       return;
     case Kind::kCall:
-      p.dispatcher->tool_finish(p.call.get(), false, label() + ": " + why, TOOLORCH_FAIL_RETRYABLE);
+      core::fail_call(*p.call, label() + ": " + why, TOOLORCH_FAIL_RETRYABLE);
       return;
   }
 }
@@ -439,14 +434,14 @@ void Server::went_down(int status, const std::string &why) {
   if (env_.on_log) env_.on_log(*this, 1, msg);
   auto pending = std::move(pending_);
   pending_.clear();
+  request_of_.clear();
   for (auto &kv : pending)
-    if (kv.second.kind == Kind::kCall)
-      kv.second.dispatcher->tool_finish(kv.second.call.get(), false, msg, TOOLORCH_FAIL_RETRYABLE);
+    if (kv.second.kind == Kind::kCall) core::fail_call(*kv.second.call, msg, TOOLORCH_FAIL_RETRYABLE);
   if (!ever_ready_) {
     // It never came up: its tools were never registered, nothing waits.
     auto waiting = std::move(waiting_);
     waiting_.clear();
-    for (Waiting &w : waiting) w.dispatcher->tool_finish(w.call.get(), false, msg);
+    for (core::CallRef &c : waiting) core::fail_call(*c, msg);
     if (was_starting && env_.on_ready) {
       auto on_ready = std::move(env_.on_ready);  // once
       env_.on_ready = nullptr;
@@ -489,6 +484,7 @@ void Server::shutdown() {
   if (transport_) transport_->close();
   transport_.reset();
   pending_.clear();
+  request_of_.clear();
   waiting_.clear();
 }
 

@@ -35,7 +35,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "core/dispatcher.h"
+#include "core/tool_runner.h"
 #include "mcp/http_transport.h"
 #include "mcp/server_config.h"
 #include "mcp/transport.h"
@@ -86,10 +86,11 @@ class Server final : public tools::BuiltinRunner,
   static std::shared_ptr<Server> create(ServerConfig config, Env env);
   ~Server() override;
 
-  void start();  // loop thread: connect and list
+  void connect_first();  // loop thread: connect and list
 
-  // BuiltinRunner
-  void run(core::Call *call, core::Dispatcher *dispatcher) override;
+  // BuiltinRunner (core/tool_runner.h)
+  void start(core::Call &call) override;
+  void on_call_ended_without_result(core::Call &call, int reason) override;
   void shutdown() override;
   size_t in_flight() const override { return pending_.size() + waiting_.size(); }
 
@@ -104,12 +105,7 @@ class Server final : public tools::BuiltinRunner,
   enum class Kind { kDiscover, kInitialize, kList, kCall };
   struct Pending {
     Kind kind;
-    core::CallRef call;
-    core::Dispatcher *dispatcher = nullptr;
-  };
-  struct Waiting {
-    core::CallRef call;
-    core::Dispatcher *dispatcher = nullptr;
+    core::CallRef call;  // kCall
   };
 
   Server(ServerConfig config, Env env);
@@ -123,7 +119,7 @@ class Server final : public tools::BuiltinRunner,
 
   void connect();
   int64_t send_request(Kind kind, const char *method, cJSON *params, const std::string &name = "",
-                       core::CallRef call = {}, core::Dispatcher *d = nullptr);
+                       core::CallRef call = {});
   void add_meta(cJSON *params, int64_t progress_token);
   void begin_handshake();
   void on_handshake_result(Kind kind, const cJSON *result, const cJSON *error, const std::string &failure);
@@ -131,10 +127,10 @@ class Server final : public tools::BuiltinRunner,
   void on_list_result(const cJSON *result);
   void became_ready();
   void start_failed(int status, const std::string &why);
-  void send_call(core::CallRef call, core::Dispatcher *d);
+  void send_call(core::CallRef call);
   void finish_call(Pending &p, const cJSON *result, const cJSON *error);
   void cancel_call(int64_t id);
-  void cancel_waiting(core::Call *call);
+  Pending take_pending(std::unordered_map<int64_t, Pending>::iterator it);
   void went_down(int status, const std::string &why);
   void schedule_restart();
   void retire_transport();
@@ -149,9 +145,10 @@ class Server final : public tools::BuiltinRunner,
   std::string revision_;
   int64_t next_id_ = 1;
   std::unordered_map<int64_t, Pending> pending_;
+  std::unordered_map<core::Call *, int64_t> request_of_;  // calls in pending_
   std::unordered_set<int64_t> cancelled_;  // ids whose response is dropped when it comes
   std::deque<int64_t> cancelled_order_;    // bounds cancelled_
-  std::deque<Waiting> waiting_;            // calls waiting for the server to be ready
+  std::deque<core::CallRef> waiting_;      // calls waiting for the server to be ready
   std::vector<ListedTool> tools_, listing_;
   std::unordered_map<std::string, std::string> remote_of_;  // local name -> remote name
   std::unique_ptr<loop::Timer> start_timer_, restart_timer_;
