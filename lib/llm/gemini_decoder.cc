@@ -89,6 +89,7 @@ std::string stop_reason(const std::string &finish, bool calls) {
 void GeminiDecoder::keep_part(const cJSON *part) {
   if (!parts_) parts_.reset(cJSON_CreateArray());
   cJSON *last = parts_->child ? parts_->child->prev : nullptr;  // cJSON keeps the tail in child->prev
+  if (plain_text_part(part) && !*part->child->valuestring) return;  // an empty piece says nothing
   if (last && plain_text_part(part) && plain_text_part(last)) {
     std::string joined = std::string(last->child->valuestring) + part->child->valuestring;
     cJSON_SetValuestring(last->child, joined.c_str());

@@ -106,32 +106,34 @@ bool ResponsesDecoder::end_response(const cJSON *response, bool incomplete) {
     bool saw_text = false;
     for (const cJSON *item = output->child; item; item = item->next) {
       keep_item(item);
-      std::string type = json::get_string(item, "type", "");
-      if (type == "function_call") {
-        const char *item_id = nonempty_string(item, "id");
-        const char *call_id = nonempty_string(item, "call_id");
-        bool known = false;
-        for (const Slot &s : calls_)
-          if ((item_id && s.item_id == item_id) || (call_id && s.call.id == call_id)) known = true;
-        if (!known) {  // a call the stream did not announce (or a whole body)
-          add_call(item);
-          if (!out_->alive()) return false;
-        }
-      } else if (type == "message") {
-        const cJSON *content = cJSON_GetObjectItemCaseSensitive(item, "content");
-        for (const cJSON *part = cJSON_IsArray(content) ? content->child : nullptr; part; part = part->next) {
-          if (std::string_view(json::get_string(part, "type", "")) != "output_text") continue;
-          if (const char *t = json::get_string(part, "text")) {
-            text += t;
-            saw_text = true;
-          }
+      if (std::string_view(json::get_string(item, "type", "")) != "message") continue;
+      const cJSON *content = cJSON_GetObjectItemCaseSensitive(item, "content");
+      for (const cJSON *part = cJSON_IsArray(content) ? content->child : nullptr; part; part = part->next) {
+        if (std::string_view(json::get_string(part, "type", "")) != "output_text") continue;
+        if (const char *t = json::get_string(part, "text")) {
+          text += t;
+          saw_text = true;
         }
       }
     }
-    if (saw_text && response_.text.empty()) {  // a whole body: the text comes now
+    if (saw_text && response_.text.empty()) {  // a whole body: the text comes first, as in a stream
       response_.text = text;
       out_->text(text);
       if (!out_->alive()) return false;
+    }
+    for (const cJSON *item = output->child; item; item = item->next) {
+      if (std::string_view(json::get_string(item, "type", "")) != "function_call") continue;
+      const char *item_id = nonempty_string(item, "id");
+      const char *call_id = nonempty_string(item, "call_id");
+      bool known = false;
+      for (const Slot &s : calls_)
+        if ((item_id && s.item_id == item_id) || (call_id && s.call.id == call_id)) known = true;
+      if (!known) {  // a call the stream did not announce (or a whole body)
+        add_call(item);
+        if (!out_->alive()) return false;
+        ready_slot(calls_.size() - 1, json::get_string(item, "arguments"));
+        if (!out_->alive()) return false;
+      }
     }
   }
   ready_all();
