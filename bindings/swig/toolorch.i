@@ -107,6 +107,9 @@ static int64_t toolorch_bind_limits_backend_stat(toolorch_ctx *ctx, const char *
  * (bindings key the tool working on a call by it; TOOL_CANCELLED names it). */
 static int64_t toolorch_bind_call_key(const toolorch_call *call) { return (int64_t)(intptr_t)call; }
 
+/* TOOLORCH_STATUS_MIN (a #define some bindings leave out): the lowest code. */
+static int toolorch_bind_status_min(void) { return TOOLORCH_STATUS_MIN; }
+
 /* The tag of the job or batch an event belongs to (0: none). */
 static int64_t toolorch_bind_event_tag(const toolorch_event *ev) {
   return (int64_t)(intptr_t)toolorch_event_userdata(ev);

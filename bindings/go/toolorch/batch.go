@@ -55,7 +55,7 @@ func (o *Orchestrator) StartBatch(ctx context.Context, calls []BatchCall) (*Batc
 // one of groups answer the same question, under that group's policy.
 func (o *Orchestrator) StartGroupedBatch(ctx context.Context, groups []Group, calls []BatchCall) (*Batch, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &Error{Code: ErrCancelled, Msg: err.Error()}
+		return nil, contextError(ctx, err.Error())
 	}
 	s := newStream(o)
 	if err := o.addStream(s); err != nil {
@@ -125,13 +125,29 @@ func (o *Orchestrator) RunBatch(ctx context.Context, calls []BatchCall) ([]CallR
 func (b *Batch) Events() <-chan Event { return b.s.events() }
 
 // Wait blocks until every call has ended and returns how each ended, in the
-// order they ended. The error is non-nil only if the batch itself could not
-// finish (the orchestrator was closed).
+// order they ended. The error is non-nil if the batch itself could not
+// finish (the orchestrator was closed), or if its context ended it: then
+// the error and each call it cancelled match the context's error
+// (errors.Is(err, context.DeadlineExceeded) for a deadline).
 func (b *Batch) Wait() ([]CallResult, error) {
 	<-b.s.done
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
-	return b.s.results, b.s.finalError()
+	err := b.s.finalError()
+	if b.s.ctxErr == nil || err != nil {
+		return b.s.results, err
+	}
+	cut := false
+	for i := range b.s.results {
+		if e, ok := b.s.results[i].Err.(*Error); ok && e.Code == ErrCancelled {
+			e.ctxErr = b.s.ctxErr
+			cut = true
+		}
+	}
+	if cut {
+		err = &Error{Code: ErrCancelled, Msg: "the context ended the batch: " + b.s.ctxErr.Error(), ctxErr: b.s.ctxErr}
+	}
+	return b.s.results, err
 }
 
 // Done is closed when every call has ended.

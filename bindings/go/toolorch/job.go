@@ -26,7 +26,7 @@ type Result struct {
 // The job's C handle is freed when it ends.
 func (o *Orchestrator) StartJob(ctx context.Context, requestJSON string) (*Job, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &Error{Code: ErrCancelled, Msg: err.Error()}
+		return nil, contextError(ctx, err.Error())
 	}
 	s := newStream(o)
 	if err := o.addStream(s); err != nil {

@@ -17,15 +17,15 @@ import (
 // dropped anyway).
 type ToolFunc func(ctx context.Context, args json.RawMessage) (string, error)
 
-// ToolFlags qualify a tool (TOOLORCH_TOOL_*).
+// ToolFlags qualify a tool (TOOLORCH_TOOL_*, values from the C header).
 type ToolFlags uint
 
 const (
 	// ToolSideEffectFree tools may start before the model's whole answer has
 	// arrived (eager dispatch) or speculatively.
-	ToolSideEffectFree ToolFlags = 0x1
+	ToolSideEffectFree = ToolFlags(capi.TOOLORCH_TOOL_SIDE_EFFECT_FREE)
 	// ToolRetryable tools' failures may be retried.
-	ToolRetryable ToolFlags = 0x4
+	ToolRetryable = ToolFlags(capi.TOOLORCH_TOOL_RETRYABLE)
 )
 
 // RegisterTool adds a tool written in Go. schemaJSON is the JSON Schema of

@@ -87,9 +87,9 @@ class ApiTest < Minitest::Test
       tries = Hash.new(0)
       lock = Mutex.new
       o.register_tool("r", retry_policy: { attempts: 2, backoff: :fixed, base_ms: 1, max_ms: 1 }) do |args|
-        n = lock.synchronize { tries[args["mode"]] += 1 }
-        raise Toolorch::ToolFailure.retryable("try #{n} failed") if args["mode"] == "flaky" && n < 3
-        raise "not marked retryable" if args["mode"] == "plain"
+        n = lock.synchronize { tries[args[:mode]] += 1 }
+        raise Toolorch::ToolFailure.retryable("try #{n} failed") if args[:mode] == "flaky" && n < 3
+        raise "not marked retryable" if args[:mode] == "plain"
 
         "ok"
       end

@@ -50,28 +50,14 @@ module Toolorch
   class TooBigError < Error; end
   class MaxRoundsError < Error; end
 
-  # Status codes (include/toolorch/status.h).
+  # Status codes (include/toolorch/status.h): Status::OK, Status::ECONFIG, ...
+  # Made from the constants SWIG read from the C header, never typed here.
   module Status
-    OK = 0
-    EINVAL = -1
-    ENOMEM = -2
-    EJSON = -3
-    ECONFIG = -4
-    EUNKNOWN_TOOL = -5
-    ESCHEMA = -6
-    EEXIST = -7
-    ETOOL = -8
-    ETIMEDOUT = -9
-    ECANCELLED = -10
-    ESTATE = -13
-    EAGAIN = -14
-    ECLOSED = -15
-    ERATELIMITED = -16
-    EHTTP = -17
-    EPROVIDER = -18
-    EPROTOCOL = -19
-    ETOOBIG = -21
-    EMAXROUNDS = -25
+    Native.constants.each do |c|
+      m = /\ATOOLORCH_(OK|E(?!VENT_)[A-Z_]+)\z/.match(c.to_s)
+      const_set(m[1], Native.const_get(c)) if m
+    end
+    MIN = Native.toolorch_bind_status_min
   end
 
   ERROR_CLASSES = {

@@ -2,8 +2,8 @@
 
 module Toolorch
   # Tool flags.
-  SIDE_EFFECT_FREE = 0x1 # may start before the model's whole answer arrived
-  RETRYABLE = 0x4        # failures may be retried
+  SIDE_EFFECT_FREE = Native::TOOLORCH_TOOL_SIDE_EFFECT_FREE # may start before the model's whole answer arrived
+  RETRYABLE = Native::TOOLORCH_TOOL_RETRYABLE               # failures may be retried
 
   # One toolorch context in event-queue mode. Thread-safe. #close frees
   # everything (nothing is left to a finaliser).
@@ -55,7 +55,8 @@ module Toolorch
     end
 
     # Registers a tool. With a block, a tool written in Ruby: the block gets
-    # the arguments (a Hash) and returns the result (a String is sent as is,
+    # the arguments (a Hash with symbol keys, args[:city]; or keyword
+    # arguments, |city:, **|) and returns the result (a String is sent as is,
     # anything else as JSON). An exception fails the call with its message:
     # the model sees it as that call's error and the job goes on (raise
     # Toolorch::ToolFailure.retryable / .fatal to flag it). The block runs on
@@ -356,6 +357,17 @@ module Toolorch
       run.finish(e)
     end
 
+    # The tool's block gets the arguments with symbol keys (args[:city]);
+    # a block that takes keyword arguments (|city:, **|) gets them as such.
+    def call_tool(tool, args_json)
+      args = JSON.parse(args_json, symbolize_names: true)
+      if args.is_a?(Hash) && tool.parameters.any? { |kind, _| %i[key keyreq keyrest].include?(kind) }
+        tool.call(**args)
+      else
+        tool.call(args)
+      end
+    end
+
     # A call for a tool thread. thread: who runs it now (under @lock).
     ToolTask = Struct.new(:key, :call, :tool, :args, :thread, :cancelled)
 
@@ -409,7 +421,7 @@ module Toolorch
       begin
         raise CancelledError.new(Status::ECANCELLED, "cancelled before it started") unless run
 
-        value = Thread.handle_interrupt(CancelledError => :immediate) { task.tool.call(JSON.parse(task.args)) }
+        value = Thread.handle_interrupt(CancelledError => :immediate) { call_tool(task.tool, task.args) }
         result = value.is_a?(String) ? value : JSON.generate(value)
       rescue CancelledError
         error = "cancelled"

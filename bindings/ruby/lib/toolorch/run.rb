@@ -20,14 +20,21 @@ module Toolorch
 
     # Yields each event in order, ending with the :job_done / :batch_done
     # event; blocks between them. Without a block, an Enumerator. Every
-    # event is kept until read. One reader at a time.
+    # event is kept until read. One reader at a time. Leaving early (break,
+    # an exception, Timeout.timeout, an Enumerator not read to the end)
+    # cancels the run: nobody is left to see the rest.
     def each_event
       return enum_for(:each_event) unless block_given?
 
-      loop do
-        ev = @events.pop
-        yield ev
-        break if ev.type == end_type
+      ended = false
+      begin
+        until ended
+          ev = @events.pop
+          ended = ev.type == end_type
+          yield ev
+        end
+      ensure
+        cancel unless ended
       end
       self
     end

@@ -26,8 +26,8 @@ public final class Orchestrator implements AutoCloseable {
   /** Tool flag: failures may be retried. */
   public static final int RETRYABLE = 0x4;
 
-  private static final int EVENT_TOOL_CALL = toolorch_event_type.TOOLORCH_EVENT_TOOL_CALL.swigValue();
-  private static final int EVENT_TOOL_CANCELLED = toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED.swigValue();
+  private static final int EVENT_TOOL_CALL = toolorch_event_type.TOOLORCH_EVENT_TOOL_CALL;
+  private static final int EVENT_TOOL_CANCELLED = toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED;
 
   private final long ctx;
   // Orders C calls on calls, jobs, batches and the context against close():

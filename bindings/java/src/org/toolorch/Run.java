@@ -2,6 +2,7 @@ package org.toolorch;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -9,7 +10,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * for {@link #events()}, cancel and release. The dispatcher thread is the
  * only one that pushes events and finishes a run.
  */
-abstract class Run {
+abstract class Run implements AutoCloseable {
   final Orchestrator orch;
   final long tag;
   private final EventListener listener;
@@ -58,6 +59,29 @@ abstract class Run {
 
   public boolean isDone() {
     return done;
+  }
+
+  /**
+   * The future of a run's result: cancelling it (cancel(true) or
+   * cancel(false)) cancels the run in the library, and with it every call
+   * still running (their tools' threads are interrupted).
+   */
+  final class ResultFuture<T> extends CompletableFuture<T> {
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) Run.this.cancel();
+      return cancelled;
+    }
+  }
+
+  /**
+   * Cancels the run if it has not ended (try-with-resources: leaving the
+   * block early cancels it). The C handle is freed as the end arrives.
+   */
+  @Override
+  public void close() {
+    if (!done) cancel();
   }
 
   /** Cancels what still runs; the end arrives as an event like any other. */
