@@ -32,6 +32,13 @@ void check(const std::string &url, bool secret_known) {
     FUZZ_CHECK(a.unix_path[0] == '/');
   }
   FUZZ_CHECK(a.db >= 0);
+  FUZZ_CHECK(a.cluster == !a.seeds.empty());
+  for (const auto &seed : a.seeds) {
+    unsigned char buf[16];
+    FUZZ_CHECK(inet_pton(AF_INET, seed.host.c_str(), buf) == 1 || inet_pton(AF_INET6, seed.host.c_str(), buf) == 1);
+    FUZZ_CHECK(seed.port >= 1 && seed.port <= 65535);
+  }
+  if (a.cluster) FUZZ_CHECK(a.db == 0 && a.unix_path.empty());
 }
 
 }  // namespace
