@@ -43,7 +43,7 @@ for t in "${targets[@]}"; do
   printf '\n---- fuzz %s (%ss)\n' "$t" "$seconds"
   log="$build/fuzz_$t.log"
   if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1 \
-     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions="$PWD/tests/fuzz/ubsan.supp" \
      "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
        -print_final_stats=1 -artifact_prefix="$crashes/" "$work" > "$log" 2>&1; then
     grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
