@@ -421,8 +421,8 @@ public final class Orchestrator implements AutoCloseable {
     for (Run run : new ArrayList<>(runs.values())) {
       runs.remove(run.tag);
       Event end = Event.terminal(run.endType(), Status.CLOSED.code(), "the orchestrator was closed");
-      run.push(end);
       run.finish(end);
+      run.push(end);
     }
     if (closedOnDispatcher) freeContext();
   }
@@ -444,12 +444,14 @@ public final class Orchestrator implements AutoCloseable {
     Event e = Event.read(ev);
     Run run = runs.get(tag);
     if (run == null) return;
-    run.push(e);
+    // A run is done (isDone(), its result) before its final event can be
+    // read, so whoever sees the end sees a finished run.
     if (e.type() == run.endType()) {
       runs.remove(tag);
       run.release();
       run.finish(e);
     }
+    run.push(e);
   }
 
   private static final class RunningCall {
