@@ -73,7 +73,9 @@ TOOLORCH_API int toolorch_tool_add_http_header(toolorch_tool *tool, const char *
  * success; a non-zero exit or a signal fails the call with "command exited
  * with status N: <the last 2 KiB of its stderr>". A program that cannot be
  * started fails the call ("no such program \"x\""). Its process group is
- * killed (SIGKILL) when the call is cancelled or times out; every process is
+ * killed (SIGKILL) when the call is cancelled or times out, even when the
+ * program itself has already exited and only what it started in the
+ * background remains (a grandchild holding stdout open); every process is
  * reaped without blocking the loop.
  * EJSON if argv_json is not JSON, EINVAL if it is not a non-empty array of
  * strings (the detail in toolorch_last_error(NULL)).

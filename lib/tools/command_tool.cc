@@ -92,11 +92,12 @@ std::unique_ptr<Proc> take(Proc *p) {
   return own;
 }
 
-// The call is not ours any more: kill the process (unless reaped), close
-// the pipes, keep reaping. Destroys p if nothing is left to wait for.
+// The call is not ours any more: kill the process group (what the child
+// left in it too, even when the child itself has exited), close the pipes,
+// keep reaping. Destroys p if nothing is left to wait for.
 void let_go(Proc *p) {
   p->call = core::CallRef();
-  if (!p->exited) kill_child(p->child.pid);
+  kill_child(p->child.pid, p->exited);
   p->close_stdin();
   p->close_outputs();
   if (p->exited) take(p);
@@ -244,8 +245,8 @@ void on_cancel(const std::weak_ptr<State> &weak, uint64_t key) {
 
 // Blocking reap of a process that was just SIGKILLed: only at shutdown.
 void reap_now(Proc *p) {
+  kill_child(p->child.pid, p->exited);
   if (p->exited) return;
-  kill_child(p->child.pid);
   int status;
   while (waitpid(p->child.pid, &status, 0) < 0 && errno == EINTR) {
   }
