@@ -101,7 +101,7 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
       return;
     }
     if (rc != TOOLORCH_OK) {
-      fail_now(call, rc, "rate limit of service \"" + tool->spec().service + "\" refused the call");
+      fail_now(call, rc, limits::RateLimits::refusal_text(rc, tool->spec().service, "call"));
       return;
     }
     call->limit_granted = true;
@@ -125,7 +125,7 @@ void Dispatcher::on_permit(Call *call, int status, loop::Micros) {
     end_call(call, TOOLORCH_CALL_TIMED_OUT, status,
              "tool \"" + call->tool_name() + "\" timed out waiting for rate-limit permits");
   } else {
-    fail_now(call, status, "rate limit of service \"" + call->tool->spec().service + "\" refused the call");
+    fail_now(call, status, limits::RateLimits::refusal_text(status, call->tool->spec().service, "call"));
   }
 }
 
