@@ -26,6 +26,7 @@ struct Event {
   int call_state = 0, status = 0, attempts = 0, round = 0;
   int64_t run_us = 0, wait_us = 0;
   int64_t input_tokens = 0, output_tokens = 0;
+  int64_t cache_read_tokens = 0, cache_write_tokens = 0;  // parts of input_tokens
 };
 
 // Accessors that read through `about` when the event refers to a call.

@@ -38,6 +38,7 @@ class AnthropicProvider final : public Provider {
     spec.stream = request.stream;
     spec.provider_name = "Anthropic";
     spec.secret = config_.api_key;
+    spec.max_response_bytes = config_.max_response_bytes;
     spec.remaining_requests_header = "anthropic-ratelimit-requests-remaining";
     spec.remaining_tokens_header = "anthropic-ratelimit-tokens-remaining";
     return start_exchange(client_, listener, std::move(spec),

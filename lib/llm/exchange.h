@@ -22,6 +22,9 @@ struct ExchangeSpec {
   std::string secret;               // the API key: redacted from every message
   std::string remaining_requests_header;
   std::string remaining_tokens_header;
+  // The cap on one response: a non-streamed body, and in a stream its text
+  // and each call's arguments (ProviderConfig::max_response_bytes).
+  size_t max_response_bytes = kDefaultMaxResponseBytes;
 };
 
 using DecoderFactory = std::function<std::unique_ptr<Decoder>(Emitter *out)>;

@@ -38,6 +38,7 @@ class OpenAIProvider final : public Provider {
     spec.stream = request.stream;
     spec.provider_name = "OpenAI";
     spec.secret = config_.api_key;
+    spec.max_response_bytes = config_.max_response_bytes;
     spec.remaining_requests_header = "x-ratelimit-remaining-requests";
     spec.remaining_tokens_header = "x-ratelimit-remaining-tokens";
     return start_exchange(client_, listener, std::move(spec),

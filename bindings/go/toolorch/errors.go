@@ -39,6 +39,7 @@ const (
 	ErrIO          Code = -23 // an OS-level failure (fd, thread, pipe)
 	ErrInternal    Code = -24 // a bug in the library
 	ErrMaxRounds   Code = -25 // a job ran out of rounds
+	ErrStream      Code = -26 // a streamed answer was cut off
 )
 
 // String is the library's name of the code (toolorch_strerror).

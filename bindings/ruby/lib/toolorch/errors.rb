@@ -55,6 +55,7 @@ module Toolorch
     EPROTOCOL = -19
     ETOOBIG = -21
     EMAXROUNDS = -25
+    ESTREAM = -26
   end
 
   ERROR_CLASSES = {

@@ -28,6 +28,7 @@ public enum Status {
   IO(-23),
   INTERNAL(-24),
   MAX_ROUNDS(-25),
+  STREAM(-26),
   /** A code newer than this binding. */
   UNKNOWN(Integer.MIN_VALUE);
 
@@ -47,7 +48,7 @@ public enum Status {
   }
 
   public static Status of(int code) {
-    if (code <= 0 && code >= MAX_ROUNDS.code) return values()[-code];
+    if (code <= 0 && code >= STREAM.code) return values()[-code];
     return UNKNOWN;
   }
 }
