@@ -51,7 +51,9 @@ TOOLORCH_API int toolorch_tool_set_fn(toolorch_tool *tool, toolorch_tool_fn fn, 
  * application/json" unless a header of the tool says otherwise) to url; a
  * 2xx response's body is the result; any other status fails the call with
  * "HTTP <code>: <first 500 bytes of the body>" (429 and 5xx count as
- * retryable failures, see toolorch_tool_set_retry), and so does a transport
+ * retryable failures, see toolorch_tool_set_retry; their Retry-After is
+ * honoured: no retry before it, and none at all when it is over 60 s or past
+ * the call's deadline -- the call then ends at once), and so does a transport
  * error ("HTTP transfer failed: ..."); a body past max_result_bytes fails
  * it too. A call that is cancelled or times out has its transfer removed at
  * once: the connection closes and the server sees it.

@@ -49,7 +49,10 @@ class Dispatcher {
   bool cancel(Call *call) { return end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, "cancelled"); }
 
   // Any thread: the tool's completion (ok) or failure. OK, EALREADY or ELATE.
-  int tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags = 0);
+  // retry_after_ms >= 0: the tool's server asked to wait that long (an HTTP
+  // Retry-After): a retry starts no earlier; one past kMaxRetryAfterMs or
+  // the call's deadline is not attempted.
+  int tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags = 0, int64_t retry_after_ms = -1);
   // Any thread: the tool gives up a call that has ended (it was cancelled)
   // without a result; unlike a late completion this is not counted.
   void tool_abandon(Call *call);
@@ -75,8 +78,8 @@ class Dispatcher {
   void on_permit(Call *call, int status, loop::Micros waited_us);
   void start(CallRef call);
   void run_tool(Call *call);
-  void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags);
-  bool retry_later(Call *call, unsigned fail_flags, std::string &text);
+  void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags, int64_t retry_after_ms);
+  bool retry_later(Call *call, unsigned fail_flags, std::string &text, int64_t retry_after_ms);
   void release_slot(Call *call);
   void emit_about(Call *call, int type);
 
