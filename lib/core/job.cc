@@ -1,6 +1,6 @@
 #include "core/job.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include <algorithm>
 
@@ -254,6 +254,11 @@ void Job::on_rate_headers(long http_status, int64_t remaining_requests, int64_t 
   if (limits_) limits_->on_response(llm_service_, http_status, -1, remaining_requests, remaining_tokens);
 }
 
+void Job::on_rate_reset(long http_status, int64_t reset_ms) {
+  // An exhausted budget: the adaptive limiter pauses until it refills.
+  if (limits_) limits_->on_response(llm_service_, http_status, reset_ms, -1, -1);
+}
+
 namespace {
 // Counts from the network may be as large as INT64_MAX: sums saturate.
 int64_t saturating_add(int64_t a, int64_t b) { return b > INT64_MAX - a ? INT64_MAX : a + b; }
@@ -306,6 +311,7 @@ void Job::on_finished(llm::Response &&response) {
   llm::Message assistant;
   assistant.role = llm::Message::Role::kAssistant;
   assistant.text = json::to_valid_utf8(response.text.empty() ? text_ : response.text);
+  assistant.provider_state = std::move(response.provider_state);  // reasoning items, thought signatures
   for (Slot &s : slots_) assistant.tool_calls.push_back(s.asked);
   transcript_.push_back(std::move(assistant));
   if (slots_.empty()) {
