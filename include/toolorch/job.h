@@ -32,6 +32,13 @@ typedef struct toolorch_job toolorch_job;
  *    "total_timeout_ms": 600000,        -- the whole job
  *    "llm_retries": 3,                  -- for 429, 5xx, connect errors
  *    "llm_backoff_base_ms": 500, "llm_backoff_max_ms": 30000,
+ *                    -- jittered exponential backoff capped by max_ms; a
+ *                       Retry-After is then a floor (even above max_ms) up
+ *                       to 60 s. A Retry-After over 60 s, or a retry that
+ *                       could not start before total_timeout_ms, is not
+ *                       waited for: the job ends at once with the
+ *                       provider's message. A dropped stream (cut mid-way,
+ *                       TOOLORCH_ESTREAM) is retried once, at once.
  *    "on_failure": "isolate" | "cancel_siblings",
  *                    -- isolate (default): a failed call's error is its result
  *                       for the model, the others go on; cancel_siblings: a
@@ -43,7 +50,9 @@ typedef struct toolorch_job toolorch_job;
  *                    -- the calls of one round to these tools form a branch
  *                       group (toolorch/group.h; scored by toolorch_set_scorer).
  * What the model sees: one result per call it asked for, in its order. A
- * call that succeeded: its result. A call that failed, timed out or was
+ * call that succeeded: its result, as valid UTF-8 (invalid byte sequences of
+ * a tool's result are replaced by U+FFFD in the transcript and requests;
+ * the CALL_RESULT event keeps the tool's bytes). A call that failed, timed out or was
  * cancelled by a group policy: "Error: <why>" flagged as an error
  * (Anthropic's is_error), e.g. "Error: cancelled: another branch of group
  * \"research\" answered well enough (score 0.9)".
@@ -69,9 +78,15 @@ TOOLORCH_API void toolorch_job_free(toolorch_job *job);
 TOOLORCH_API toolorch_job *toolorch_event_job(const toolorch_event *event);
 /* ROUND_DONE, LLM_TOOL_CALL, CALL_RESULT of a job: the round (from 1). */
 TOOLORCH_API int toolorch_event_round(const toolorch_event *event);
-/* USAGE and JOB_DONE (totals): tokens. */
+/* USAGE and JOB_DONE (totals): tokens. Input tokens are every input token
+ * billed, prompt-cache reads and writes included (so they count fully
+ * against token rate limits); the two accessors below give those parts apart
+ * (Anthropic's cache_read_input_tokens / cache_creation_input_tokens,
+ * OpenAI's prompt_tokens_details.cached_tokens; 0 when not reported). */
 TOOLORCH_API int64_t toolorch_event_input_tokens(const toolorch_event *event);
 TOOLORCH_API int64_t toolorch_event_output_tokens(const toolorch_event *event);
+TOOLORCH_API int64_t toolorch_event_cache_read_tokens(const toolorch_event *event);
+TOOLORCH_API int64_t toolorch_event_cache_write_tokens(const toolorch_event *event);
 
 #ifdef __cplusplus
 }

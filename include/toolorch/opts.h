@@ -25,10 +25,13 @@ TOOLORCH_API void toolorch_opts_free(toolorch_opts *opts);
  *   llm          the jobs' provider: protocol ("openai", "openai-responses",
  *                "anthropic", "gemini"), base_url, api_key / api_key_env,
  *                anthropic_version, headers, connect_timeout_ms,
- *                max_tokens_field, responses_state ("stateless" |
- *                "previous_response_id"), responses_encrypted_reasoning,
- *                model (the jobs' default), service (its rate-limit
- *                service) -- see toolorch/job.h
+ *                max_tokens_field, max_response_bytes [32 MiB: the cap on
+ *                one response -- a non-streamed body, a stream's text and
+ *                each call's arguments; past it the attempt fails with
+ *                TOOLORCH_ETOOBIG, not retried], responses_state
+ *                ("stateless" | "previous_response_id"),
+ *                responses_encrypted_reasoning, model (the jobs' default),
+ *                service (its rate-limit service) -- see toolorch/job.h
  *   rate_limits  see toolorch/limits.h and lib/limits/README.md
  * Every key is also accepted by toolorch_opts_from_json.
  * An unknown key or a wrong type returns TOOLORCH_ECONFIG and names the key in

@@ -47,11 +47,12 @@ typedef enum toolorch_status {
   TOOLORCH_EMODE = -22,          /* not available in this drive mode */
   TOOLORCH_EIO = -23,            /* an OS-level failure (fd, thread, pipe) */
   TOOLORCH_EINTERNAL = -24,      /* a bug: please report it */
-  TOOLORCH_EMAXROUNDS = -25      /* a job ran out of rounds */
+  TOOLORCH_EMAXROUNDS = -25,     /* a job ran out of rounds */
+  TOOLORCH_ESTREAM = -26         /* a streamed answer was cut off (dropped stream) */
 } toolorch_status;
 
 /* The lowest status code this build knows (for iterating in tests). */
-#define TOOLORCH_STATUS_MIN (-25)
+#define TOOLORCH_STATUS_MIN (-26)
 
 /* [any thread] A static, never-NULL English name for a status code. */
 TOOLORCH_API const char *toolorch_strerror(int status);

@@ -51,7 +51,9 @@ TOOLORCH_API int toolorch_tool_set_fn(toolorch_tool *tool, toolorch_tool_fn fn, 
  * application/json" unless a header of the tool says otherwise) to url; a
  * 2xx response's body is the result; any other status fails the call with
  * "HTTP <code>: <first 500 bytes of the body>" (429 and 5xx count as
- * retryable failures, see toolorch_tool_set_retry), and so does a transport
+ * retryable failures, see toolorch_tool_set_retry; their Retry-After is
+ * honoured: no retry before it, and none at all when it is over 60 s or past
+ * the call's deadline -- the call then ends at once), and so does a transport
  * error ("HTTP transfer failed: ..."); a body past max_result_bytes fails
  * it too. A call that is cancelled or times out has its transfer removed at
  * once: the connection closes and the server sees it.
@@ -73,7 +75,9 @@ TOOLORCH_API int toolorch_tool_add_http_header(toolorch_tool *tool, const char *
  * success; a non-zero exit or a signal fails the call with "command exited
  * with status N: <the last 2 KiB of its stderr>". A program that cannot be
  * started fails the call ("no such program \"x\""). Its process group is
- * killed (SIGKILL) when the call is cancelled or times out; every process is
+ * killed (SIGKILL) when the call is cancelled or times out, even when the
+ * program itself has already exited and only what it started in the
+ * background remains (a grandchild holding stdout open); every process is
  * reaped without blocking the loop.
  * EJSON if argv_json is not JSON, EINVAL if it is not a non-empty array of
  * strings (the detail in toolorch_last_error(NULL)).

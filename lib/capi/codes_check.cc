@@ -34,7 +34,8 @@ SAME(TOOLORCH_EMODE);
 SAME(TOOLORCH_EIO);
 SAME(TOOLORCH_EINTERNAL);
 SAME(TOOLORCH_EMAXROUNDS);
-static_assert(TOOLORCH_STATUS_MIN == toolorch::core::TOOLORCH_EMAXROUNDS, "core/codes.h lacks the newest status");
+SAME(TOOLORCH_ESTREAM);
+static_assert(TOOLORCH_STATUS_MIN == toolorch::core::TOOLORCH_ESTREAM, "core/codes.h lacks the newest status");
 
 SAME(TOOLORCH_CALL_PENDING);
 SAME(TOOLORCH_CALL_WAITING);

@@ -103,5 +103,7 @@ toolorch_job *toolorch_event_job(const toolorch_event *e) {
 int toolorch_event_round(const toolorch_event *e) { return e ? event_of(e)->round : 0; }
 int64_t toolorch_event_input_tokens(const toolorch_event *e) { return e ? event_of(e)->input_tokens : 0; }
 int64_t toolorch_event_output_tokens(const toolorch_event *e) { return e ? event_of(e)->output_tokens : 0; }
+int64_t toolorch_event_cache_read_tokens(const toolorch_event *e) { return e ? event_of(e)->cache_read_tokens : 0; }
+int64_t toolorch_event_cache_write_tokens(const toolorch_event *e) { return e ? event_of(e)->cache_write_tokens : 0; }
 
 }  // extern "C"

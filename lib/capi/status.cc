@@ -31,6 +31,7 @@ const char *toolorch_strerror(int status) {
     case TOOLORCH_EIO: return "operating system error";
     case TOOLORCH_EINTERNAL: return "internal error";
     case TOOLORCH_EMAXROUNDS: return "the job ran out of rounds";
+    case TOOLORCH_ESTREAM: return "the provider's stream was cut off before the answer was complete";
     default: return "unknown status code";
   }
 }

@@ -42,6 +42,7 @@ enum : int {
   TOOLORCH_EIO = -23,
   TOOLORCH_EINTERNAL = -24,
   TOOLORCH_EMAXROUNDS = -25,
+  TOOLORCH_ESTREAM = -26,
 };
 
 // toolorch_call_state (include/toolorch/call.h)

@@ -16,9 +16,9 @@ int finish_call(Call &call, std::string result) {
   return call.finisher->tool_finish(&call, true, std::move(result));
 }
 
-int fail_call(Call &call, std::string message, unsigned flags) {
+int fail_call(Call &call, std::string message, unsigned flags, int64_t retry_after_ms) {
   if (!call.finisher) return TOOLORCH_ESTATE;
-  return call.finisher->tool_finish(&call, false, std::move(message), flags);
+  return call.finisher->tool_finish(&call, false, std::move(message), flags, retry_after_ms);
 }
 
 void abandon_call(Call &call) {
@@ -115,7 +115,7 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
       return;
     }
     if (rc != TOOLORCH_OK) {
-      fail_now(call, rc, "rate limit of service \"" + tool->spec().service + "\" refused the call");
+      fail_now(call, rc, limits::RateLimits::refusal_text(rc, tool->spec().service, "call"));
       return;
     }
     call->limit_granted = true;
@@ -139,7 +139,7 @@ void Dispatcher::on_permit(Call *call, int status, loop::Micros) {
     end_call(call, TOOLORCH_CALL_TIMED_OUT, status,
              "tool \"" + call->tool_name() + "\" timed out waiting for rate-limit permits");
   } else {
-    fail_now(call, status, "rate limit of service \"" + call->tool->spec().service + "\" refused the call");
+    fail_now(call, status, limits::RateLimits::refusal_text(status, call->tool->spec().service, "call"));
   }
 }
 
@@ -235,19 +235,19 @@ void Dispatcher::tell_runner_ended(Call *call, int status) {
   }
 }
 
-int Dispatcher::tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags) {
+int Dispatcher::tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags, int64_t retry_after_ms) {
   if (!call->claim_tool_finish()) return TOOLORCH_EALREADY;
   if (env_.sched->in_loop_thread()) {
     bool late = call->ended();
-    on_tool_finished(call, ok, std::move(text), fail_flags);
+    on_tool_finished(call, ok, std::move(text), fail_flags, retry_after_ms);
     return late ? TOOLORCH_ELATE : TOOLORCH_OK;
   }
   // Off the loop thread: whether it is late is decided on the loop; the
   // answer here is what we know now.
   bool late = call->ended();
   CallRef keep(call);
-  env_.sched->post([this, keep, ok, fail_flags, text = std::move(text)]() mutable {
-    on_tool_finished(keep.get(), ok, std::move(text), fail_flags);
+  env_.sched->post([this, keep, ok, fail_flags, retry_after_ms, text = std::move(text)]() mutable {
+    on_tool_finished(keep.get(), ok, std::move(text), fail_flags, retry_after_ms);
   });
   return late ? TOOLORCH_ELATE : TOOLORCH_OK;
 }
@@ -276,14 +276,26 @@ void Dispatcher::release_slot(Call *call) {
   env_.stats->note_running(running_);
 }
 
-bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text) {
+bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text, int64_t retry_after_ms) {
   const ToolSpec &spec = call->tool->spec();
   bool retryable = (fail_flags & kFailRetryable) ||
                    ((spec.flags & kToolRetryable) && !(fail_flags & kFailFatal));
   if (!retryable || spec.retry_attempts <= 0 || call->attempts > spec.retry_attempts) return false;
-  int64_t delay_ms = backoff_delay_ms(spec.retry_backoff, call->attempts, -1, rng_);
+  // The server's Retry-After, as for LLM requests: a floor over the
+  // backoff, up to kMaxRetryAfterMs; longer, or past the call's deadline,
+  // the call ends now with the server's answer (and says why).
+  if (retry_after_ms > kMaxRetryAfterMs) {
+    text += " (Retry-After " + std::to_string(retry_after_ms) + " ms: longer than the " +
+            std::to_string(kMaxRetryAfterMs) + " ms toolorch waits; not retried)";
+    return false;
+  }
+  int64_t delay_ms = backoff_delay_ms(spec.retry_backoff, call->attempts, retry_after_ms, rng_);
   loop::Micros at = env_.sched->now_us() + delay_ms * 1000;
-  if (at >= call->deadline_us) return false;  // the retry could not start before the deadline
+  if (at >= call->deadline_us) {  // the retry could not start before the deadline
+    if (retry_after_ms >= 0)
+      text += " (Retry-After " + std::to_string(retry_after_ms) + " ms: past the call's deadline; not retried)";
+    return false;
+  }
   if (!call->retry_timer) {
     call->retry_timer = env_.sched->make_timer([this, call] {
       if (call->ended()) return;
@@ -307,7 +319,8 @@ bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text)
   return true;
 }
 
-void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags) {
+void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags,
+                                  int64_t retry_after_ms) {
   CallRef tool_ref;  // adopt the tool's reference, dropped on return
   if (call->tool_holds_ref) {
     call->tool_holds_ref = false;
@@ -327,7 +340,7 @@ void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text, unsigne
     end_call(call, TOOLORCH_CALL_SUCCEEDED, TOOLORCH_OK, std::move(text));
     return;
   }
-  if (retry_later(call, fail_flags, text)) return;
+  if (retry_later(call, fail_flags, text, retry_after_ms)) return;
   call->fail_flags = fail_flags;
   end_call(call, TOOLORCH_CALL_FAILED, TOOLORCH_ETOOL, std::move(text));
 }

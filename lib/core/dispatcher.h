@@ -48,7 +48,10 @@ class Dispatcher {
 
   // Any thread: the tool's completion (ok) or failure. OK, EALREADY or ELATE.
   // Runners use finish_call / fail_call (core/tool_runner.h), which land here.
-  int tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags = 0);
+  // retry_after_ms >= 0: the tool's server asked to wait that long (an HTTP
+  // Retry-After): a retry starts no earlier; one past kMaxRetryAfterMs or
+  // the call's deadline is not attempted.
+  int tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags = 0, int64_t retry_after_ms = -1);
   // Any thread: the tool gives up a call that has ended (it was cancelled)
   // without a result; unlike a late completion this is not counted.
   void tool_abandon(Call *call);
@@ -75,8 +78,8 @@ class Dispatcher {
   void start(CallRef call);
   void run_tool(Call *call);
   void tell_runner_ended(Call *call, int status);
-  void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags);
-  bool retry_later(Call *call, unsigned fail_flags, std::string &text);
+  void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags, int64_t retry_after_ms);
+  bool retry_later(Call *call, unsigned fail_flags, std::string &text, int64_t retry_after_ms);
   void release_slot(Call *call);
   void emit_about(Call *call, int type);
 

@@ -27,6 +27,7 @@ struct Event {
   int64_t run_us = 0, wait_us = 0;
   int64_t input_tokens = 0, output_tokens = 0;
   double progress = 0, progress_total = 0;  // PROGRESS (total 0 = unknown)
+  int64_t cache_read_tokens = 0, cache_write_tokens = 0;  // parts of input_tokens
 };
 
 // Accessors that read through `about` when the event refers to a call.

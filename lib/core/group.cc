@@ -3,6 +3,7 @@
 #include "core/codes.h"
 
 #include "core/dispatcher.h"
+#include "json/json.h"
 
 namespace toolorch::core {
 
@@ -19,7 +20,7 @@ int GroupPolicy::from_json(const cJSON *obj, GroupPolicy *out, std::string *err)
         *err = "\"timeout_ms\" must be a number >= 0";
         return TOOLORCH_ECONFIG;
       }
-      p.timeout_ms = static_cast<int64_t>(v->valuedouble);
+      p.timeout_ms = json::clamp_to_int64(v->valuedouble, 0);
     } else if (key == "cancel_on_better_result") {
       const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "threshold");
       if (!cJSON_IsObject(v) || !cJSON_IsNumber(t) || cJSON_GetArraySize(v) != 1) {
@@ -33,7 +34,7 @@ int GroupPolicy::from_json(const cJSON *obj, GroupPolicy *out, std::string *err)
         *err = "\"keep_top_n_branches\" must be a number >= 0";
         return TOOLORCH_ECONFIG;
       }
-      p.keep_top_n = static_cast<int>(v->valuedouble);
+      p.keep_top_n = static_cast<int>(json::clamp_to_int64(v->valuedouble, 0, INT32_MAX));
     } else if (key == "on_failure") {
       std::string s = cJSON_IsString(v) ? v->valuestring : "";
       if (s == "isolate") p.cancel_siblings = false;

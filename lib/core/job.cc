@@ -136,7 +136,7 @@ void Job::send_request() {
                               permit_ticket_ = 0;
                               if (phase_ != Phase::kPermits) return;
                               if (status == TOOLORCH_OK) really_send();
-                              else finish(status, "rate limit of service \"" + llm_service_ + "\" refused the LLM request");
+                              else finish(status, limits::RateLimits::refusal_text(status, llm_service_, "LLM request"));
                             },
                             &ticket);
   if (rc == TOOLORCH_EAGAIN) {
@@ -144,7 +144,7 @@ void Job::send_request() {
     return;
   }
   if (rc != TOOLORCH_OK) {
-    finish(rc, "rate limit of service \"" + llm_service_ + "\" refused the LLM request");
+    finish(rc, limits::RateLimits::refusal_text(rc, llm_service_, "LLM request"));
     return;
   }
   really_send();
@@ -259,17 +259,27 @@ void Job::on_rate_reset(long http_status, int64_t reset_ms) {
   if (limits_) limits_->on_response(llm_service_, http_status, reset_ms, -1, -1);
 }
 
+namespace {
+// Counts from the network may be as large as INT64_MAX: sums saturate.
+int64_t saturating_add(int64_t a, int64_t b) { return b > INT64_MAX - a ? INT64_MAX : a + b; }
+}  // namespace
+
 void Job::on_usage(const llm::Usage &usage) {
+  // Cached input tokens are in input_tokens: they count for the token limits.
+  double used = static_cast<double>(usage.input_tokens) + static_cast<double>(usage.output_tokens);
   if (limits_) {
-    limits_->correct(llm_service_, estimated_tokens_,
-                     static_cast<double>(usage.input_tokens + usage.output_tokens));
-    estimated_tokens_ = static_cast<double>(usage.input_tokens + usage.output_tokens);
+    limits_->correct(llm_service_, estimated_tokens_, used);
+    estimated_tokens_ = used;
   }
-  usage_.input_tokens += usage.input_tokens;
-  usage_.output_tokens += usage.output_tokens;
+  usage_.input_tokens = saturating_add(usage_.input_tokens, usage.input_tokens);
+  usage_.output_tokens = saturating_add(usage_.output_tokens, usage.output_tokens);
+  usage_.cache_read_tokens = saturating_add(usage_.cache_read_tokens, usage.cache_read_tokens);
+  usage_.cache_write_tokens = saturating_add(usage_.cache_write_tokens, usage.cache_write_tokens);
   auto ev = event(TOOLORCH_EVENT_USAGE);
   ev->input_tokens = usage.input_tokens;
   ev->output_tokens = usage.output_tokens;
+  ev->cache_read_tokens = usage.cache_read_tokens;
+  ev->cache_write_tokens = usage.cache_write_tokens;
   emit(std::move(ev));
 }
 
@@ -300,7 +310,7 @@ void Job::on_finished(llm::Response &&response) {
 
   llm::Message assistant;
   assistant.role = llm::Message::Role::kAssistant;
-  assistant.text = response.text.empty() ? text_ : response.text;
+  assistant.text = json::to_valid_utf8(response.text.empty() ? text_ : response.text);
   assistant.provider_state = std::move(response.provider_state);  // reasoning items, thought signatures
   for (Slot &s : slots_) assistant.tool_calls.push_back(s.asked);
   transcript_.push_back(std::move(assistant));
@@ -333,7 +343,10 @@ void Job::maybe_round_done() {
     m.tool_call_id = s.asked.id;
     m.tool_name = s.asked.name;
     m.is_error = s.call->state() != TOOLORCH_CALL_SUCCEEDED;
-    m.text = m.is_error ? "Error: " + s.call->end_text : s.call->end_text;
+    // A tool may return any bytes; the model gets valid UTF-8 (invalid
+    // sequences become U+FFFD), so the next request and the transcript stay
+    // valid JSON text.
+    m.text = json::to_valid_utf8(m.is_error ? "Error: " + s.call->end_text : s.call->end_text);
     transcript_.push_back(std::move(m));
   }
   emit(event(TOOLORCH_EVENT_ROUND_DONE));
@@ -369,18 +382,37 @@ void Job::retry_or_fail(llm::Error &&error) {
   for (Slot &s : slots_)
     if (s.call) orphans_.push_back(std::move(s));
   slots_.clear();
-  bool dropped = error.status == TOOLORCH_EPROTOCOL && error.retryable;
+  bool dropped = error.status == TOOLORCH_ESTREAM;
   bool retry = error.retryable && (dropped ? drops_ < 1 : attempt_ < cfg_.llm_retries);
+  int status = error.status ? error.status : TOOLORCH_EPROVIDER;
   if (!retry) {
     std::string what = dropped ? "the LLM stream dropped again after a retry: " : "LLM request failed: ";
-    finish(error.status ? error.status : TOOLORCH_EPROVIDER, what + error.message);
+    finish(status, what + error.message);
+    return;
+  }
+  // A Retry-After we will not wait for (past kMaxRetryAfterMs, or past the
+  // job's deadline) ends the job now, with the provider's own words,
+  // instead of sleeping into "the job exceeded total_timeout_ms".
+  if (error.retry_after_ms > kMaxRetryAfterMs) {
+    finish(status, "LLM request failed: " + error.message + " (it asks to retry after " +
+                       std::to_string(error.retry_after_ms) + " ms; toolorch waits at most " +
+                       std::to_string(kMaxRetryAfterMs) + " ms)");
+    return;
+  }
+  int64_t delay = dropped ? 0 : backoff_delay_ms(cfg_.llm_backoff, attempt_ + 1, error.retry_after_ms, rng_);
+  loop::Micros at = d_->sched()->now_us() + delay * 1000;
+  if (delay > 0 && at >= total_deadline_us_) {
+    std::string why = error.retry_after_ms >= 0
+                          ? "it asks to retry after " + std::to_string(error.retry_after_ms) + " ms"
+                          : "the next retry would wait " + std::to_string(delay) + " ms";
+    finish(status, "LLM request failed: " + error.message + " (" + why +
+                       ", past the job's total_timeout_ms: not retried)");
     return;
   }
   if (dropped) drops_++;
   else attempt_++;
-  int64_t delay = dropped ? 0 : backoff_delay_ms(cfg_.llm_backoff, attempt_, error.retry_after_ms, rng_);
   phase_ = Phase::kBackoff;
-  step_timer_->arm_at(d_->sched()->now_us() + delay * 1000);
+  step_timer_->arm_at(at);
 }
 
 void Job::finish(int status, std::string text) {
@@ -404,6 +436,8 @@ void Job::finish(int status, std::string text) {
   ev->json = transcript_json(cfg_.system, transcript_);
   ev->input_tokens = usage_.input_tokens;
   ev->output_tokens = usage_.output_tokens;
+  ev->cache_read_tokens = usage_.cache_read_tokens;
+  ev->cache_write_tokens = usage_.cache_write_tokens;
   emit(std::move(ev));
 }
 

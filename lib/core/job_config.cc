@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "json/json.h"
+
 namespace toolorch::core {
 namespace {
 
@@ -15,7 +17,7 @@ int bad(std::string *err, std::string msg) {
 bool get_int(const cJSON *v, int64_t min, int64_t max, int64_t *out) {
   if (!cJSON_IsNumber(v)) return false;
   double d = v->valuedouble;
-  if (d != static_cast<double>(static_cast<int64_t>(d)) || d < double(min) || d > double(max)) return false;
+  if (!json::is_int_in(d, min, max)) return false;
   *out = static_cast<int64_t>(d);
   return true;
 }

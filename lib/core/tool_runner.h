@@ -46,8 +46,10 @@ class ToolRunner {
 // was finished before), TOOLORCH_ELATE (it had ended: dropped and counted),
 // TOOLORCH_ESTATE (never handed to a runner).
 int finish_call(Call &call, std::string result);
-// flags: kFailRetryable, kFailFatal (core/codes.h).
-int fail_call(Call &call, std::string message, unsigned flags = 0);
+// flags: kFailRetryable, kFailFatal (core/codes.h). retry_after_ms >= 0: the
+// tool's server asked to wait that long before another attempt (an HTTP
+// Retry-After); honoured up to kMaxRetryAfterMs (core/backoff.h).
+int fail_call(Call &call, std::string message, unsigned flags = 0, int64_t retry_after_ms = -1);
 // The runner lets go of a call that ended without its result. [any thread]
 void abandon_call(Call &call);
 

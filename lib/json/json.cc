@@ -1,6 +1,7 @@
 #include "json/json.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <vector>
 
@@ -128,6 +129,120 @@ const char *get_string(const cJSON *obj, const char *key, const char *fallback) 
 double get_number(const cJSON *obj, const char *key, double fallback) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
   return cJSON_IsNumber(v) ? v->valuedouble : fallback;
+}
+
+int64_t clamp_to_int64(double d, int64_t lo, int64_t hi) {
+  if (std::isnan(d)) return lo;
+  // Compared as doubles first: double(INT64_MAX) is 2^63, one past the range.
+  if (d <= static_cast<double>(lo)) return lo;
+  if (d >= static_cast<double>(hi)) return hi;
+  return static_cast<int64_t>(d);
+}
+
+bool is_int_in(double d, int64_t lo, int64_t hi) {
+  if (!std::isfinite(d) || d != std::floor(d)) return false;
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) return false;
+  // At the top, double(hi) may round up past hi (2^63 for INT64_MAX).
+  if (d >= 9223372036854775808.0) return false;
+  int64_t v = static_cast<int64_t>(d);
+  return v >= lo && v <= hi;
+}
+
+int64_t get_count(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) ? clamp_to_int64(v->valuedouble, 0) : 0;
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence at s[i], or 0 if none starts there
+// (the Unicode "well-formed byte sequences" table).
+size_t utf8_sequence(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return k < s.size() ? static_cast<unsigned char>(s[k]) : 0x100u; };
+  unsigned c = byte(i);
+  if (c < 0x80) return 1;
+  unsigned lo = 0x80, hi = 0xBF;
+  size_t n;
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;       // no overlong forms
+    else if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;       // no overlong forms
+    else if (c == 0xF4) hi = 0x8F;  // nothing past U+10FFFF
+  } else {
+    return 0;
+  }
+  unsigned b = byte(i + 1);
+  if (b < lo || b > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    b = byte(i + k);
+    if (b < 0x80 || b > 0xBF) return 0;
+  }
+  return n;
+}
+
+// How many bytes of an invalid sequence at s[i] make one maximal invalid
+// subpart (they become one U+FFFD): the lead byte and the continuation
+// bytes that were still acceptable after it.
+size_t invalid_subpart(std::string_view s, size_t i) {
+  unsigned c = static_cast<unsigned char>(s[i]);
+  unsigned lo = 0x80, hi = 0xBF;
+  size_t n = 1;
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    else if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    else if (c == 0xF4) hi = 0x8F;
+  }
+  size_t k = 1;
+  for (; k < n && i + k < s.size(); ++k) {
+    unsigned b = static_cast<unsigned char>(s[i + k]);
+    if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) break;
+  }
+  return k;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence(s, i);
+    if (!n) return false;
+    i += n;
+  }
+  return true;
+}
+
+std::string to_valid_utf8(std::string_view s) {
+  std::string out;
+  size_t i = 0;
+  // Valid text (the usual case) is copied once, without building anything.
+  while (i < s.size()) {
+    size_t n = utf8_sequence(s, i);
+    if (!n) break;
+    i += n;
+  }
+  if (i == s.size()) return std::string(s);
+  out.reserve(s.size() + 16);
+  out.append(s.data(), i);
+  while (i < s.size()) {
+    size_t n = utf8_sequence(s, i);
+    if (n) {
+      out.append(s.data() + i, n);
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      i += invalid_subpart(s, i);
+    }
+  }
+  return out;
 }
 
 bool get_bool(const cJSON *obj, const char *key, bool fallback) {

@@ -5,6 +5,8 @@
 
 #include <cjson/cJSON.h>
 
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -45,6 +47,25 @@ int nesting_depth(std::string_view text);
 const char *get_string(const cJSON *obj, const char *key, const char *fallback = nullptr);
 double get_number(const cJSON *obj, const char *key, double fallback);
 bool get_bool(const cJSON *obj, const char *key, bool fallback);
+
+// A JSON number as an int64, clamped into [lo, hi]; NaN gives lo. Numbers
+// from the network (a token count of 1e300) never reach an out-of-range
+// cast, which would be undefined behaviour.
+int64_t clamp_to_int64(double d, int64_t lo = std::numeric_limits<int64_t>::min(),
+                       int64_t hi = std::numeric_limits<int64_t>::max());
+// Whether d is a whole number in [lo, hi] (checked without any cast).
+bool is_int_in(double d, int64_t lo, int64_t hi);
+// A count the network reported at obj[key]: >= 0, clamped, 0 when missing.
+int64_t get_count(const cJSON *obj, const char *key);
+
+// s as valid UTF-8: every invalid sequence (a stray byte, a truncated or
+// overlong sequence, a surrogate, a code point past U+10FFFF) becomes
+// U+FFFD, one per maximal invalid subpart as Unicode recommends. Valid text
+// is returned unchanged. Tool results pass through this before they enter
+// the transcript, so every request body and transcript is valid JSON text.
+std::string to_valid_utf8(std::string_view s);
+// Whether s is valid UTF-8 already.
+bool is_valid_utf8(std::string_view s);
 
 // A JSON string literal (with quotes) of s.
 std::string quote(std::string_view s);

@@ -1,5 +1,7 @@
 #include "json/schema.h"
 
+#include <cmath>
+
 #include "json/json.h"
 
 namespace toolorch::json {
@@ -15,10 +17,12 @@ const char *type_name(const cJSON *v) {
   return "invalid";
 }
 
+// A number without a fractional part, as JSON Schema defines "integer"
+// (1e300 is one); no cast, so no undefined behaviour out of range.
 bool is_integer(const cJSON *v) {
   if (!cJSON_IsNumber(v)) return false;
   double d = v->valuedouble;
-  return d == static_cast<double>(static_cast<long long>(d));
+  return std::isfinite(d) && d == std::floor(d);
 }
 
 bool matches_type(const char *type, const cJSON *v) {

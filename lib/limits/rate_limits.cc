@@ -386,10 +386,18 @@ RateLimits::BackendStats RateLimits::backend_stats() const {
     b.connected = impl_->redis->state() == RedisClient::State::kReady;
     const auto &c = impl_->redis->counters();
     b.connects = c.connects;
+    b.connect_attempts = c.connect_attempts;
     b.timeouts = c.timeouts;
     b.noscript_retries = c.noscript;
   }
   return b;
+}
+
+std::string RateLimits::refusal_text(int status, const std::string &service, const std::string &what) {
+  if (status == TOOLORCH_EREDIS)
+    return "rate limits of service \"" + service + "\" are shared through Redis, which is unreachable: the " +
+           what + " was refused (fail_closed)";
+  return "rate limit of service \"" + service + "\" refused the " + what;
 }
 
 void RateLimits::set_logger(std::function<void(const std::string &)> logger) { impl_->logger = std::move(logger); }

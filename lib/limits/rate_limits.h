@@ -82,6 +82,7 @@ class RateLimits {
     uint64_t redis_errors = 0;   // requests that failed or timed out
     uint64_t refunds = 0;        // grants given back (cancel, deadline, two-phase, late replies)
     uint64_t connects = 0, timeouts = 0, noscript_retries = 0;
+    uint64_t connect_attempts = 0;  // connects started (reconnects during an outage included)
   };
   BackendStats backend_stats() const;
   size_t waiting(const std::string &service) const;
@@ -90,6 +91,11 @@ class RateLimits {
   // Sees every grant decided by Redis with the server's TIME (µs) it was
   // decided at: the cross-process tests count admissions by it.
   void set_grant_observer(std::function<void(const std::string &service, int64_t server_time_us)> obs);
+
+  // The error text for a permit that acquire (or its done) refused with
+  // status, for a `what` ("call", "LLM request") of service: EREDIS says
+  // that Redis is unreachable (fail_closed), not that a limit was reached.
+  static std::string refusal_text(int status, const std::string &service, const std::string &what);
 
   struct Impl;
 

@@ -61,10 +61,12 @@ bool RateLimits::Impl::init_redis(std::string *err) {
 }
 
 void RateLimits::Impl::on_redis_state(RedisClient::State st, const std::string &why) {
+  // Once when it goes down, once when it is back: every failed reconnect
+  // attempt of one outage reports kDown again, and must stay quiet.
   if (st == RedisClient::State::kReady) {
     if (degraded_logged) log("Redis is back: shared rate limits again");
     degraded_logged = false;
-  } else if (st == RedisClient::State::kDown) {
+  } else if (st == RedisClient::State::kDown && !degraded_logged) {
     log("Redis connection down (" + why + ")" +
         (cfg.fail_open ? ": deciding locally meanwhile (fail_open)" : ": refusing calls meanwhile (fail_closed)"));
     degraded_logged = true;

@@ -84,6 +84,7 @@ void RedisClient::set_state(State s, const std::string &why) {
 
 void RedisClient::connect() {
   if (destroying_ || ac_) return;
+  ++counters_.connect_attempts;
   const RedisAddress &a = opts_.address;
   redisAsyncContext *ac = a.unix_path.empty() ? redisAsyncConnect(a.host.c_str(), a.port)
                                               : redisAsyncConnectUnix(a.unix_path.c_str());

@@ -53,6 +53,7 @@ class RedisClient {
   using StateListener = std::function<void(State, const std::string &why)>;
   struct Counters {
     uint64_t connects = 0, disconnects = 0, timeouts = 0, noscript = 0, errors = 0;
+    uint64_t connect_attempts = 0;  // every connect started, the first and each reconnect
   };
 
   RedisClient(loop::Scheduler *sched, event_base *base, Options opts);

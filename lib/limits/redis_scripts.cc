@@ -69,7 +69,10 @@ local function load_limiter(i)
 end
 local function save(s)
   redis.call('HSET', s.key, 't', fmt(s.tokens), 'l', fmt(s.last))
-  local ttl = math.ceil((s.cap / s.amount + 1) * s.interval / 1000) + 1000
+  -- Kept until the bucket is full again: from empty, or from the debt a
+  -- 'force' (token correction) left, which must not vanish with the key.
+  local missing = math.max(s.cap, s.cap - s.tokens)
+  local ttl = math.ceil((missing / s.amount + 1) * s.interval / 1000) + 1000
   redis.call('PEXPIRE', s.key, ttl)
 end
 local function avail(s)

@@ -80,6 +80,7 @@ class AnthropicDecoder final : public Decoder {
   std::map<int, Block> blocks_;  // content block index -> block
   std::vector<Slot> calls_;
   Response response_;
+  int64_t uncached_input_ = 0;  // "input_tokens": the input outside the cache
   bool done_ = false;
   bool have_usage_ = false;
 };

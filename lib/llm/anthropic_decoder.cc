@@ -37,12 +37,25 @@ int block_index(const cJSON *ev) {
 
 }  // namespace
 
+// Counts are cumulative (message_delta repeats what it knows): a field
+// present replaces the one before. input_tokens excludes the cached part,
+// so the billed input is input + cache read + cache write; usage_ keeps the
+// three apart and the total is made when reported.
 void AnthropicDecoder::read_usage(const cJSON *usage) {
   if (!cJSON_IsObject(usage)) return;
-  const cJSON *in = cJSON_GetObjectItemCaseSensitive(usage, "input_tokens");
-  const cJSON *out = cJSON_GetObjectItemCaseSensitive(usage, "output_tokens");
-  if (cJSON_IsNumber(in)) response_.usage.input_tokens = static_cast<int64_t>(in->valuedouble);
-  if (cJSON_IsNumber(out)) response_.usage.output_tokens = static_cast<int64_t>(out->valuedouble);
+  auto take = [usage](const char *key, int64_t *into) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(usage, key);
+    if (cJSON_IsNumber(v)) *into = json::clamp_to_int64(v->valuedouble, 0);
+  };
+  take("input_tokens", &uncached_input_);
+  take("output_tokens", &response_.usage.output_tokens);
+  take("cache_read_input_tokens", &response_.usage.cache_read_tokens);
+  take("cache_creation_input_tokens", &response_.usage.cache_write_tokens);
+  const Usage &u = response_.usage;
+  int64_t total = uncached_input_;
+  for (int64_t part : {u.cache_read_tokens, u.cache_write_tokens})
+    total = part > INT64_MAX - total ? INT64_MAX : total + part;
+  response_.usage.input_tokens = total;
   have_usage_ = true;
 }
 
@@ -75,11 +88,16 @@ void AnthropicDecoder::on_event(const SseEvent &event) {
     if (dtype == "text_delta") {
       if (const char *text = nonempty_string(delta, "text")) {
         response_.text += text;
+        if (!fits(response_.text.size(), "Anthropic stream: the response text")) return;
         out_->text(text);
       }
     } else if (dtype == "input_json_delta" && it->second.tool && !it->second.stopped) {
-      if (const char *piece = json::get_string(delta, "partial_json"))
-        calls_[it->second.call].call.args_json += piece;
+      if (const char *piece = json::get_string(delta, "partial_json")) {
+        std::string &args = calls_[it->second.call].call.args_json;
+        args += piece;
+        if (!fits(args.size(), "Anthropic stream: the arguments of tool call " + std::to_string(it->second.call)))
+          return;
+      }
     }
   } else if (type == "content_block_start") {
     int index = block_index(ev);
@@ -112,6 +130,7 @@ void AnthropicDecoder::on_event(const SseEvent &event) {
       if (btype == "text") {
         if (const char *text = nonempty_string(cb, "text")) {
           response_.text += text;
+          if (!fits(response_.text.size(), "Anthropic stream: the response text")) return;
           out_->text(text);
         }
       }
@@ -155,7 +174,7 @@ void AnthropicDecoder::on_body(std::string_view body) {
     return;
   }
   std::string why;
-  json::Ptr doc = json::parse(body, event_limits(32u << 20), &why);
+  json::Ptr doc = json::parse(body, event_limits(out_->max_response_bytes()), &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
     out_->error(TOOLORCH_EPROTOCOL, false,
                 "Anthropic answer is not a JSON object" + (why.empty() ? "" : ": " + why));

@@ -67,8 +67,16 @@ void Decoder::on_end_of_stream() {
     if (!out_->alive()) return;
     out_->finished(take_response());
   } else {
-    out_->error(TOOLORCH_EPROTOCOL, true, "stream ended before the response was complete");
+    out_->error(TOOLORCH_ESTREAM, true, "stream ended before the response was complete");
   }
+}
+
+bool Decoder::fits(size_t size, const std::string &what) {
+  size_t cap = out_->max_response_bytes();
+  if (size <= cap) return true;
+  out_->error(TOOLORCH_ETOOBIG, false,
+              what + " exceeds max_response_bytes (" + std::to_string(cap) + " bytes)");
+  return false;
 }
 
 }  // namespace toolorch::llm

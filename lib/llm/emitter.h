@@ -31,6 +31,9 @@ class Emitter {
   void stop() { ended_ = true; }
   // The status of the answer, filled into errors that name none.
   void set_http_status(long status) { http_status_ = status; }
+  // The cap on a response's text and on each call's arguments.
+  void set_max_response_bytes(size_t n) { max_response_bytes_ = n; }
+  size_t max_response_bytes() const { return max_response_bytes_; }
 
   void text(std::string_view delta);
   void started(int index, const std::string &id, const std::string &name);
@@ -51,6 +54,7 @@ class Emitter {
   std::function<void()> on_end_;
   bool ended_ = false;
   long http_status_ = 0;
+  size_t max_response_bytes_ = kDefaultMaxResponseBytes;
 };
 
 // A protocol's half of a request: it turns the successful answer (a stream
@@ -67,12 +71,15 @@ class Decoder {
   // The terminal event ([DONE], message_stop) was seen.
   virtual bool complete() const = 0;
   // The streamed body ended: on_finished if complete, else the retryable
-  // "stream ended before the response was complete".
+  // "stream ended before the response was complete" (ESTREAM).
   void on_end_of_stream();
   // The whole body of a non-streamed answer: finishes or fails.
   virtual void on_body(std::string_view body) = 0;
 
  protected:
+  // True while size (of the text, or of one call's arguments) is within
+  // max_response_bytes; past it the request fails with ETOOBIG, and false.
+  bool fits(size_t size, const std::string &what);
   // The response gathered so far, handed to on_finished.
   virtual Response take_response() = 0;
   // Just before a complete stream is finished (e.g. to report usage that

@@ -10,8 +10,8 @@ namespace toolorch::llm {
 
 namespace {
 
-// A non-streamed answer (or an error body) larger than this is not read.
-constexpr size_t kMaxBodyBytes = 32u << 20;
+// An error body larger than this is cut (a non-streamed answer larger than
+// spec.max_response_bytes fails the request).
 constexpr size_t kMaxErrorBodyBytes = 64u << 10;
 
 bool is_json_content_type(const std::vector<http::Header> &headers) {
@@ -22,7 +22,9 @@ bool is_json_content_type(const std::vector<http::Header> &headers) {
 class Exchange final : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(http::Client *client, Listener *listener, ExchangeSpec spec)
-      : client_(client), spec_(std::move(spec)), out_(listener, spec_.secret) {}
+      : client_(client), spec_(std::move(spec)), out_(listener, spec_.secret) {
+    out_.set_max_response_bytes(spec_.max_response_bytes);
+  }
 
   void start(const DecoderFactory &make_decoder) {
     decoder_ = make_decoder(&out_);
@@ -98,11 +100,12 @@ class Exchange final : public std::enable_shared_from_this<Exchange> {
         out_.error(TOOLORCH_EPROTOCOL, false, spec_.provider_name + " stream: " + sse_.error());
       return;
     }
-    size_t limit = ok_status() || !got_headers_ ? kMaxBodyBytes : kMaxErrorBodyBytes;
+    size_t limit = ok_status() || !got_headers_ ? spec_.max_response_bytes : kMaxErrorBodyBytes;
     if (body_.size() + chunk.size() > limit) {
       if (ok_status()) {
-        out_.error(TOOLORCH_EPROTOCOL, false,
-                   spec_.provider_name + " response body exceeds " + std::to_string(limit) + " bytes");
+        out_.error(TOOLORCH_ETOOBIG, false,
+                   spec_.provider_name + " response body exceeds max_response_bytes (" + std::to_string(limit) +
+                       " bytes)");
         return;
       }
       chunk = chunk.substr(0, limit > body_.size() ? limit - body_.size() : 0);
@@ -128,9 +131,9 @@ class Exchange final : public std::enable_shared_from_this<Exchange> {
         return;
       }
       // A stream that a 2xx answer began and the connection cut is a dropped
-      // stream (EPROTOCOL, retryable): the job retries those once only.
+      // stream (ESTREAM, retryable): the job retries those once only.
       if (streaming_ && got_headers_ && ok_status() && result.status == TOOLORCH_EHTTP) {
-        out_.error(TOOLORCH_EPROTOCOL, true,
+        out_.error(TOOLORCH_ESTREAM, true,
                    spec_.provider_name + " stream ended before the response was complete: " + result.error);
         return;
       }
@@ -157,14 +160,17 @@ class Exchange final : public std::enable_shared_from_this<Exchange> {
         on_data(early);
         if (!out_.alive()) return;
       }
-      // A last event without its blank line is still taken: "data: [DONE]" at EOF.
-      auto st = sse_.finish([this](SseEvent &ev) {
-        decoder_->on_event(ev);
-        return out_.alive();
-      });
-      if (!out_.alive()) return;
+      // A last event without its blank line is a cut, never an event (a
+      // close-delimited body ends wherever the connection broke): the
+      // response is complete only if its terminal event came before.
+      auto st = sse_.finish();
       if (st == SseReader::Status::kTooBig) {
         out_.error(TOOLORCH_EPROTOCOL, false, spec_.provider_name + " stream: " + sse_.error());
+        return;
+      }
+      if (st == SseReader::Status::kCut && !decoder_->complete()) {
+        out_.error(TOOLORCH_ESTREAM, true,
+                   spec_.provider_name + " stream ended in the middle of an event: the response is incomplete");
         return;
       }
       decoder_->on_end_of_stream();

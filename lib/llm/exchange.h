@@ -24,6 +24,9 @@ struct ExchangeSpec {
   std::string remaining_tokens_header;
   std::string reset_requests_header;  // when the budget refills: a duration or an RFC 3339 time
   std::string reset_tokens_header;
+  // The cap on one response: a non-streamed body, and in a stream its text
+  // and each call's arguments (ProviderConfig::max_response_bytes).
+  size_t max_response_bytes = kDefaultMaxResponseBytes;
 };
 
 using DecoderFactory = std::function<std::unique_ptr<Decoder>(Emitter *out)>;

@@ -47,9 +47,12 @@ bool report_embedded_error(const cJSON *doc, std::string_view text, Emitter *out
   return true;
 }
 
+// prompt_tokens counts the cached ones too; their share is reported apart.
 void read_usage(const cJSON *usage, Usage *u) {
-  u->input_tokens = static_cast<int64_t>(json::get_number(usage, "prompt_tokens", 0));
-  u->output_tokens = static_cast<int64_t>(json::get_number(usage, "completion_tokens", 0));
+  u->input_tokens = json::get_count(usage, "prompt_tokens");
+  u->output_tokens = json::get_count(usage, "completion_tokens");
+  u->cache_read_tokens =
+      json::get_count(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"), "cached_tokens");
 }
 
 std::string arguments_text(const cJSON *fn) {
@@ -117,6 +120,7 @@ void OpenAIDecoder::on_tool_call_delta(const cJSON *delta, int position) {
   if (id && s.call.id.empty()) s.call.id = id;
   if (name && s.call.name.empty()) s.call.name = name;
   s.call.args_json += args;
+  if (!fits(s.call.args_json.size(), "OpenAI stream: the arguments of tool call " + std::to_string(pos))) return;
   if (!s.started && !s.call.name.empty()) start_slot(pos);
 }
 
@@ -145,6 +149,7 @@ void OpenAIDecoder::on_event(const SseEvent &event) {
     const cJSON *delta = cJSON_GetObjectItemCaseSensitive(choice, "delta");
     if (const char *text = nonempty_string(delta, "content")) {
       response_.text += text;
+      if (!fits(response_.text.size(), "OpenAI stream: the response text")) return;
       out_->text(text);
       if (!out_->alive()) return;
     }
@@ -177,7 +182,7 @@ void OpenAIDecoder::on_body(std::string_view body) {
   }
   std::string why;
   json::Limits limits = chunk_limits();
-  limits.max_bytes = 32u << 20;
+  limits.max_bytes = out_->max_response_bytes();
   json::Ptr doc = json::parse(body, limits, &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
     out_->error(TOOLORCH_EPROTOCOL, false, "OpenAI answer is not a JSON object" + (why.empty() ? "" : ": " + why));

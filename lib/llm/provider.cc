@@ -33,6 +33,7 @@ class SpecProvider final : public Provider {
     ex.stream = request.stream;
     ex.provider_name = spec_.display_name;
     ex.secret = config_.api_key;
+    ex.max_response_bytes = config_.max_response_bytes;
     ex.remaining_requests_header = spec_.remaining_requests_header;
     ex.remaining_tokens_header = spec_.remaining_tokens_header;
     ex.reset_requests_header = spec_.reset_requests_header;

@@ -6,6 +6,7 @@
 // (provider_config.h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,6 +14,10 @@
 #include <vector>
 
 namespace toolorch::llm {
+
+// The default cap on one response (llm.max_response_bytes): a non-streamed
+// body, a streamed response's text, each of its calls' arguments.
+constexpr size_t kDefaultMaxResponseBytes = size_t(32) << 20;
 
 enum class Protocol { kOpenAI, kAnthropic, kOpenAIResponses, kGemini };
 
@@ -60,8 +65,12 @@ struct Request {
 };
 
 struct Usage {
+  // Every input token the request was billed for, cached ones included
+  // (Anthropic reports those apart: input + cache read + cache write).
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
+  int64_t cache_read_tokens = 0;   // of input_tokens, read from the prompt cache
+  int64_t cache_write_tokens = 0;  // of input_tokens, written to the prompt cache
 };
 
 struct Error {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "json/json.h"
 #include "llm/protocol_spec.h"
 
 namespace toolorch::llm {
@@ -94,6 +95,10 @@ bool parse_provider_config(const cJSON *json, ProviderConfig *out, std::string *
           std::floor(item->valuedouble) != item->valuedouble)
         return fail(err, "provider config: \"connect_timeout_ms\" must be an integer in 1..3600000");
       cfg.connect_timeout_ms = static_cast<long>(item->valuedouble);
+    } else if (name == "max_response_bytes") {
+      if (!cJSON_IsNumber(item) || !json::is_int_in(item->valuedouble, 1024, int64_t(1) << 40))
+        return fail(err, "provider config: \"max_response_bytes\" must be an integer in 1024..2^40");
+      cfg.max_response_bytes = static_cast<size_t>(item->valuedouble);
     } else if (name == "max_tokens_field") {
       if (!get_string(item, &cfg.max_tokens_field, err)) return false;
       if (cfg.max_tokens_field != "max_tokens" && cfg.max_tokens_field != "max_completion_tokens")

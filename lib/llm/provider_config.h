@@ -28,6 +28,10 @@
 //     "headers": {"Name": "value", ...},       sent with every request; they
 //                                              replace default headers of the same name
 //     "connect_timeout_ms": 10000,             (extension)
+//     "max_response_bytes": 33554432,          (extension) the cap on one response:
+//                                              a non-streamed body, a stream's text
+//                                              and each call's arguments; past it
+//                                              the request fails (ETOOBIG)
 //     "max_tokens_field": "max_completion_tokens" | "max_tokens"   (extension, OpenAI only)
 //   }
 #pragma once
@@ -50,6 +54,7 @@ struct ProviderConfig {
   std::string anthropic_version = "2023-06-01";
   std::vector<std::string> extra_headers;  // "Name: value"
   long connect_timeout_ms = 10000;
+  size_t max_response_bytes = kDefaultMaxResponseBytes;
   // OpenAI Chat Completions: the name under which Request::max_tokens is
   // sent. "max_completion_tokens" is OpenAI's current name (its reasoning
   // models refuse "max_tokens"; servers that do not know it ignore it);

@@ -94,9 +94,12 @@ bool SseReader::line(std::string_view text, const Sink &sink) {
   } else if (field == "id") {
     if (value.find('\0') == std::string_view::npos) last_id_.assign(value.data(), value.size());
   } else if (field == "retry") {
+    // ASCII digits only, as the spec says; more than 15 of them (past
+    // 31,000 years) are ignored before any arithmetic could overflow.
     bool digits = !value.empty() && value.size() < 16;
     int64_t ms = 0;
-    for (char c : value) {
+    for (size_t k = 0; digits && k < value.size(); ++k) {
+      char c = value[k];
       if (c < '0' || c > '9') digits = false;
       else ms = ms * 10 + (c - '0');
     }
@@ -120,29 +123,19 @@ bool SseReader::dispatch(const Sink &sink) {
   return sink(ev);
 }
 
-SseReader::Status SseReader::finish(const Sink &sink) {
+SseReader::Status SseReader::finish() {
   if (failed_) return Status::kTooBig;
-  bool ok = true;
-  if (!bom_done_ && bom_matched_ > 0) {  // the stream was only part of a BOM
-    bom_done_ = true;
-    partial_.assign(reinterpret_cast<const char *>(kBom), bom_matched_);
-  }
-  if (!partial_.empty()) {
-    std::string whole;
-    whole.swap(partial_);
-    ok = line(whole, sink);
-  }
-  if (ok) ok = dispatch(sink);
-  Status s = status_after(ok);
-  if (s != Status::kTooBig) {  // a fresh stream may follow
-    bom_matched_ = 0;
-    bom_done_ = false;
-    pending_cr_ = false;
-    partial_.clear();
-    type_.clear();
-    data_.clear();
-  }
-  return s;
+  // What follows the last blank line never becomes an event (the spec:
+  // "the incomplete event is not dispatched"): data gathered, or a line
+  // begun that is not a comment, means the stream was cut inside an event.
+  bool cut = !data_.empty() || (!partial_.empty() && partial_.front() != ':');
+  bom_matched_ = 0;  // a fresh stream may follow
+  bom_done_ = false;
+  pending_cr_ = false;
+  partial_.clear();
+  type_.clear();
+  data_.clear();
+  return cut ? Status::kCut : Status::kOk;
 }
 
 }  // namespace toolorch::llm

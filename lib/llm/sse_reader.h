@@ -8,7 +8,8 @@
 // - "data" lines of one event are joined with "\n"; "event" names it; "id"
 //   sets the last event id, which persists across events as the spec says.
 // - An event is dispatched at a blank line. The bytes after the last blank
-//   line are an incomplete event: they are dispatched only by finish().
+//   line are an incomplete event: never dispatched, even at the end of the
+//   stream (the spec says so); finish() reports them as a cut.
 // - Memory is bounded: a line or event larger than max_event_bytes stops the
 //   reader with kTooBig (it never buffers more than that, whatever arrives).
 #pragma once
@@ -35,6 +36,7 @@ class SseReader {
     kOk,       // all bytes consumed
     kStopped,  // the sink returned false: the rest of the bytes was dropped
     kTooBig,   // a line or event exceeded the limit: the reader is dead
+    kCut,      // finish(): the stream ended inside an event (dropped, not dispatched)
   };
 
   // Return false to stop reading (e.g. the request was cancelled).
@@ -43,9 +45,10 @@ class SseReader {
   explicit SseReader(size_t max_event_bytes = kDefaultMaxEventBytes);
 
   Status feed(std::string_view bytes, const Sink &sink);
-  // The stream ended: dispatch the pending event, if any, as if a blank line
-  // followed it. The reader starts afresh afterwards.
-  Status finish(const Sink &sink);
+  // The stream ended. An event begun and not ended by its blank line is
+  // dropped, and reported as kCut: a stream cut mid-event, never an event.
+  // kOk when nothing was pending. The reader starts afresh afterwards.
+  Status finish();
 
   // Why the reader failed ("" while it has not).
   const std::string &error() const { return error_; }

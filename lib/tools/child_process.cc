@@ -137,10 +137,10 @@ bool spawn_child(const std::vector<std::string> &argv, const std::vector<std::st
   return true;
 }
 
-void kill_child(pid_t pid) {
+void kill_child(pid_t pid, bool reaped) {
   if (pid <= 0) return;
-  kill(-pid, SIGKILL);
-  kill(pid, SIGKILL);  // in case it left its group
+  killpg(pid, SIGKILL);
+  if (!reaped) kill(pid, SIGKILL);  // in case it left its group
 }
 
 int open_pidfd(pid_t pid) {

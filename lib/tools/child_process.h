@@ -29,9 +29,13 @@ bool spawn_child(const std::vector<std::string> &argv, ChildProcess *out, std::s
 bool spawn_child(const std::vector<std::string> &argv, const std::vector<std::string> &env,
                  ChildProcess *out, std::string *err);
 
-// SIGKILL the child's process group (and the child itself). Only before it
-// has been reaped, while its pid cannot have been reused.
-void kill_child(pid_t pid);
+// SIGKILL the child's process group, and the child itself unless it has
+// been reaped already (reaped = true). The group outlives its leader: what
+// the child started and left in the group (`sh -c "sleep 987 &"`) is
+// killed even after the child exited. Safe after the reap because Linux
+// never hands out a pid while a process group of that id still exists; once
+// the group is empty, killpg finds nothing (ESRCH).
+void kill_child(pid_t pid, bool reaped = false);
 
 // Close *fd if open and set it to -1.
 void close_fd(int *fd);

@@ -98,11 +98,12 @@ core::CallRef release_call(Proc *p) {
   return std::move(p->call);
 }
 
-// The call is not ours any more: kill the process (unless reaped), close
-// the pipes, keep reaping. Destroys p if nothing is left to wait for.
+// The call is not ours any more: kill the process group (what the child
+// left in it too, even when the child itself has exited), close the pipes,
+// keep reaping. Destroys p if nothing is left to wait for.
 void let_go(Proc *p) {
   release_call(p);
-  if (!p->exited) kill_child(p->child.pid);
+  kill_child(p->child.pid, p->exited);
   p->close_stdin();
   p->close_outputs();
   if (p->exited) take(p);
@@ -237,8 +238,8 @@ bool watch(Proc *p) {
 
 // Blocking reap of a process that was just SIGKILLed: only at shutdown.
 void reap_now(Proc *p) {
+  kill_child(p->child.pid, p->exited);
   if (p->exited) return;
-  kill_child(p->child.pid);
   int status;
   while (waitpid(p->child.pid, &status, 0) < 0 && errno == EINTR) {
   }

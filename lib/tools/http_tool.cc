@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/dispatcher.h"
+#include "llm/http_errors.h"
 
 namespace toolorch::tools {
 namespace {
@@ -86,6 +87,7 @@ void HttpToolRunner::on_done(const std::weak_ptr<State> &weak, uint64_t key, htt
   unsigned flags = 0;
   std::string text;
   long code = result.http_status;
+  int64_t retry_after = -1;
   if (result.status == TOOLORCH_ETOOBIG) {
     text = "the HTTP response exceeds max_result_bytes";
   } else if (result.status != TOOLORCH_OK) {
@@ -96,11 +98,15 @@ void HttpToolRunner::on_done(const std::weak_ptr<State> &weak, uint64_t key, htt
     ok = true;
     text = std::move(result.body);
   } else {
-    if (code == 429 || code >= 500) flags = TOOLORCH_FAIL_RETRYABLE;
+    if (code == 429 || code >= 500) {
+      flags = TOOLORCH_FAIL_RETRYABLE;
+      // Honoured by the retry, as the LLM path does (the same header reader).
+      retry_after = llm::retry_after_ms(result.headers, llm::unix_now_ms());
+    }
     text = http_failure_text(code, result.body);
   }
   if (ok) core::finish_call(*op.call, std::move(text));
-  else core::fail_call(*op.call, std::move(text), flags);
+  else core::fail_call(*op.call, std::move(text), flags, retry_after);
 }
 
 void HttpToolRunner::on_call_ended_without_result(core::Call &call, int) {

@@ -40,6 +40,7 @@ var (
 	ErrIO          = Code(capi.TOOLORCH_EIO)           // an OS-level failure (fd, thread, pipe)
 	ErrInternal    = Code(capi.TOOLORCH_EINTERNAL)     // a bug in the library
 	ErrMaxRounds   = Code(capi.TOOLORCH_EMAXROUNDS)    // a job ran out of rounds
+	ErrStream      = Code(capi.TOOLORCH_ESTREAM)       // a streamed answer was cut off
 )
 
 // String is the library's name of the code (toolorch_strerror).

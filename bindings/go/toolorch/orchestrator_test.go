@@ -456,14 +456,14 @@ func TestCodesMatchTheLibrary(t *testing.T) {
 	pairs := map[Code]capi.Enum_SS_toolorch_status{
 		OK: capi.TOOLORCH_OK, ErrInvalid: capi.TOOLORCH_EINVAL, ErrConfig: capi.TOOLORCH_ECONFIG,
 		ErrTool: capi.TOOLORCH_ETOOL, ErrCancelled: capi.TOOLORCH_ECANCELLED, ErrClosed: capi.TOOLORCH_ECLOSED,
-		ErrAgain: capi.TOOLORCH_EAGAIN, ErrMaxRounds: capi.TOOLORCH_EMAXROUNDS,
+		ErrAgain: capi.TOOLORCH_EAGAIN, ErrMaxRounds: capi.TOOLORCH_EMAXROUNDS, ErrStream: capi.TOOLORCH_ESTREAM,
 	}
 	for code, c := range pairs {
 		if int(code) != int(c) {
 			t.Errorf("%v = %d, the library says %d", code, int(code), int(c))
 		}
 	}
-	if ErrMaxRounds != Code(capi.TOOLORCH_STATUS_MIN) {
+	if ErrStream != Code(capi.TOOLORCH_STATUS_MIN) {
 		t.Errorf("the library has codes this binding does not name (min %d)", capi.TOOLORCH_STATUS_MIN)
 	}
 }

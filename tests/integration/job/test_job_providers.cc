@@ -168,7 +168,7 @@ static void cut_stream_retried_once(void **) {
     delete h;
     JobRun twice = run_fault("{\"round\": 0, \"kind\": \"drop_mid_stream\", \"after_tool_calls\": 1, \"times\": 2}",
                              protocol, true);
-    assert_int_equal(twice.done_status, TOOLORCH_EPROTOCOL);
+    assert_int_equal(twice.done_status, TOOLORCH_ESTREAM);
     assert_non_null(strstr(twice.done_text.c_str(), "dropped again"));
   }
 }

@@ -135,7 +135,7 @@ static void dropped_stream_is_retried_once_and_calls_reused(void **) {
   f.provider.call_ready(0, "c0", "search", "{\"q\":\"a\"}");
   f.provider.call_ready(1, "c1", "search", "{\"q\":\"b\"}");
   assert_int_equal(f.search.invocations, 2);
-  f.provider.fail_request(TOOLORCH_EPROTOCOL, true, -1, "stream ended before the response was complete");
+  f.provider.fail_request(TOOLORCH_ESTREAM, true, -1, "stream ended before the response was complete");
   f.sched.advance(0);
   assert_int_equal(f.provider.sent.size(), 2);
   // The retry asks for c0's call again (same arguments, other key order
@@ -153,9 +153,9 @@ static void dropped_stream_is_retried_once_and_calls_reused(void **) {
   assert_string_equal(msgs[msgs.size() - 2].tool_call_id.c_str(), "d0");
   assert_string_equal(msgs[msgs.size() - 2].text.c_str(), "r:{\"q\":\"a\"}");
   // A second drop in the same job is not retried.
-  f.provider.fail_request(TOOLORCH_EPROTOCOL, true, -1, "stream ended before the response was complete");
+  f.provider.fail_request(TOOLORCH_ESTREAM, true, -1, "stream ended before the response was complete");
   assert_non_null(f.job_done());
-  assert_int_equal(f.job_done()->status, TOOLORCH_EPROTOCOL);
+  assert_int_equal(f.job_done()->status, TOOLORCH_ESTREAM);
   assert_non_null(strstr(f.job_done()->text.c_str(), "dropped again"));
 }
 

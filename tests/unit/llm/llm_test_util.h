@@ -75,7 +75,9 @@ class RecordingListener : public llm::Listener {
     ready.push_back(call);
     record("ready:" + std::to_string(index) + ":" + call.args_json);
   }
+  llm::Usage usage;  // the last one reported
   void on_usage(const llm::Usage &u) override {
+    usage = u;
     record("usage:" + std::to_string(u.input_tokens) + ":" + std::to_string(u.output_tokens));
   }
   void on_finished(llm::Response &&r) override {

@@ -167,7 +167,7 @@ void test_transport_failures(void **) {
     dropped.http.done(0, TOOLORCH_EHTTP, "transfer closed with outstanding read data remaining");
     // A 2xx stream cut by the connection is a dropped stream: the job
     // retries those once, not as many times as a refused connection.
-    assert_int_equal(dropped.error().status, TOOLORCH_EPROTOCOL);
+    assert_int_equal(dropped.error().status, TOOLORCH_ESTREAM);
     assert_non_null(strstr(dropped.error().message.c_str(), "stream ended before the response was complete"));
     assert_true(dropped.error().retryable);
     assert_int_equal(dropped.error().http_status, 200);
@@ -183,7 +183,7 @@ void test_stream_cut_short(void **) {
     Run r(p);
     r.http.respond(0, 200, test::sse_headers(), cut, 11);
     const llm::Error &e = r.error();
-    assert_int_equal(e.status, TOOLORCH_EPROTOCOL);
+    assert_int_equal(e.status, TOOLORCH_ESTREAM);
     assert_true(e.retryable);
     assert_string_equal(e.message.c_str(), "stream ended before the response was complete");
     // The calls that were complete had been reported ready all the same.
@@ -191,7 +191,7 @@ void test_stream_cut_short(void **) {
 
     Run empty(p);
     empty.http.respond(0, 200, test::sse_headers(), "");
-    assert_int_equal(empty.error().status, TOOLORCH_EPROTOCOL);
+    assert_int_equal(empty.error().status, TOOLORCH_ESTREAM);
 
     // A transport error after the terminal event loses nothing.
     Run late(p);

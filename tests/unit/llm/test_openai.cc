@@ -151,7 +151,9 @@ void test_usage_reported_once(void **) {
 void test_text_stream_with_comments_and_crlf(void **) {
   std::string body = ": OPENROUTER PROCESSING\r\n\r\n" + chunk(R"({"role":"assistant","content":""})") +
                      chunk(R"({"content":"Hel"})") + ": keep-alive\n\n" + chunk(R"({"content":"lo\n"})") +
-                     chunk("{}", "\"stop\"") + "data: [DONE]";  // no blank line after [DONE]
+                     chunk("{}", "\"stop\"") + "data: [DONE]\n\n";
+  // (Without the blank line after [DONE] the stream would be a cut: see
+  // test_stream_hardening.cc.)
   std::string crlf;
   for (char c : body) {
     if (c == '\n') crlf += "\r\n";

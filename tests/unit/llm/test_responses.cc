@@ -196,7 +196,7 @@ void test_errors(void **) {
        "\"error\":{\"code\":\"invalid_prompt\",\"message\":\"nope\"}}}\n\n",
        TOOLORCH_EPROVIDER, false, "nope"},
       {"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}\n\n",
-       TOOLORCH_EPROTOCOL, true, "ended before"},  // cut: no response.completed
+       TOOLORCH_ESTREAM, true, "ended before"},  // cut: no response.completed
       {"data: {oops\n\n", TOOLORCH_EPROTOCOL, false, "not a JSON object"},
   };
   for (const Case &c : cases) {

@@ -40,7 +40,7 @@ Collected run(const std::string &text, size_t split, bool finish = false, size_t
   if (split == 0) split = text.size() ? text.size() : 1;
   for (size_t off = 0; off < text.size() && c.status == SseReader::Status::kOk; off += split)
     c.status = r.feed(std::string_view(text).substr(off, split), sink);
-  if (finish && c.status == SseReader::Status::kOk) c.status = r.finish(sink);
+  if (finish && c.status == SseReader::Status::kOk) c.status = r.finish();
   return c;
 }
 
@@ -142,19 +142,28 @@ void test_bom_only_at_start(void **) {
   assert_int_equal(d.events.size(), 0);  // the line is "\xEF" "data: x": an unknown field
 }
 
-void test_final_event_only_on_finish(void **) {
+// An event is dispatched only at its blank line; at the end of the stream
+// an event begun and not ended is a cut (issue 9, defect 4): never an event.
+void test_partial_event_at_eof_is_a_cut(void **) {
   Collected c = run("data: first\n\ndata: last", 1);
   assert_string_equal(describe(c.events).c_str(), "[message|first|]");
   Collected f = run("data: first\n\ndata: last", 1, true);
-  assert_string_equal(describe(f.events).c_str(), "[message|first|][message|last|]");
-  // A complete line without its blank line: also only on finish.
-  Collected g = run("event: e\ndata: x\n", 0);
-  assert_int_equal(g.events.size(), 0);
+  assert_string_equal(describe(f.events).c_str(), "[message|first|]");
+  assert_int_equal(static_cast<int>(f.status), static_cast<int>(SseReader::Status::kCut));
+  // A complete line without its blank line: a cut as well.
   Collected h = run("event: e\ndata: x\n", 0, true);
-  assert_string_equal(describe(h.events).c_str(), "[e|x|]");
-  // finish() on nothing pending dispatches nothing.
+  assert_int_equal(h.events.size(), 0);
+  assert_int_equal(static_cast<int>(h.status), static_cast<int>(SseReader::Status::kCut));
+  // Half a JSON event, as a close-delimited body cut mid-event leaves it.
+  Collected j = run("data: {\"choices\":[{\"del", 3, true);
+  assert_int_equal(j.events.size(), 0);
+  assert_int_equal(static_cast<int>(j.status), static_cast<int>(SseReader::Status::kCut));
+  // Nothing pending (or only a comment): no cut.
   Collected i = run("data: x\n\n", 0, true);
   assert_int_equal(i.events.size(), 1);
+  assert_int_equal(static_cast<int>(i.status), static_cast<int>(SseReader::Status::kOk));
+  Collected k = run("data: x\n\n: keep-alive", 0, true);
+  assert_int_equal(static_cast<int>(k.status), static_cast<int>(SseReader::Status::kOk));
 }
 
 void test_empty_data_is_an_event(void **) {
@@ -202,6 +211,11 @@ void test_retry_field(void **) {
   r.feed("retry: 2500\nretry: x1\n\n", collect_into(&events));
   assert_int_equal(r.retry_ms(), 2500);
   assert_int_equal(events.size(), 0);
+  // 20 digits would overflow int64 (UBSan reports it): ignored, no arithmetic.
+  r.feed("retry: 99999999999999999999\n\n", collect_into(&events));
+  assert_int_equal(r.retry_ms(), 2500);
+  r.feed("retry: 999999999999999\n\n", collect_into(&events));
+  assert_int_equal(r.retry_ms(), 999999999999999);
 }
 
 }  // namespace
@@ -214,7 +228,7 @@ int main() {
       cmocka_unit_test(test_crlf_split_across_feeds_is_one_line_end),
       cmocka_unit_test(test_cr_only_line_ends),
       cmocka_unit_test(test_bom_only_at_start),
-      cmocka_unit_test(test_final_event_only_on_finish),
+      cmocka_unit_test(test_partial_event_at_eof_is_a_cut),
       cmocka_unit_test(test_empty_data_is_an_event),
       cmocka_unit_test(test_too_big_line_and_event),
       cmocka_unit_test(test_sink_stops_reading),

@@ -31,6 +31,7 @@ public enum Status {
   IO(toolorch_status.TOOLORCH_EIO),
   INTERNAL(toolorch_status.TOOLORCH_EINTERNAL),
   MAX_ROUNDS(toolorch_status.TOOLORCH_EMAXROUNDS),
+  STREAM(toolorch_status.TOOLORCH_ESTREAM),
   /** A code newer than this binding. */
   UNKNOWN(Integer.MIN_VALUE);
 
