@@ -78,10 +78,13 @@ void drive_decoder(const uint8_t *data, size_t size) {
     auto st = llm::SseReader::Status::kOk;
     for (size_t at = 0; at < bytes.size() && st == llm::SseReader::Status::kOk && out.alive(); at += piece)
       st = sse.feed(bytes.substr(at, piece), sink);
-    if (out.alive() && st == llm::SseReader::Status::kOk) st = sse.finish(sink);
+    if (out.alive() && st == llm::SseReader::Status::kOk) st = sse.finish();
+    // As lib/llm/exchange.cc: a partial event at the end is a cut.
     if (out.alive()) {
       if (st == llm::SseReader::Status::kTooBig)
         out.error(-1, false, "stream: " + sse.error());
+      else if (st == llm::SseReader::Status::kCut && !decoder.complete())
+        out.error(-1, true, "stream cut in the middle of an event");
       else
         decoder.on_end_of_stream();
     }
