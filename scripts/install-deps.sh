@@ -2,9 +2,12 @@
 # Install what building and testing toolorch needs, from Debian's packages
 # (and the npm registry for the SDK fidelity check). Safe to run again.
 set -euo pipefail
+# prometheus: only its promtool is used (the metrics tests run
+# `promtool check metrics`); its service is not started by the tests.
 packages=(build-essential cmake pkg-config git
   libcurl4-openssl-dev libevent-dev libcjson-dev libhiredis-dev libcmocka-dev
   redis-server
+  prometheus
   swig golang-go ruby-dev ruby-minitest default-jdk-headless junit4 libhamcrest-java)
 missing=()
 for p in "${packages[@]}"; do

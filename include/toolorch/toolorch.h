@@ -29,5 +29,7 @@
 #include <toolorch/job.h>
 #include <toolorch/group.h>
 #include <toolorch/limits.h>
+#include <toolorch/metrics.h>
+#include <toolorch/log.h>
 
 #endif /* TOOLORCH_TOOLORCH_H */

@@ -4,6 +4,7 @@
 
 #include "limits/config.h"
 #include "llm/provider_config.h"
+#include "obs/config.h"
 
 namespace toolorch::core {
 
@@ -27,6 +28,15 @@ int check_section(const char *name, const cJSON *value, std::string *err) {
     std::string perr;
     if (!limits::parse_config(value, &cfg, &perr) || !limits::validate_config(cfg, &perr)) {
       *err = "option \"rate_limits\": " + perr;
+      return TOOLORCH_ECONFIG;
+    }
+    return TOOLORCH_OK;
+  }
+  if (section == "observability") {
+    obs::Config cfg;
+    std::string perr;
+    if (!obs::parse_config(value, &cfg, &perr)) {
+      *err = "option \"observability\": " + perr;
       return TOOLORCH_ECONFIG;
     }
     return TOOLORCH_OK;

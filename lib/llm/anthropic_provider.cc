@@ -33,6 +33,8 @@ class AnthropicProvider final : public Provider {
         "anthropic-version: " + config_.anthropic_version,
         request.stream ? "accept: text/event-stream" : "accept: application/json"};
     if (!config_.api_key.empty()) headers.push_back("x-api-key: " + config_.api_key);
+    // W3C trace context: the provider's side of the request joins our trace.
+    if (!request.traceparent.empty()) headers.push_back("traceparent: " + request.traceparent);
     spec.http.headers = merge_headers(std::move(headers), config_.extra_headers);
     spec.http.connect_timeout_ms = config_.connect_timeout_ms;
     spec.stream = request.stream;
