@@ -10,14 +10,16 @@ OtlpExporter::OtlpExporter(Tracer *tracer, loop::Scheduler *sched, std::function
 OtlpExporter::~OtlpExporter() {
   *alive_ = false;
   if (in_flight_ && client_) client_->cancel(in_flight_);
-  tracer_->set_on_full(nullptr);
+  tracer_->set_on_queued(nullptr);
 }
 
 bool OtlpExporter::start() {
   timer_ = sched_->make_timer([this] { send(); });
   if (!timer_) return false;
-  tracer_->set_on_full([this] {
-    if (!in_flight_) schedule(0);  // a full batch goes on the next loop pass
+  tracer_->set_on_queued([this](size_t n) {
+    if (in_flight_) return;  // its reply plans the next send
+    // A full batch goes on the next loop pass, a first span after the interval.
+    schedule(n >= tracer_->config().max_batch ? 0 : tracer_->config().flush_interval_ms * 1000);
   });
   return true;
 }
@@ -36,16 +38,13 @@ void OtlpExporter::flush_now() {
 void OtlpExporter::send() {
   auto &q = tracer_->queue();
   if (in_flight_) return;
-  if (q.empty()) {
-    schedule(tracer_->config().flush_interval_ms * 1000);
-    return;
-  }
+  if (q.empty()) return;  // the next span plans the next send
   size_t n = std::min(q.size(), tracer_->config().max_batch);
   if (!client_) client_ = get_client_();
   if (!client_) {
     tracer_->count_dropped(n);
     q.erase(q.begin(), q.begin() + static_cast<long>(n));
-    schedule(tracer_->config().flush_interval_ms * 1000);
+    if (!q.empty()) schedule(tracer_->config().flush_interval_ms * 1000);
     return;
   }
   http::Request req;
@@ -68,7 +67,8 @@ void OtlpExporter::send() {
     if (r.status == TOOLORCH_OK && r.http_status >= 200 && r.http_status < 300) exported_ += n;
     else tracer_->count_dropped(n);
     // More waiting: a full batch goes at once, else after the interval.
-    schedule(tracer_->queue().size() >= tracer_->config().max_batch ? 0 : tracer_->config().flush_interval_ms * 1000);
+    size_t left = tracer_->queue().size();
+    if (left) schedule(left >= tracer_->config().max_batch ? 0 : tracer_->config().flush_interval_ms * 1000);
   };
   // A transfer that cannot start may report on_done inside start().
   done_early_ = false;

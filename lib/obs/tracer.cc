@@ -61,7 +61,8 @@ void Tracer::finish(std::unique_ptr<Span> span, int64_t now_us) {
     return;
   }
   queue_.push_back(std::move(span));
-  if (queue_.size() == cfg_.max_batch && on_full_) on_full_();
+  size_t n = queue_.size();
+  if ((n == 1 || n == cfg_.max_batch) && on_queued_) on_queued_(n);
 }
 
 namespace {

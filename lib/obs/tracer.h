@@ -38,8 +38,9 @@ class Tracer {
 
   // The exporter takes up to max_batch spans at a time.
   std::deque<std::unique_ptr<Span>> &queue() { return queue_; }
-  // Called when the queue holds max_batch spans (the exporter flushes early).
-  void set_on_full(std::function<void()> fn) { on_full_ = std::move(fn); }
+  // Called with the queue's size when a span makes it 1 (the exporter
+  // plans a flush) or max_batch (it flushes early).
+  void set_on_queued(std::function<void(size_t)> fn) { on_queued_ = std::move(fn); }
   void count_dropped(uint64_t n) { dropped_.fetch_add(n, std::memory_order_relaxed); }
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   uint64_t finished() const { return finished_.load(std::memory_order_relaxed); }
@@ -50,7 +51,7 @@ class Tracer {
   int64_t offset_ns_;
   std::mt19937_64 rng_;
   std::deque<std::unique_ptr<Span>> queue_;
-  std::function<void()> on_full_;
+  std::function<void(size_t)> on_queued_;
   std::atomic<uint64_t> dropped_{0}, finished_{0};
 };
 
