@@ -66,6 +66,7 @@ int toolorch_ctx::init_observability(std::string *err) {
       std::string e;
       return get_http(&e);
     });
+    exporter->set_logger(&obs->logger());
     if (!exporter->start()) {
       *err = "cannot create the trace exporter's timer";
       return TOOLORCH_EIO;

@@ -382,7 +382,7 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
     }
   }
   if (obs_)
-    obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, state, status, call->end_text, call->attempts,
+    obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, call->id(), state, status, call->end_text, call->attempts,
                      was == TOOLORCH_CALL_RUNNING ? call->ended_us - call->started_us : -1, call->ended_us);
   if (CallOwner *owner = call->owner) owner->on_call_ended(call);
   // Its group decides next (after the owner reported this end, so that a

@@ -90,7 +90,7 @@ int Job::start(std::string *err) {
     e.status = TOOLORCH_ETIMEDOUT;
     e.retryable = true;
     e.message = "the LLM did not answer within llm_timeout_ms (" + std::to_string(cfg_.llm_timeout_ms) + " ms)";
-    obs_attempt_ended(TOOLORCH_ETIMEDOUT, 0, "timeout");
+    obs_attempt_ended(TOOLORCH_ETIMEDOUT, 0, "timeout", e.message);
     retry_or_fail(std::move(e));
   });
   total_timer_ = s->make_timer([this] {
@@ -374,7 +374,7 @@ void Job::next_round() {
 void Job::on_error(llm::Error &&error) {
   if (phase_ != Phase::kRequesting) return;
   llm_timer_->disarm();
-  obs_attempt_ended(error.status, error.http_status, "");
+  obs_attempt_ended(error.status, error.http_status, "", error.message);
   if (limits_ && error.http_status == 429)
     limits_->on_response(llm_service_, 429, error.retry_after_ms, -1, -1);
   retry_or_fail(std::move(error));
@@ -434,12 +434,13 @@ void Job::detach() {
 }
 
 // The LLM attempt in flight ended (its answer, an error or our timeout).
-void Job::obs_attempt_ended(int status, long http_status, const std::string &error_type) {
+void Job::obs_attempt_ended(int status, long http_status, const std::string &error_type, const std::string &message) {
   if (!obs_) return;
   obs::LlmAttemptEnd end;
   end.status = status;
   end.http_status = http_status;
   end.error_type = error_type;
+  end.message = message;
   if (have_attempt_usage_) {
     end.input_tokens = attempt_usage_.input_tokens;
     end.output_tokens = attempt_usage_.output_tokens;

@@ -107,7 +107,7 @@ class Job final : public CallOwner, public llm::Listener {
   int round_attempt_ = 0;  // LLM attempts of this round
   llm::Usage attempt_usage_;  // reported by the attempt in flight
   bool have_attempt_usage_ = false;
-  void obs_attempt_ended(int status, long http_status, const std::string &error_type);
+  void obs_attempt_ended(int status, long http_status, const std::string &error_type, const std::string &message = "");
 };
 
 }  // namespace toolorch::core

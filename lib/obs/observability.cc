@@ -21,6 +21,9 @@ int state_index(int state) {
 
 double seconds(int64_t us) { return static_cast<double>(us) / 1e6; }
 
+const char *error_type(int status);
+const char *error_type_or_ok(int status) { return status == TOOLORCH_OK ? "ok" : error_type(status); }
+
 // error.type of a tool call or a job that did not succeed.
 const char *error_type(int status) {
   switch (status) {
@@ -36,7 +39,8 @@ const char *error_type(int status) {
     case TOOLORCH_EPROVIDER: return "provider_error";
     case TOOLORCH_EHTTP: return "http_error";
     case TOOLORCH_EPROTOCOL: return "protocol_error";
-    default: return "tool_error";
+    case TOOLORCH_ETOOL: return "tool_error";
+    default: return "error";
   }
 }
 
@@ -122,7 +126,9 @@ void Observability::call_started(CallObs &c, const std::string &tool_name, bool 
                                  const std::string &call_id, int attempt, int64_t now_us) {
   if (!c.series) c.series = tool_series(tool_name, known_tool);
   if (c.waiting_since_us) tool_wait_->observe(c.series->wait, seconds(now_us - c.waiting_since_us));
-  if (!tracer_) return;
+  // Every call belongs to a job's round or a batch: no sampled parent means
+  // its trace was not sampled, not that it starts one of its own.
+  if (!tracer_ || !c.parent.valid()) return;
   c.span = tracer_->start("execute_tool " + tool_name, SpanKind::kInternal, c.parent, now_us);
   if (!c.span) return;
   Span &s = *c.span;
@@ -136,6 +142,7 @@ void Observability::call_started(CallObs &c, const std::string &tool_name, bool 
 }
 
 void Observability::call_retrying(CallObs &c, const std::string &error, int64_t now_us) {
+  if (logger_.enabled(1)) logger_.log(1, "tool call failed, will retry", {{"error", error}});
   c.waiting_since_us = now_us;
   c.waited_us = 0;
   if (!c.span) return;
@@ -146,12 +153,21 @@ void Observability::call_retrying(CallObs &c, const std::string &error, int64_t 
   tracer_->finish(std::move(c.span), now_us);
 }
 
-void Observability::call_ended(CallObs &c, const std::string &tool_name, bool known_tool, int state, int status,
+void Observability::call_ended(CallObs &c, const std::string &tool_name, bool known_tool, const std::string &call_id,
+                               int state, int status,
                                const std::string &error, int attempts, int64_t ran_us, int64_t now_us) {
   if (!c.series) c.series = tool_series(tool_name, known_tool);
   int si = state_index(state);
   c.series->status[si]->add(1);
   if (ran_us >= 0) tool_duration_->observe(c.series->duration, seconds(ran_us));
+  int level = state == TOOLORCH_CALL_SUCCEEDED ? 0 : state == TOOLORCH_CALL_CANCELLED ? 0 : 2;
+  if (logger_.enabled(level))
+    logger_.log(level, state == TOOLORCH_CALL_SUCCEEDED ? "tool call succeeded" : "tool call ended without a result",
+                {{"tool", tool_name},
+                 {"call_id", call_id},
+                 {"state", kStateLabel[si]},
+                 {"attempts", std::to_string(attempts)},
+                 {"error", state == TOOLORCH_CALL_SUCCEEDED ? "" : error}});
   if (!c.span) return;
   Span &s = *c.span;
   s.set("toolorch.tool.status", kStateLabel[si]);
@@ -171,6 +187,7 @@ void Observability::permit_waited(CallObs *c, const std::string &service, int64_
 
 void Observability::job_started(JobObs &j, const std::string &name, const std::string &model, int64_t now_us) {
   j.job_start_us = now_us;
+  if (logger_.enabled(1)) logger_.log(1, "job started", {{"agent", name}, {"model", model}});
   if (!tracer_) return;
   j.job = tracer_->start("invoke_agent " + name, SpanKind::kInternal, j.host_parent, now_us);
   if (!j.job) return;
@@ -246,6 +263,12 @@ std::string Observability::llm_status_label(const LlmAttemptEnd &e) {
 void Observability::llm_attempt_ended(JobObs &j, const std::string &provider, const LlmAttemptEnd &e, int64_t now_us) {
   std::string p = fold_provider(provider);
   llm_requests_->with({p, llm_status_label(e)})->add(1);
+  if (e.status != TOOLORCH_OK && logger_.enabled(2))
+    logger_.log(2, "LLM request failed",
+                {{"provider", p},
+                 {"outcome", llm_status_label(e)},
+                 {"http_status", std::to_string(e.http_status)},
+                 {"error", e.message}});
   if (j.chat_start_us) duration_->observe(ops_[kLlmRequest], seconds(now_us - j.chat_start_us));
   j.chat_start_us = 0;
   struct {
@@ -273,12 +296,22 @@ void Observability::llm_attempt_ended(JobObs &j, const std::string &provider, co
   tracer_->finish(std::move(j.chat), now_us);
 }
 
-void Observability::llm_retry() { llm_retries_->add(1); }
+void Observability::llm_retry() {
+  llm_retries_->add(1);
+  if (logger_.enabled(1)) logger_.log(1, "LLM request will be retried");
+}
 
 void Observability::job_ended(JobObs &j, int status, const std::string &error, int rounds, int64_t now_us) {
   if (j.chat) tracer_->finish(std::move(j.chat), now_us);
   round_ended(j, now_us);
   if (j.job_start_us) duration_->observe(ops_[kJob], seconds(now_us - j.job_start_us));
+  int level = status == TOOLORCH_OK ? 1 : 3;
+  if (j.job_start_us && logger_.enabled(level))
+    logger_.log(level, status == TOOLORCH_OK ? "job finished" : "job failed",
+                {{"rounds", std::to_string(rounds)},
+                 {"status", error_type_or_ok(status)},
+                 {"error", status == TOOLORCH_OK ? "" : error},
+                 {"trace_id", j.job ? hex(j.job->ctx.trace_id, 16) : ""}});
   j.job_start_us = 0;
   if (!j.job) return;
   j.job->set("toolorch.job.rounds", rounds);

@@ -54,7 +54,8 @@ class Observability final : public Observer {
   void call_started(CallObs &c, const std::string &tool_name, bool known_tool, const std::string &call_id,
                     int attempt, int64_t now_us) override;
   void call_retrying(CallObs &c, const std::string &error, int64_t now_us) override;
-  void call_ended(CallObs &c, const std::string &tool_name, bool known_tool, int state, int status,
+  void call_ended(CallObs &c, const std::string &tool_name, bool known_tool, const std::string &call_id, int state,
+                          int status,
                   const std::string &error, int attempts, int64_t ran_us, int64_t now_us) override;
   void permit_waited(CallObs *c, const std::string &service, int64_t waited_us) override;
   void job_started(JobObs &j, const std::string &name, const std::string &model, int64_t now_us) override;

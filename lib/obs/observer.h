@@ -43,6 +43,7 @@ struct LlmAttemptEnd {
   std::string error_type;     // "" on success; else a short class name
   int64_t input_tokens = -1, output_tokens = -1, cache_read_tokens = -1, cache_write_tokens = -1;
   std::string response_model, finish_reason;
+  std::string message;        // the error's text (keys are never in it)
 };
 
 class Observer {
@@ -56,7 +57,8 @@ class Observer {
   // The attempt failed and will be retried after a backoff.
   virtual void call_retrying(CallObs &c, const std::string &error, int64_t now_us) = 0;
   // The call's one end. ran_us: its last attempt's running time, or -1.
-  virtual void call_ended(CallObs &c, const std::string &tool_name, bool known_tool, int state, int status,
+  virtual void call_ended(CallObs &c, const std::string &tool_name, bool known_tool, const std::string &call_id, int state,
+                          int status,
                           const std::string &error, int attempts, int64_t ran_us, int64_t now_us) = 0;
   // Permits of a rate-limited service arrived after waiting.
   virtual void permit_waited(CallObs *c, const std::string &service, int64_t waited_us) = 0;

@@ -65,7 +65,15 @@ void OtlpExporter::send() {
     in_flight_ = 0;
     done_early_ = true;
     if (r.status == TOOLORCH_OK && r.http_status >= 200 && r.http_status < 300) exported_ += n;
-    else tracer_->count_dropped(n);
+    else {
+      tracer_->count_dropped(n);
+      if (log_ && log_->enabled(2))
+        log_->log(2, "trace export failed: spans dropped",
+                  {{"endpoint", tracer_->config().endpoint},
+                   {"http_status", std::to_string(r.http_status)},
+                   {"error", r.error},
+                   {"spans", std::to_string(n)}});
+    }
     // More waiting: a full batch goes at once, else after the interval.
     size_t left = tracer_->queue().size();
     if (left) schedule(left >= tracer_->config().max_batch ? 0 : tracer_->config().flush_interval_ms * 1000);

@@ -10,6 +10,7 @@
 
 #include "http/http_client.h"
 #include "loop/scheduler.h"
+#include "obs/log.h"
 #include "obs/tracer.h"
 
 namespace toolorch::obs {
@@ -22,6 +23,8 @@ class OtlpExporter {
   ~OtlpExporter();  // cancels a request in flight
   // Arms the flush timer. False if a timer cannot be made.
   bool start();
+  // Where a failed export is reported (warn); may stay null.
+  void set_logger(const Logger *log) { log_ = log; }
   // Send what is queued now (tests, and the end of a CLI run).
   void flush_now();
   uint64_t exported() const { return exported_; }
@@ -37,6 +40,7 @@ class OtlpExporter {
   http::Client *client_ = nullptr;
   http::TransferId in_flight_ = 0;
   uint64_t exported_ = 0;
+  const Logger *log_ = nullptr;
   bool done_early_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -46,6 +46,7 @@ struct AgentConfig {
   JsonPtr job;      // object: job request keys except "prompt"
   std::vector<ToolConfig> tools;
   std::optional<std::string> mock_script_json;
+  JsonPtr observability;  // the "observability" object, or null
 };
 
 // False with a message naming the offending key (e.g. `tools[2].http: unknown
