@@ -1,8 +1,7 @@
 #include "core/job_config.h"
 
+#include "core/codes.h"
 #include "obs/span.h"
-
-#include <toolorch/status.h>
 
 #include <cstring>
 
