@@ -52,6 +52,7 @@
 %include <toolorch/event.h>
 %include <toolorch/job.h>
 %include <toolorch/group.h>
+%include <toolorch/limits.h>
 %include <toolorch/metrics.h>
 %include <toolorch/log.h>
 
@@ -98,6 +99,12 @@ static toolorch_batch *toolorch_bind_batch_new(toolorch_ctx *ctx, int64_t tag) {
   toolorch_batch *b = toolorch_batch_new(ctx, (void *)(intptr_t)tag);
   toolorch_bind_status_ = b ? TOOLORCH_OK : (ctx ? TOOLORCH_ECLOSED : TOOLORCH_EINVAL);
   return b;
+}
+
+/* toolorch_limits_stat of the rate limits' backend (service NULL): a NULL
+ * string does not cross every binding. */
+static int64_t toolorch_bind_limits_backend_stat(toolorch_ctx *ctx, const char *key) {
+  return toolorch_limits_stat(ctx, NULL, key);
 }
 
 /* A call handle's address: the same number for every wrapper of one call

@@ -9,9 +9,10 @@ import (
 
 // BatchCall is one call of a batch.
 type BatchCall struct {
-	Tool string
-	Args string // a JSON object; "" for {}
-	ID   string // "" for a generated id
+	Tool  string
+	Args  string // a JSON object; "" for {}
+	ID    string // "" for a generated id
+	Group string // "" for none; else one of the batch's Groups
 }
 
 // CallResult is how one call ended.
@@ -47,6 +48,12 @@ type Batch struct{ s *stream }
 // not fail the batch: that call ends failed with a clear message. Cancelling
 // ctx cancels the calls that have not ended.
 func (o *Orchestrator) StartBatch(ctx context.Context, calls []BatchCall) (*Batch, error) {
+	return o.StartGroupedBatch(ctx, nil, calls)
+}
+
+// StartGroupedBatch is StartBatch with branch groups: calls whose Group names
+// one of groups answer the same question, under that group's policy.
+func (o *Orchestrator) StartGroupedBatch(ctx context.Context, groups []Group, calls []BatchCall) (*Batch, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Code: ErrCancelled, Msg: err.Error()}
 	}
@@ -54,7 +61,7 @@ func (o *Orchestrator) StartBatch(ctx context.Context, calls []BatchCall) (*Batc
 	if err := o.addStream(s); err != nil {
 		return nil, err
 	}
-	if err := o.startBatchC(s, calls); err != nil {
+	if err := o.startBatchC(s, groups, calls); err != nil {
 		o.dropStream(s.tag)
 		return nil, err
 	}
@@ -62,7 +69,7 @@ func (o *Orchestrator) StartBatch(ctx context.Context, calls []BatchCall) (*Batc
 	return &Batch{s}, nil
 }
 
-func (o *Orchestrator) startBatchC(s *stream, calls []BatchCall) error {
+func (o *Orchestrator) startBatchC(s *stream, groups []Group, calls []BatchCall) error {
 	o.life.RLock()
 	defer o.life.RUnlock()
 	if o.ctxGone {
@@ -74,12 +81,24 @@ func (o *Orchestrator) startBatchC(s *stream, calls []BatchCall) error {
 	if b.Swigcptr() == 0 {
 		return &Error{Code: ErrClosed, Msg: "the orchestrator is shutting down"}
 	}
+	for _, g := range groups {
+		if err := addGroup(b, g); err != nil {
+			capi.Toolorch_batch_free(b)
+			return err
+		}
+	}
 	for _, c := range calls {
 		args := c.Args
 		if args == "" {
 			args = "{}"
 		}
-		if rc := capi.Toolorch_batch_add(b, c.Tool, args, c.ID); rc != 0 {
+		var rc int
+		if c.Group != "" {
+			rc = capi.Toolorch_batch_add_in_group(b, c.Group, c.Tool, args, c.ID)
+		} else {
+			rc = capi.Toolorch_batch_add(b, c.Tool, args, c.ID)
+		}
+		if rc != 0 {
 			capi.Toolorch_batch_free(b)
 			return newError(rc, "cannot add call to "+c.Tool)
 		}
@@ -120,3 +139,6 @@ func (b *Batch) Done() <-chan struct{} { return b.s.done }
 
 // Cancel cancels every call that has not ended.
 func (b *Batch) Cancel() { b.s.cancel() }
+
+// CancelGroup cancels every call of the group that has not ended.
+func (b *Batch) CancelGroup(name string) error { return b.s.cancelGroup(name) }

@@ -14,6 +14,23 @@ module Toolorch
     end
   end
 
+  # Raised by a tool to fail its call with flags: ToolFailure.retryable
+  # (worth retrying -- a 429, a 5xx -- when the tool has a retry: policy) or
+  # ToolFailure.fatal (never retried; with on_failure "cancel_siblings" it
+  # cancels the rest of its group or round). Any other exception is a plain
+  # failure (retried only for a tool flagged Toolorch::RETRYABLE).
+  class ToolFailure < StandardError
+    attr_reader :flags
+
+    def initialize(message, flags = 0)
+      super(message)
+      @flags = flags
+    end
+
+    def self.retryable(message) = new(message, 0x1)
+    def self.fatal(message) = new(message, 0x2)
+  end
+
   class InvalidError < Error; end
   class OutOfMemoryError < Error; end
   class JSONError < Error; end

@@ -43,6 +43,16 @@ module Toolorch
       self
     end
 
+    # Cancels every call of the branch group that has not ended (a batch's
+    # group, or a job's "groups" entry). Nothing once the run has ended.
+    def cancel_group(name)
+      @orch.with_handle(self) do |h|
+        rc = cancel_group_handle(h, name.to_s)
+        raise Toolorch.error(rc, Native.toolorch_last_error(nil)) unless rc.zero?
+      end
+      self
+    end
+
     # -- for the orchestrator --
 
     def handle=(handle)
@@ -98,6 +108,7 @@ module Toolorch
     private
 
     def free_handle(h) = Native.toolorch_job_free(h)
+    def cancel_group_handle(h, name) = Native.toolorch_job_cancel_group(h, name)
     def cancel_handle(h) = Native.toolorch_job_cancel(h)
   end
 
@@ -128,6 +139,7 @@ module Toolorch
     private
 
     def free_handle(h) = Native.toolorch_batch_free(h)
+    def cancel_group_handle(h, name) = Native.toolorch_batch_cancel_group(h, name)
     def cancel_handle(h) = Native.toolorch_batch_cancel(h)
   end
 end

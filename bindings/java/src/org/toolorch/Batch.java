@@ -48,4 +48,9 @@ public final class Batch extends Run {
   void cancelHandle(long handle) {
     Native.toolorch_batch_cancel(handle);
   }
+
+  @Override
+  int cancelGroupHandle(long handle, byte[] group) {
+    return Native.toolorch_batch_cancel_group(handle, group);
+  }
 }

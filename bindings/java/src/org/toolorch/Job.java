@@ -46,4 +46,9 @@ public final class Job extends Run {
   void cancelHandle(long handle) {
     Native.toolorch_job_cancel(handle);
   }
+
+  @Override
+  int cancelGroupHandle(long handle, byte[] group) {
+    return Native.toolorch_job_cancel_group(handle, group);
+  }
 }

@@ -73,6 +73,26 @@ abstract class Run {
     }
   }
 
+  /** Cancel a branch group in the library. */
+  abstract int cancelGroupHandle(long handle, byte[] group);
+
+  /**
+   * Cancels every call of the branch group that has not ended (a batch's
+   * group, or a job's "groups" entry). Does nothing once the run has ended.
+   */
+  public void cancelGroup(String group) {
+    orch.life.readLock().lock();
+    try {
+      synchronized (this) {
+        if (released || handle == 0 || orch.ctxGone) return;
+        int rc = cancelGroupHandle(handle, Text.bytes(group));
+        if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(0)));
+      }
+    } finally {
+      orch.life.readLock().unlock();
+    }
+  }
+
   void release() {
     orch.life.readLock().lock();
     try {
