@@ -235,7 +235,7 @@ void Observability::llm_first_token(JobObs &j, int64_t now_us) {
 }
 
 std::string Observability::fold_provider(const std::string &p) {
-  static const char *const kKnown[] = {"openai", "anthropic", "gemini", "openai_responses", "responses"};
+  static const char *const kKnown[] = {"openai", "anthropic", "gemini", "openai-responses"};
   for (const char *k : kKnown)
     if (p == k) return p;
   return "other";
