@@ -4,10 +4,13 @@
 # clang: the libFuzzer targets (scripts/fuzz.sh); abigail-tools: abidw and
 # abidiff for the ABI check (scripts/abi-check.sh).
 set -euo pipefail
+# prometheus: only its promtool is used (the metrics tests run
+# `promtool check metrics`); its service is not started by the tests.
 packages=(build-essential cmake pkg-config git
   libcurl4-openssl-dev libevent-dev libcjson-dev libhiredis-dev libcmocka-dev
   redis-server
   clang abigail-tools
+  prometheus
   swig golang-go ruby-dev ruby-minitest default-jdk-headless junit4 libhamcrest-java)
 missing=()
 for p in "${packages[@]}"; do

@@ -202,6 +202,19 @@ struct Outcome {
   Job job;
 };
 
+// TOOLORCH_BENCH_OBS: "off", "metrics" (default) or "tracing" (every span, to
+// OTEL_EXPORTER_OTLP_ENDPOINT; bench/obs_cost.sh runs a local sink).
+const char *obs_mode() {
+  const char *m = std::getenv("TOOLORCH_BENCH_OBS");
+  return m && *m ? m : "metrics";
+}
+std::string obs_options() {
+  std::string m = obs_mode();
+  if (m == "off") return ", \"observability\": {\"metrics\": false, \"otlp_endpoint\": \"\"}";
+  if (m == "tracing") return ", \"observability\": {\"trace_sample\": 1.0, \"otlp_max_queue\": 1000000}";
+  return ", \"observability\": {\"otlp_endpoint\": \"\"}";
+}
+
 // Runs one job against a server at url. On a precise-timer base of our own.
 bool run_job(const std::string &url, const std::string &protocol, int per_round, const char *eager, Outcome *out,
              std::string *err) {
@@ -216,7 +229,8 @@ bool run_job(const std::string &url, const std::string &protocol, int per_round,
   toolorch_opts *o = toolorch_opts_new();
   const std::string opts = "{\"max_parallel_tools\": " + std::to_string(std::max(per_round, 64)) +
                            ", \"tool_timeout_ms\": 60000, \"llm\": {\"protocol\": \"" + protocol +
-                           "\", \"base_url\": \"" + url + "\", \"api_key\": \"bench\", \"model\": \"mock\"}}";
+                           "\", \"base_url\": \"" + url + "\", \"api_key\": \"bench\", \"model\": \"mock\"}" +
+                           obs_options() + "}";
   if (toolorch_opts_from_json(o, opts.c_str()) != TOOLORCH_OK) {
     *err = std::string("options: ") + toolorch_opts_last_error(o);
     toolorch_opts_free(o);
@@ -452,10 +466,10 @@ int main(int argc, char **argv) {
       failures++;
 
   for (const CaseResult &c : b.results)
-    std::printf("{\"bench\":\"agent\",\"case\":\"%s\",\"protocol\":\"%s\",\"eager_dispatch\":\"%s\",\"calls\":%d,"
+    std::printf("{\"bench\":\"agent\",\"obs\":\"%s\",\"case\":\"%s\",\"protocol\":\"%s\",\"eager_dispatch\":\"%s\",\"calls\":%d,"
                 "\"wall_ms\":%.2f,\"critical_path_ms\":%.2f,\"critical_path_raw_ms\":%.2f,\"eager_bound_ms\":%.2f,"
                 "\"cpu_ms\":%.2f,\"cpu_us_per_call\":%.2f,\"stream_cpu_ms\":%.2f,\"server_cpu_ms\":%.2f}\n",
-                c.name.c_str(), b.protocol.c_str(), c.eager.c_str(), c.calls, c.wall, c.critical, c.critical_raw,
+                obs_mode(), c.name.c_str(), b.protocol.c_str(), c.eager.c_str(), c.calls, c.wall, c.critical, c.critical_raw,
                 c.eager_bound, c.cpu, c.cpu * 1000 / c.calls, c.stream_cpu, c.server_cpu);
   for (const char *sub : {"/job", "/raw"}) {
     unlink((b.dir + sub + "/script.json").c_str());

@@ -41,8 +41,23 @@ static double peak_rss_mb(void) {
  * submission order so that "ideal" is reachable. */
 static int delay_ms(int i) { return 100 - (int)((long)i * 100 / 10001); }
 
+/* TOOLORCH_BENCH_OBS: "off" (no metrics, no tracing), "metrics" (the
+ * default registry), "tracing" (metrics and every span, sampled at 1.0, to
+ * OTEL_EXPORTER_OTLP_ENDPOINT: run bench/obs_cost.sh for a local sink). */
+static const char *obs_mode(void) {
+  const char *m = getenv("TOOLORCH_BENCH_OBS");
+  return m && *m ? m : "metrics";
+}
+
 static toolorch_opts *bench_opts(int calls) {
   toolorch_opts *o = toolorch_opts_new();
+  if (!strcmp(obs_mode(), "off")) toolorch_opts_set_bool(o, "observability.metrics", 0);
+  /* Only "tracing" takes the endpoint from the environment. */
+  if (strcmp(obs_mode(), "tracing")) toolorch_opts_set_string(o, "observability.otlp_endpoint", "");
+  if (!strcmp(obs_mode(), "tracing")) {
+    toolorch_opts_set_double(o, "observability.trace_sample", 1.0);
+    toolorch_opts_set_int(o, "observability.otlp_max_queue", 1000000);
+  }
   toolorch_opts_set_int(o, "max_parallel_tools", calls);
   toolorch_opts_set_int(o, "tool_timeout_ms", 60000);
   return o;
@@ -54,9 +69,9 @@ static void report(const char *mode, int calls, double wall, double ideal, doubl
 }
 
 static void json_line(const char *mode, int calls, double wall, double ideal, double cpu) {
-  printf("{\"bench\":\"fanout\",\"mode\":\"%s\",\"calls\":%d,\"wall_ms\":%.2f,\"ideal_ms\":%.2f,"
+  printf("{\"bench\":\"fanout\",\"obs\":\"%s\",\"mode\":\"%s\",\"calls\":%d,\"wall_ms\":%.2f,\"ideal_ms\":%.2f,"
          "\"cpu_us_per_call\":%.3f,\"peak_rss_mb\":%.1f}\n",
-         mode, calls, wall, ideal, cpu / calls, peak_rss_mb());
+         obs_mode(), mode, calls, wall, ideal, cpu / calls, peak_rss_mb());
 }
 
 /* ---- borrowed loop: the tool completes on a timer of the host's base ---- */
@@ -213,7 +228,7 @@ static void run_queue(int calls) {
 int main(int argc, char **argv) {
   int calls = argc > 1 ? atoi(argv[1]) : 10000;
   if (calls <= 0) calls = 10000;
-  printf("bench/fanout: %d calls, tool delays 1-100 ms, max_parallel %d\n", calls, calls);
+  printf("bench/fanout: %d calls, tool delays 1-100 ms, max_parallel %d, observability %s\n", calls, calls, obs_mode());
   run_borrowed(calls);
   run_queue(calls);
   return 0;

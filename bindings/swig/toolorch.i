@@ -27,6 +27,7 @@
 %ignore toolorch_group_policy_set_scorer;
 %ignore toolorch_tool_set_fn;
 %ignore toolorch_add_mcp_server_async;
+%ignore toolorch_set_log_fn;
 
 /* -- Replaced by the helpers below (out-parameters, void* userdata). ----- */
 %ignore toolorch_new;
@@ -36,6 +37,9 @@
 %ignore toolorch_event_userdata;
 /* Byte strings with a length: every binding passes NUL-free text. */
 %ignore toolorch_call_complete_len;
+
+/* An owned string the wrapper frees with free() after copying it. */
+%newobject toolorch_metrics_text;
 
 /* The headers define TOOLORCH_API for GCC only; SWIG's preprocessor is not. */
 #define TOOLORCH_API
@@ -51,6 +55,8 @@
 %include <toolorch/group.h>
 %include <toolorch/limits.h>
 %include <toolorch/mcp.h>
+%include <toolorch/metrics.h>
+%include <toolorch/log.h>
 
 /*
  * Helpers. A job or batch is known to the bindings by an integer tag (their

@@ -30,5 +30,7 @@
 #include <toolorch/group.h>
 #include <toolorch/mcp.h>
 #include <toolorch/limits.h>
+#include <toolorch/metrics.h>
+#include <toolorch/log.h>
 
 #endif /* TOOLORCH_TOOLORCH_H */

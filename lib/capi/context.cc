@@ -101,6 +101,7 @@ toolorch_ctx *create(struct event_base *base, const toolorch_opts *opts, int *st
   // Built on the loop thread (the Redis backend attaches to it); the owned
   // loop is not running yet, so this thread is the only one touching it.
   int rc = ctx->engine->init(&err);
+  if (!rc) rc = ctx->init_observability(&err);
   if (rc) {
     toolorch::capi::set_error(nullptr, err);
     set(rc);
@@ -158,6 +159,9 @@ void toolorch_free(toolorch_ctx *ctx) {
   if (!ctx) return;
   guarded(ctx, [&]() -> int {
     ctx->close();
+    // The spans of what just ended (and was cancelled) still reach the
+    // collector, within a bound.
+    ctx->flush_traces(2000);
     ctx->loop->stop();  // owned: joins the loop thread; nothing runs after
     for (toolorch_batch *b : ctx->batches) delete b;
     ctx->batches.clear();
@@ -171,8 +175,11 @@ void toolorch_free(toolorch_ctx *ctx) {
       ctx->runners.clear();
     }
     ctx->provider.reset();
+    ctx->exporter.reset();        // its transfer, while the client exists
+    ctx->metrics_server.reset();  // its events, while the base exists
     ctx->http.reset();
     ctx->engine.reset();
+    ctx->obs.reset();             // after everything that reports to it
     ctx->loop.reset();
     return TOOLORCH_OK;
   });

@@ -20,6 +20,9 @@
 #include "llm/provider.h"
 #include "core/options.h"
 #include "loop/event_loop.h"
+#include "obs/metrics_server.h"
+#include "obs/observability.h"
+#include "obs/otlp_exporter.h"
 #include "tools/builtin_runner.h"
 
 namespace toolorch::mcp {
@@ -80,6 +83,17 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   // Made on the loop thread when the first job starts.
   std::unique_ptr<toolorch::http::Client> http;
   std::unique_ptr<toolorch::llm::Provider> provider;
+  // Observability (lib/obs): null when metrics are off and nothing traces.
+  std::unique_ptr<toolorch::obs::Observability> obs;
+  std::unique_ptr<toolorch::obs::OtlpExporter> exporter;       // when tracing
+  std::unique_ptr<toolorch::obs::MetricsServer> metrics_server; // "metrics_listen"
+  bool metrics_on = false;
+  std::mutex user_metrics_mu;
+  std::unordered_set<std::string> user_metrics;  // names defined through the C API; guarded
+  // Builds the above from the options (loop thread, before any work).
+  int init_observability(std::string *err);
+  // Owned mode: send the spans still queued, waiting at most timeout_ms.
+  void flush_traces(int64_t timeout_ms);
 
   // The LLM provider of the "llm" options (loop thread); null + *err if not.
   toolorch::llm::Provider *get_provider(std::string *err);

@@ -64,12 +64,18 @@ int Batch::add(const std::string &tool, std::string args, const std::string &id,
 int Batch::submit() {
   if (submitted() || detached_) return TOOLORCH_ESTATE;
   submitting_ = true;
+  obs::TraceContext parent;
+  if (obs::Observer *o = dispatcher_->observer()) {
+    o->batch_started(obs_state_, calls_.size(), dispatcher_->sched()->now_us());
+    parent = o->batch_call_parent(obs_state_);
+  }
   // Copy: a synchronous end may run user callbacks; the vector stays as is.
   for (size_t i = 0; i < calls_.size(); ++i) {
     // A callback of an earlier call may have freed the batch: the calls not
     // submitted yet stay pending and are never handed to the dispatcher.
     if (detached_) break;
     if (call_groups_[i]) call_groups_[i]->add(calls_[i].get());
+    calls_[i]->obs.parent = parent;
     dispatcher_->submit(calls_[i].get(), this, userdata_, handle_, kSourceBatch);
   }
   submitting_ = false;
@@ -91,6 +97,7 @@ void Batch::cancel() {
 void Batch::detach() {
   if (detached_) return;
   detached_ = true;
+  if (obs::Observer *o = dispatcher_->observer()) o->batch_ended(obs_state_, dispatcher_->sched()->now_us());
   for (auto &c : calls_) c->owner = nullptr;
   for (auto &c : calls_)
     if (!c->ended() && c->state() != TOOLORCH_CALL_PENDING) dispatcher_->cancel(c.get());
@@ -107,6 +114,7 @@ void Batch::maybe_done() {
   if (done_sent_ || submitting_ || !submitted() || detached_) return;
   if (ended() < size()) return;
   done_sent_ = true;
+  if (obs::Observer *o = dispatcher_->observer()) o->batch_ended(obs_state_, dispatcher_->sched()->now_us());
   auto ev = std::make_unique<Event>();
   ev->type = TOOLORCH_EVENT_BATCH_DONE;
   ev->userdata = userdata_;

@@ -9,6 +9,7 @@
 
 #include "core/dispatcher.h"
 #include "core/group.h"
+#include "obs/observer.h"
 
 namespace toolorch::core {
 
@@ -49,6 +50,7 @@ class Batch final : public CallOwner {
   std::atomic<size_t> size_{0}, ended_{0};
   std::atomic<bool> submitted_{false};
   bool submitting_ = false, done_sent_ = false, detached_ = false;
+  obs::BatchObs obs_state_;  // its span, when traced
 };
 
 // The CALL_RESULT event of an ended call.

@@ -13,6 +13,7 @@
 #include "core/codes.h"
 
 #include "loop/scheduler.h"
+#include "obs/observer.h"
 
 namespace toolorch::core {
 
@@ -91,6 +92,7 @@ class Call {
   uint64_t limit_ticket = 0;              // waiting for rate-limit permits
   bool limit_granted = false;             // holds permits (a concurrency slot to release)
   bool cancel_requested = false;          // cancelled before it was submitted
+  obs::CallObs obs;                       // the observer's state for this call (metrics, span)
 
  private:
   ~Call() = default;

@@ -65,6 +65,7 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
   call->event_source = source;
   call->event_source_kind = source_kind;
   call->submitted_us = env_.sched->now_us();
+  call->obs.waiting_since_us = call->submitted_us;
   env_.stats->calls_submitted.fetch_add(1, std::memory_order_relaxed);
   if (call->ended()) return;  // never brought back to life
   if (call->cancel_requested) {
@@ -129,9 +130,10 @@ void Dispatcher::enqueue(Call *call) {
   pump();
 }
 
-void Dispatcher::on_permit(Call *call, int status, loop::Micros) {
+void Dispatcher::on_permit(Call *call, int status, loop::Micros waited_us) {
   call->limit_ticket = 0;
   if (call->ended()) return;
+  if (obs_ && status == TOOLORCH_OK) obs_->permit_waited(&call->obs, call->tool->spec().service, waited_us);
   if (status == TOOLORCH_OK) {
     call->limit_granted = true;
     enqueue(call);
@@ -209,6 +211,7 @@ void Dispatcher::start(CallRef ref) {
   ++tool->running;
   env_.stats->calls_started.fetch_add(1, std::memory_order_relaxed);
   env_.stats->note_running(running_);
+  if (obs_) obs_->call_started(call->obs, call->tool_name(), true, call->id(), call->attempts, call->started_us);
   if (env_.opts->emit_call_started) emit_about(call, TOOLORCH_EVENT_CALL_STARTED);
   // The tool's reference: released when it completes the call, or at shutdown.
   call->ref();
@@ -305,6 +308,7 @@ bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text,
     });
     if (!call->retry_timer) return false;
   }
+  if (obs_) obs_->call_retrying(call->obs, text, env_.sched->now_us());
   // Back to waiting: the slot is free for others while the backoff runs.
   call->end_text = std::move(text);
   call->fail_flags = fail_flags;
@@ -386,6 +390,9 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
     }
     tell_runner_ended(call, status);
   }
+  if (obs_)
+    obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, call->id(), state, status, call->end_text, call->attempts,
+                     was == TOOLORCH_CALL_RUNNING ? call->ended_us - call->started_us : -1, call->ended_us);
   if (CallOwner *owner = call->owner) owner->on_call_ended(call);
   // Its group decides next (after the owner reported this end, so that a
   // winner's result comes before the cancellations it causes).

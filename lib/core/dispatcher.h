@@ -18,6 +18,7 @@
 #include "core/tool_registry.h"
 #include "loop/scheduler.h"
 #include "limits/rate_limits.h"
+#include "obs/observer.h"
 
 namespace toolorch::core {
 
@@ -64,6 +65,10 @@ class Dispatcher {
   // Calls of tools with a service (and every call, for a global limit)
   // first wait for their permits here. Loop thread, before any work.
   void set_limits(limits::RateLimits *limits) { limits_ = limits; }
+  // Metrics and traces of calls (and of the jobs and batches above) go
+  // here; null: not observed. Loop thread, before any work.
+  void set_observer(obs::Observer *o) { obs_ = o; }
+  obs::Observer *observer() const { return obs_; }
   ToolRegistry *registry() const { return env_.registry; }
   const CoreOptions &opts() const { return *env_.opts; }
 
@@ -91,6 +96,7 @@ class Dispatcher {
   std::set<std::pair<uint64_t, Tool *>> ready_;
   std::shared_ptr<Tool> last_tool_;
   limits::RateLimits *limits_ = nullptr;
+  obs::Observer *obs_ = nullptr;
   std::mt19937_64 rng_{std::random_device{}()};  // batches repeat one tool: skip the registry's lock
   std::unordered_set<Call *> tool_held_;  // calls whose tool owes a completion
   bool pumping_ = false, pump_again_ = false, shut_down_ = false;

@@ -23,6 +23,8 @@ class Engine {
   // (rate limits). A status and *err on failure.
   int init(std::string *err);
   limits::RateLimits *limits() const { return limits_.get(); }
+  // Metrics and traces (lib/obs) of everything this engine runs; null: none.
+  void set_observer(obs::Observer *o) { dispatcher_.set_observer(o); }
   // The rate-limit service of LLM requests ("llm.service", else the protocol name).
   const std::string &llm_service() const { return llm_service_; }
   ~Engine();  // loop thread (or after the loop stopped)

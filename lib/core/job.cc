@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/batch.h"
+#include "llm/provider_config.h"
 
 namespace toolorch::core {
 
@@ -89,6 +90,7 @@ int Job::start(std::string *err) {
     e.status = TOOLORCH_ETIMEDOUT;
     e.retryable = true;
     e.message = "the LLM did not answer within llm_timeout_ms (" + std::to_string(cfg_.llm_timeout_ms) + " ms)";
+    obs_attempt_ended(TOOLORCH_ETIMEDOUT, 0, "timeout", e.message);
     retry_or_fail(std::move(e));
   });
   total_timer_ = s->make_timer([this] {
@@ -106,6 +108,12 @@ int Job::start(std::string *err) {
   total_deadline_us_ = s->now_us() + cfg_.total_timeout_ms * 1000;
   total_timer_->arm_at(total_deadline_us_);
   round_ = 1;
+  obs_ = d_->observer();
+  if (obs_) {
+    if (!cfg_.traceparent.empty()) obs::parse_traceparent(cfg_.traceparent, &obs_state_.host_parent);
+    obs_->job_started(obs_state_, cfg_.name, cfg_.model, s->now_us());
+    obs_->round_started(obs_state_, round_, s->now_us());
+  }
   send_request();
   return TOOLORCH_OK;
 }
@@ -132,9 +140,10 @@ void Job::send_request() {
   limits::RateLimits::Ticket ticket = 0;
   loop::Micros deadline = total_deadline_us_;
   int rc = limits_->acquire(llm_service_, estimated_tokens_, deadline,
-                            [this](int status, loop::Micros) {
+                            [this](int status, loop::Micros waited) {
                               permit_ticket_ = 0;
                               if (phase_ != Phase::kPermits) return;
+                              if (obs_ && status == TOOLORCH_OK) obs_->permit_waited(nullptr, llm_service_, waited);
                               if (status == TOOLORCH_OK) really_send();
                               else finish(status, limits::RateLimits::refusal_text(status, llm_service_, "LLM request"));
                             },
@@ -170,6 +179,10 @@ void Job::really_send() {
   req.max_tokens = cfg_.max_tokens;
   req.parallel_tool_calls = cfg_.parallel_tool_calls;
   req.tool_choice = cfg_.tool_choice;
+  ++round_attempt_;
+  if (obs_)
+    req.traceparent = obs_->llm_attempt_started(obs_state_, llm::protocol_name(provider_->protocol()), cfg_.model,
+                                                round_attempt_, d_->sched()->now_us());
   llm_timer_->arm_at(d_->sched()->now_us() + cfg_.llm_timeout_ms * 1000);
   pending_.reset();
   pending_ = provider_->send(req, this);
@@ -195,6 +208,7 @@ bool Job::may_dispatch_early(const std::string &tool_name) const {
 
 void Job::on_text(std::string_view delta) {
   if (phase_ != Phase::kRequesting) return;
+  if (obs_) obs_->llm_first_token(obs_state_, d_->sched()->now_us());
   text_.append(delta);
   auto ev = event(TOOLORCH_EVENT_TEXT_DELTA);
   ev->text.assign(delta);
@@ -202,6 +216,7 @@ void Job::on_text(std::string_view delta) {
 }
 
 void Job::on_tool_call_started(int index, const std::string &id, const std::string &name) {
+  if (obs_ && phase_ == Phase::kRequesting) obs_->llm_first_token(obs_state_, d_->sched()->now_us());
   Slot &s = slot(index);
   s.asked.id = id;
   s.asked.name = name;
@@ -247,6 +262,7 @@ void Job::dispatch(Slot &s) {
   Call *c = d_->new_call(s.asked.id, s.asked.name, args);
   s.call = CallRef(c, /*adopt=*/true);
   if (Group *g = group_for(s.asked.name)) g->add(c);
+  if (obs_) c->obs.parent = obs_->job_call_parent(obs_state_);
   d_->submit(c, this, userdata_, handle_, kSourceJob);
 }
 
@@ -271,6 +287,8 @@ void Job::on_usage(const llm::Usage &usage) {
     limits_->correct(llm_service_, estimated_tokens_, used);
     estimated_tokens_ = used;
   }
+  attempt_usage_ = usage;
+  have_attempt_usage_ = true;
   usage_.input_tokens = saturating_add(usage_.input_tokens, usage.input_tokens);
   usage_.output_tokens = saturating_add(usage_.output_tokens, usage.output_tokens);
   usage_.cache_read_tokens = saturating_add(usage_.cache_read_tokens, usage.cache_read_tokens);
@@ -287,6 +305,7 @@ void Job::on_finished(llm::Response &&response) {
   if (phase_ != Phase::kRequesting) return;
   llm_timer_->disarm();
   attempt_ = 0;
+  obs_attempt_ended(TOOLORCH_OK, 200, "");
   // Calls the response lists but the stream did not report ready (or a
   // non-streamed answer): take them from the response.
   for (size_t i = 0; i < response.tool_calls.size(); ++i) {
@@ -349,6 +368,7 @@ void Job::maybe_round_done() {
     m.text = json::to_valid_utf8(m.is_error ? "Error: " + s.call->end_text : s.call->end_text);
     transcript_.push_back(std::move(m));
   }
+  if (obs_) obs_->round_ended(obs_state_, d_->sched()->now_us());
   emit(event(TOOLORCH_EVENT_ROUND_DONE));
   if (phase_ != Phase::kCalls) return;  // cancelled from the callback
   if (round_ >= cfg_.max_rounds) {
@@ -364,6 +384,8 @@ void Job::maybe_round_done() {
 void Job::next_round() {
   if (phase_ != Phase::kCalls) return;
   round_++;
+  round_attempt_ = 0;
+  if (obs_) obs_->round_started(obs_state_, round_, d_->sched()->now_us());
   round_groups_.clear();  // every call of the last round has ended
   send_request();
 }
@@ -371,6 +393,7 @@ void Job::next_round() {
 void Job::on_error(llm::Error &&error) {
   if (phase_ != Phase::kRequesting) return;
   llm_timer_->disarm();
+  obs_attempt_ended(error.status, error.http_status, "", error.message);
   if (limits_ && error.http_status == 429)
     limits_->on_response(llm_service_, 429, error.retry_after_ms, -1, -1);
   retry_or_fail(std::move(error));
@@ -411,6 +434,7 @@ void Job::retry_or_fail(llm::Error &&error) {
   }
   if (dropped) drops_++;
   else attempt_++;
+  if (obs_) obs_->llm_retry();
   phase_ = Phase::kBackoff;
   step_timer_->arm_at(at);
 }
@@ -430,6 +454,7 @@ void Job::finish(int status, std::string text) {
   orphans_.clear();
   for (Slot &s : all)
     if (s.call && !s.call->ended()) d_->cancel(s.call.get());
+  if (obs_) obs_->job_ended(obs_state_, status, text, round_, d_->sched()->now_us());
   auto ev = event(TOOLORCH_EVENT_JOB_DONE);
   ev->status = status;
   ev->text = std::move(text);
@@ -446,6 +471,24 @@ void Job::detach() {
   detached_ = true;
   finish(TOOLORCH_ECANCELLED, "detached");
   pending_.reset();
+}
+
+// The LLM attempt in flight ended (its answer, an error or our timeout).
+void Job::obs_attempt_ended(int status, long http_status, const std::string &error_type, const std::string &message) {
+  if (!obs_) return;
+  obs::LlmAttemptEnd end;
+  end.status = status;
+  end.http_status = http_status;
+  end.error_type = error_type;
+  end.message = message;
+  if (have_attempt_usage_) {
+    end.input_tokens = attempt_usage_.input_tokens;
+    end.output_tokens = attempt_usage_.output_tokens;
+    end.cache_read_tokens = attempt_usage_.cache_read_tokens;
+    end.cache_write_tokens = attempt_usage_.cache_write_tokens;
+  }
+  have_attempt_usage_ = false;
+  obs_->llm_attempt_ended(obs_state_, llm::protocol_name(provider_->protocol()), end, d_->sched()->now_us());
 }
 
 }  // namespace toolorch::core

@@ -15,6 +15,7 @@
 #include "core/job_config.h"
 #include "limits/rate_limits.h"
 #include "llm/provider.h"
+#include "obs/observer.h"
 
 namespace toolorch::core {
 
@@ -101,6 +102,13 @@ class Job final : public CallOwner, public llm::Listener {
   double estimated_tokens_ = 0;
   std::map<std::string, std::unique_ptr<Group>> round_groups_;  // this round's branch groups
   Group *group_for(const std::string &tool_name);
+  // Observability (the dispatcher's observer; null: none).
+  obs::Observer *obs_ = nullptr;
+  obs::JobObs obs_state_;
+  int round_attempt_ = 0;  // LLM attempts of this round
+  llm::Usage attempt_usage_;  // reported by the attempt in flight
+  bool have_attempt_usage_ = false;
+  void obs_attempt_ended(int status, long http_status, const std::string &error_type, const std::string &message = "");
 };
 
 }  // namespace toolorch::core

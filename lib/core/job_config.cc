@@ -1,6 +1,7 @@
 #include "core/job_config.h"
 
 #include "core/codes.h"
+#include "obs/span.h"
 
 #include <cstring>
 
@@ -90,6 +91,14 @@ int parse_job_config(const std::string &request_json, const cJSON *llm_section, 
       if (!need_string(&c.system)) return TOOLORCH_ECONFIG;
     } else if (key == "model") {
       if (!need_string(&c.model)) return TOOLORCH_ECONFIG;
+    } else if (key == "name") {
+      if (!need_string(&c.name)) return TOOLORCH_ECONFIG;
+      if (c.name.empty()) return bad(err, "\"name\" must not be empty");
+    } else if (key == "traceparent") {
+      if (!need_string(&c.traceparent)) return TOOLORCH_ECONFIG;
+      obs::TraceContext tc;
+      if (!obs::parse_traceparent(c.traceparent, &tc))
+        return bad(err, "\"traceparent\" is not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)");
     } else if (key == "tools") {
       if (!cJSON_IsArray(v)) return bad(err, "\"tools\" must be an array of tool names");
       c.tools_given = true;

@@ -23,6 +23,8 @@ struct JobGroup {
 
 struct JobConfig {
   std::string model;
+  std::string name = "toolorch";  // the agent's name in traces (invoke_agent {name})
+  std::string traceparent;        // a W3C traceparent: the job joins the host's trace
   std::string system;
   std::vector<llm::Message> messages;  // the conversation so far (user first)
   std::vector<std::string> tools;      // empty + !tools_given: every registered tool

@@ -4,6 +4,7 @@
 
 #include "limits/config.h"
 #include "llm/provider_config.h"
+#include "obs/config.h"
 
 namespace toolorch::core {
 
@@ -38,6 +39,15 @@ int check_section(const char *name, const cJSON *value, std::string *err) {
     for (const cJSON *it = ok ? value->child : nullptr; it && ok; it = it->next) ok = cJSON_IsObject(it);
     if (!ok) {
       *err = "option \"mcp_servers\" must be an array of objects";
+      return TOOLORCH_ECONFIG;
+    }
+    return TOOLORCH_OK;
+  }
+  if (section == "observability") {
+    obs::Config cfg;
+    std::string perr;
+    if (!obs::parse_config(value, &cfg, &perr)) {
+      *err = "option \"observability\": " + perr;
       return TOOLORCH_ECONFIG;
     }
     return TOOLORCH_OK;

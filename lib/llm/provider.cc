@@ -28,7 +28,10 @@ class SpecProvider final : public Provider {
     }
     ex.http.method = "POST";
     ex.http.url = spec_.url(config_, request);
-    ex.http.headers = merge_headers(spec_.headers(config_, request), config_.extra_headers);
+    std::vector<std::string> headers = spec_.headers(config_, request);
+    // W3C trace context: the provider's side of the request joins our trace.
+    if (!request.traceparent.empty()) headers.push_back("traceparent: " + request.traceparent);
+    ex.http.headers = merge_headers(std::move(headers), config_.extra_headers);
     ex.http.connect_timeout_ms = config_.connect_timeout_ms;
     ex.stream = request.stream;
     ex.provider_name = spec_.display_name;

@@ -62,6 +62,8 @@ struct Request {
   // "" (provider default), "auto", "none", "required", or the name of the
   // one tool the model must call.
   std::string tool_choice;
+  // A W3C traceparent sent as a header ("": none).
+  std::string traceparent;
 };
 
 struct Usage {

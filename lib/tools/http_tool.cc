@@ -57,6 +57,8 @@ void HttpToolRunner::start(core::Call &call) {
   if (!has_type) req.headers.emplace_back("Content-Type: application/json");
   req.headers.insert(req.headers.end(), config_.headers.begin(), config_.headers.end());
   req.body = call.args();
+  // W3C trace context: the endpoint's work joins this attempt's span.
+  if (call.obs.span) req.headers.push_back("traceparent: " + obs::format_traceparent(call.obs.span->ctx));
   // A body past the result cap could never be accepted: stop reading it.
   int64_t cap = call.finisher->opts().max_result_bytes;
   req.max_response_bytes = cap > 0 ? static_cast<size_t>(cap) : 0;

@@ -132,7 +132,7 @@ bool register_tool(toolorch_ctx *ctx, const ToolConfig &tc, const std::string &m
 
 // The context's options: the config's "options", the command line's
 // overrides, the "llm" section, and CALL_STARTED events for the progress.
-toolorch_opts *build_opts(const CliArgs &args, const AgentConfig &config, std::string *err) {
+toolorch_opts *build_opts(const CliArgs &args, const AgentConfig &config, const ObsArgs &obs, std::string *err) {
   std::unique_ptr<toolorch_opts, OptsDeleter> o(toolorch_opts_new());
   if (!o) {
     *err = "out of memory";
@@ -151,6 +151,7 @@ toolorch_opts *build_opts(const CliArgs &args, const AgentConfig &config, std::s
       !check(toolorch_opts_set_int(o.get(), "tool_timeout_ms", *args.tool_timeout_ms), "--tool-timeout-ms"))
     return nullptr;
   if (!check(toolorch_opts_set_bool(o.get(), "emit_call_started", 1), "emit_call_started")) return nullptr;
+  if (!apply_obs_options(obs, o.get(), err)) return nullptr;
   JsonPtr wrapper(cJSON_CreateObject());
   cJSON_AddItemToObject(wrapper.get(), "llm", cJSON_Duplicate(config.llm.get(), true));
   if (!check(toolorch_opts_from_json(o.get(), print(wrapper.get()).c_str()), "llm")) return nullptr;
@@ -289,7 +290,14 @@ int run_agent(const CliArgs &args, AgentConfig &config) {
   }
 
   std::string err;
-  std::unique_ptr<toolorch_opts, OptsDeleter> opts(build_opts(args, config, &err));
+  // Observability: the config's section, then the command line's flags.
+  ObsArgs obs;
+  if (!parse_obs_config(config.observability.get(), &obs, &err)) {
+    complain("bad config: " + err);
+    return kExitBadConfig;
+  }
+  merge_obs_args(args.obs, &obs);
+  std::unique_ptr<toolorch_opts, OptsDeleter> opts(build_opts(args, config, obs, &err));
   if (!opts) {
     complain("bad config: " + err);
     return kExitBadConfig;
@@ -301,6 +309,10 @@ int run_agent(const CliArgs &args, AgentConfig &config) {
              toolorch_last_error(nullptr));
     return status == TOOLORCH_ECONFIG ? kExitBadConfig : kExitJobFailed;
   }
+  attach_logs(ctx.get(), obs.log_json);
+  if (obs.metrics_listen)
+    std::fprintf(stderr, "toolorch: metrics at http://%s/metrics (port %d)\n", obs.metrics_listen->c_str(),
+                 toolorch_metrics_port(ctx.get()));
   for (const ToolConfig &tc : config.tools) {
     if (!register_tool(ctx.get(), tc, mock_url, &err)) {
       complain("bad config: tool \"" + tc.name + "\": " + err);
@@ -328,6 +340,10 @@ int run_agent(const CliArgs &args, AgentConfig &config) {
   } else {
     complain(std::string("the job failed (") + toolorch_strerror(outcome.status) + "): " + outcome.text);
     code = outcome.interrupted ? kExitInterrupted : kExitJobFailed;
+  }
+  if (obs.metrics_file && !write_metrics_file(ctx.get(), *obs.metrics_file, &err)) {
+    complain("metrics file: " + err);
+    if (code == kExitOk) code = kExitJobFailed;
   }
   std::fflush(stdout);
   ctx.reset();   // its connections to the scripted server close first

@@ -43,6 +43,11 @@ const char *usage_text() {
          "                           complete: side-effect-free tools only (safe), all, or none\n"
          "  --no-stream              ask the LLM for whole responses\n"
          "  --json                   print the transcript as JSON instead of the answer\n"
+         "  --metrics-listen A:P     serve Prometheus metrics on http://A:P/metrics while running\n"
+         "  --metrics-file PATH      write the metrics (Prometheus text) to PATH at the end\n"
+         "  --otlp-endpoint URL      export traces (OTLP/HTTP JSON) to URL/v1/traces\n"
+         "  --trace-sample RATIO     share of jobs traced, 0..1 (default 1)\n"
+         "  --log-json               log lines on stderr as JSON objects\n"
          "  -h, --help               this text\n"
          "  --version                the library's version\n"
          "\n"
@@ -112,6 +117,20 @@ ArgsOutcome parse_args(int argc, char **argv, CliArgs *out, std::string *err) {
       {"--llm-timeout-ms", int_opt(&out->llm_timeout_ms, 1, INT64_C(86400000))},
       {"--total-timeout-ms", int_opt(&out->total_timeout_ms, 1, INT64_C(86400000))},
       {"--max-rounds", int_opt(&out->max_rounds, 1, 1000)},
+      {"--metrics-listen", text_opt(&out->obs.metrics_listen)},
+      {"--metrics-file", text_opt(&out->obs.metrics_file)},
+      {"--otlp-endpoint", text_opt(&out->obs.otlp_endpoint)},
+      {"--trace-sample",
+       [out](const std::string &v, std::string *e) {
+         char *end = nullptr;
+         double r = std::strtod(v.c_str(), &end);
+         if (v.empty() || *end || !(r >= 0 && r <= 1)) {
+           *e = "must be a number in 0..1";
+           return false;
+         }
+         out->obs.trace_sample = r;
+         return true;
+       }},
   };
 
   std::optional<std::string> prompt;
@@ -126,6 +145,10 @@ ArgsOutcome parse_args(int argc, char **argv, CliArgs *out, std::string *err) {
       if (a == "-h" || a == "--help") return ArgsOutcome::kHelp;
       if (a == "--no-stream") {
         out->no_stream = true;
+        continue;
+      }
+      if (a == "--log-json") {
+        out->obs.log_json = true;
         continue;
       }
       if (a == "--json") {

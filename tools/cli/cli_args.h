@@ -2,12 +2,16 @@
 //   toolorch run --config agent.json [--provider openai|anthropic] [--model M]
 //                [--base-url URL] [--max-parallel N] [--tool-timeout-ms N]
 //                [--llm-timeout-ms N] [--total-timeout-ms N] [--max-rounds N]
-//                [--eager safe|all|off] [--no-stream] [--json] "prompt"
+//                [--eager safe|all|off] [--no-stream] [--json]
+//                [--metrics-listen ADDR:PORT] [--metrics-file PATH] [--otlp-endpoint URL]
+//                [--trace-sample RATIO] [--log-json] "prompt"
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "observability.h"
 
 namespace toolorch::cli {
 
@@ -18,6 +22,7 @@ struct CliArgs {
   std::optional<int64_t> max_parallel, tool_timeout_ms, llm_timeout_ms, total_timeout_ms, max_rounds;
   bool no_stream = false;
   bool json = false;
+  ObsArgs obs;  // --metrics-listen, --metrics-file, --otlp-endpoint, --trace-sample, --log-json
 };
 
 enum class ArgsOutcome { kRun, kHelp, kVersion, kError };

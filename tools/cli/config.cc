@@ -201,7 +201,7 @@ bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
     *err = "the config must be a JSON object";
     return false;
   }
-  if (!check_keys(root.get(), "", {"llm", "options", "job", "tools", "mcp_servers", "mock_script", "comment"}, err)) return false;
+  if (!check_keys(root.get(), "", {"llm", "options", "job", "tools", "mcp_servers", "mock_script", "observability", "comment"}, err)) return false;
   if (!get_object(root.get(), "llm", &out->llm, err)) return false;
   if (!get_object(root.get(), "options", &out->options, err)) return false;
   if (cJSON_GetObjectItemCaseSensitive(out->options.get(), "llm")) {
@@ -249,6 +249,13 @@ bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
       return false;
     }
     out->mock_script_json = print(m);
+  }
+  if (const cJSON *o = cJSON_GetObjectItemCaseSensitive(root.get(), "observability")) {
+    if (!cJSON_IsObject(o)) {
+      *err = "observability: must be an object";
+      return false;
+    }
+    out->observability.reset(cJSON_Duplicate(o, true));
   }
   if (const cJSON *c = cJSON_GetObjectItemCaseSensitive(root.get(), "comment"); c && !cJSON_IsString(c)) {
     *err = "comment: must be a string";

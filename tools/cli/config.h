@@ -47,6 +47,7 @@ struct AgentConfig {
   std::vector<ToolConfig> tools;
   std::optional<std::string> mock_script_json;
   JsonPtr mcp_servers;  // array of MCP server descriptions (null when absent)
+  JsonPtr observability;  // the "observability" object, or null
 };
 
 // False with a message naming the offending key (e.g. `tools[2].http: unknown

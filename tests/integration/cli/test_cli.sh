@@ -97,6 +97,31 @@ json)
     if (last.role !== "assistant" || !/50 results/.test(last.content)) throw new Error("last: " + JSON.stringify(last));
   ' "$out" 2>>"$err" || fail "the transcript is not the expected JSON"
   ;;
+observability)
+  # Metrics file and endpoint, JSON logs, and traces to a collector that is
+  # not there: the run still ends normally.
+  metrics=$(mktemp)
+  run --config "$src/examples/agent.json" --metrics-file "$metrics" --metrics-listen 127.0.0.1:0 --log-json \
+      --otlp-endpoint http://127.0.0.1:9 --trace-sample 1 "Research X"
+  [ "$rc" -eq 0 ] || { rm -f "$metrics"; fail "exit status $rc"; }
+  grep -q 'toolorch_tools_total{tool_name="research",status="succeeded"} 50$' "$metrics" || { rm -f "$metrics"; fail "no count of 50 calls"; }
+  grep -q 'toolorch_duration_seconds_count{operation="job"} 1$' "$metrics" || { rm -f "$metrics"; fail "no job duration"; }
+  promtool check metrics <"$metrics" >>"$err" 2>&1 || { rm -f "$metrics"; fail "promtool rejects the metrics file"; }
+  rm -f "$metrics"
+  grep -q "metrics at http://127.0.0.1:0/metrics (port [1-9]" "$err" || fail "no metrics endpoint notice"
+  grep -q '^{"level":"info","msg":"job finished"' "$err" || fail "no JSON log line for the job"
+  grep '^{"level"' "$err" | node -e '
+    const lines = require("fs").readFileSync(0, "utf8").trim().split("\n");
+    for (const l of lines) { const o = JSON.parse(l); if (!o.level || !o.msg) throw new Error(l); }
+  ' 2>>"$err" || fail "a log line is not a JSON object"
+  ;;
+observability_bad_key)
+  printf '{"observability": {"metrics_port": 1}}' >"$out.cfg"
+  run --config "$out.cfg" "q"
+  rm -f "$out.cfg"
+  [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
+  grep -q 'observability: unknown key "metrics_port"' "$err" || fail "the key is not named"
+  ;;
 *)
   echo "unknown case $case_name"
   exit 2

@@ -1,0 +1,56 @@
+// Spans as OpenTelemetry models them, and the W3C trace context that links
+// them across processes (traceparent: "00-<trace id>-<span id>-<flags>").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace toolorch::obs {
+
+struct TraceContext {
+  uint8_t trace_id[16] = {0};
+  uint8_t span_id[8] = {0};
+  bool sampled = false;
+  bool valid() const;  // a non-zero trace id and span id
+};
+
+// "00-<32 hex>-<16 hex>-<2 hex>"; "" for an invalid context.
+std::string format_traceparent(const TraceContext &c);
+// Version 00 (and later versions' first four fields, as the spec asks);
+// false for anything malformed, all-zero ids or version ff.
+bool parse_traceparent(const std::string &text, TraceContext *out);
+std::string hex(const uint8_t *bytes, size_t n);
+
+struct Attribute {
+  enum class Type { kString, kInt, kDouble, kBool } type = Type::kString;
+  std::string key, s;
+  int64_t i = 0;
+  double d = 0;
+  bool b = false;
+};
+
+// OTLP SpanKind values.
+enum class SpanKind { kInternal = 1, kServer = 2, kClient = 3 };
+
+struct Span {
+  TraceContext ctx;
+  uint8_t parent_span_id[8] = {0};
+  bool has_parent = false;
+  std::string name;
+  SpanKind kind = SpanKind::kInternal;
+  int64_t start_ns = 0, end_ns = 0;  // Unix epoch nanoseconds
+  std::vector<Attribute> attrs;
+  bool error = false;          // OTLP status code ERROR (else UNSET)
+  std::string status_message;  // with error
+
+  void set(std::string key, std::string v);
+  void set(std::string key, const char *v) { set(std::move(key), std::string(v)); }
+  void set(std::string key, int64_t v);
+  void set(std::string key, int v) { set(std::move(key), static_cast<int64_t>(v)); }
+  void set(std::string key, double v);
+  void set(std::string key, bool v);
+  const Attribute *find(const std::string &key) const;
+};
+
+}  // namespace toolorch::obs

@@ -1,0 +1,62 @@
+// Spans: made with ids from a private random source, sampled parent-based
+// (a root by the ratio, a child as its parent), finished into a bounded
+// queue that an exporter drains. Loop thread only, except the counters.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "obs/span.h"
+
+namespace toolorch::obs {
+
+struct TracerConfig {
+  std::string endpoint;                 // OTLP/HTTP base URL; spans go to <endpoint>/v1/traces
+  std::string service_name = "toolorch";
+  double sample_ratio = 1.0;            // for root spans; children follow their parent
+  size_t max_queue = 4096;              // finished spans waiting for export; more are dropped
+  size_t max_batch = 512;               // spans per export request
+  int64_t flush_interval_ms = 1000;     // how long a span may wait for a fuller batch
+  int64_t export_timeout_ms = 5000;
+};
+
+class Tracer {
+ public:
+  Tracer(TracerConfig cfg, std::function<int64_t()> mono_now_us);
+  const TracerConfig &config() const { return cfg_; }
+
+  // A span, or null when it is not sampled. parent: invalid for a root.
+  std::unique_ptr<Span> start(std::string name, SpanKind kind, const TraceContext &parent, int64_t now_us);
+  // Time-stamps and queues it (dropped and counted when the queue is full).
+  void finish(std::unique_ptr<Span> span, int64_t now_us);
+  int64_t unix_ns(int64_t mono_us) const { return mono_us * 1000 + offset_ns_; }
+
+  // The exporter takes up to max_batch spans at a time.
+  std::deque<std::unique_ptr<Span>> &queue() { return queue_; }
+  // Called with the queue's size when a span makes it 1 (the exporter
+  // plans a flush) or max_batch (it flushes early).
+  void set_on_queued(std::function<void(size_t)> fn) { on_queued_ = std::move(fn); }
+  void count_dropped(uint64_t n) { dropped_.fetch_add(n, std::memory_order_relaxed); }
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  uint64_t finished() const { return finished_.load(std::memory_order_relaxed); }
+
+ private:
+  void new_id(uint8_t *out, size_t n);
+  TracerConfig cfg_;
+  int64_t offset_ns_;
+  std::mt19937_64 rng_;
+  std::deque<std::unique_ptr<Span>> queue_;
+  std::function<void(size_t)> on_queued_;
+  std::atomic<uint64_t> dropped_{0}, finished_{0};
+};
+
+// The OTLP/HTTP JSON body (ExportTraceServiceRequest) of these spans: ids in
+// hex, times as decimal strings of Unix nanoseconds, enums as integers.
+std::string otlp_json(const std::string &service_name, const std::deque<std::unique_ptr<Span>> &spans, size_t n);
+
+}  // namespace toolorch::obs

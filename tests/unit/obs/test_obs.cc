@@ -1,0 +1,143 @@
+// lib/obs on its own: the exposition format (escaping, numbers, bounded
+// label sets), W3C traceparent, parent-based sampling and the OTLP JSON body.
+#include <cstring>
+#include <string>
+
+#include "cmocka_cpp.h"
+#include "json/json.h"
+#include "obs/metrics.h"
+#include "obs/observability.h"
+#include "obs/tracer.h"
+
+using namespace toolorch::obs;
+
+static void exposition_escapes_and_formats(void **) {
+  Registry r;
+  std::string err;
+  Family *c = r.family(MetricKind::kCounter, "x_total", "Help with \\ and\nnewline.", {"a"});
+  assert_non_null(c);
+  c->with("q\"b\\s\nn")->add(2);
+  Family *g = r.family(MetricKind::kGauge, "y", "G.", {});
+  g->with()->set(0.1);
+  Family *h = r.family(MetricKind::kHistogram, "z_seconds", "H.", {"op"}, {0.5, 1});
+  h->observe(h->with("a"), 0.5);  // on a bound: in that bucket (le is inclusive)
+  h->observe(h->with("a"), 3);
+  std::string t = r.text();
+  assert_non_null(strstr(t.c_str(), "# HELP x_total Help with \\\\ and\\nnewline.\n# TYPE x_total counter\n"));
+  assert_non_null(strstr(t.c_str(), "x_total{a=\"q\\\"b\\\\s\\nn\"} 2\n"));
+  assert_non_null(strstr(t.c_str(), "y 0.1\n"));
+  assert_non_null(strstr(t.c_str(), "z_seconds_bucket{op=\"a\",le=\"0.5\"} 1\n"));
+  assert_non_null(strstr(t.c_str(), "z_seconds_bucket{op=\"a\",le=\"1\"} 1\n"));
+  assert_non_null(strstr(t.c_str(), "z_seconds_bucket{op=\"a\",le=\"+Inf\"} 2\n"));
+  assert_non_null(strstr(t.c_str(), "z_seconds_sum{op=\"a\"} 3.5\n"));
+  assert_non_null(strstr(t.c_str(), "z_seconds_count{op=\"a\"} 2\n"));
+  // Names and labels are checked; a name is one family.
+  assert_null(r.family(MetricKind::kGauge, "bad-name", "", {}, {}, &err));
+  assert_null(r.family(MetricKind::kGauge, "ok", "", {"__reserved"}, {}, &err));
+  assert_null(r.family(MetricKind::kGauge, "x_total", "", {"a"}, {}, &err));
+  assert_ptr_equal(r.family(MetricKind::kCounter, "x_total", "", {"a"}), c);
+  std::string n;
+  append_number(&n, 1e300);
+  assert_string_equal(n.c_str(), "1e+300");  // the shortest text that reads back exactly
+}
+
+static void label_sets_stay_bounded(void **) {
+  Family f(MetricKind::kCounter, "f_total", "", {"k"}, {}, 3);
+  f.with("a")->add(1);
+  f.with("b")->add(1);
+  f.with("c")->add(1);  // the third series: "other" takes its place from here on
+  f.with("d")->add(1);
+  f.with("e")->add(1);
+  std::string t;
+  f.render(&t);
+  assert_non_null(strstr(t.c_str(), "f_total{k=\"a\"} 1\n"));
+  assert_null(strstr(t.c_str(), "k=\"d\""));
+  assert_non_null(strstr(t.c_str(), "f_total{k=\"other\"} 2\n"));
+  assert_string_equal(Observability::fold_provider("openai").c_str(), "openai");
+  assert_string_equal(Observability::fold_provider("made-up").c_str(), "other");
+  assert_string_equal(Observability::fold_outcome("hit").c_str(), "hit");
+  assert_string_equal(Observability::fold_outcome("anything\"else").c_str(), "other");
+}
+
+static void traceparent_round_trip(void **) {
+  TraceContext c;
+  const char *tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  assert_true(parse_traceparent(tp, &c));
+  assert_true(c.sampled);
+  assert_string_equal(format_traceparent(c).c_str(), tp);
+  assert_false(parse_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01", &c));
+  assert_false(parse_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", &c));
+  assert_false(parse_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", &c));
+  assert_false(parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", &c));
+  assert_true(parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-more", &c));
+  assert_false(c.sampled);
+}
+
+static void sampling_is_parent_based(void **) {
+  int64_t now = 1000;
+  TracerConfig cfg;
+  cfg.sample_ratio = 0;
+  Tracer none(cfg, [&] { return now; });
+  for (int i = 0; i < 100; ++i) assert_null(none.start("r", SpanKind::kInternal, TraceContext(), now).get());
+  TraceContext sampled_parent;
+  assert_true(parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", &sampled_parent));
+  // A sampled parent wins over the ratio; an unsampled one is followed too.
+  auto child = none.start("c", SpanKind::kClient, sampled_parent, now);
+  assert_non_null(child.get());
+  assert_memory_equal(child->ctx.trace_id, sampled_parent.trace_id, 16);
+  assert_memory_equal(child->parent_span_id, sampled_parent.span_id, 8);
+  cfg.sample_ratio = 1;
+  Tracer all(cfg, [&] { return now; });
+  TraceContext unsampled = sampled_parent;
+  unsampled.sampled = false;
+  assert_null(all.start("c", SpanKind::kInternal, unsampled, now).get());
+  int made = 0;
+  for (int i = 0; i < 100; ++i) made += all.start("r", SpanKind::kInternal, TraceContext(), now) != nullptr;
+  assert_int_equal(made, 100);
+  cfg.sample_ratio = 0.5;
+  Tracer half(cfg, [&] { return now; });
+  made = 0;
+  for (int i = 0; i < 2000; ++i) made += half.start("r", SpanKind::kInternal, TraceContext(), now) != nullptr;
+  assert_true(made > 800 && made < 1200);
+}
+
+static void queue_is_bounded_and_json_is_otlp(void **) {
+  int64_t now = 5;
+  TracerConfig cfg;
+  cfg.max_queue = 2;
+  Tracer t(cfg, [&] { return now; });
+  for (int i = 0; i < 5; ++i) {
+    auto s = t.start("s" + std::to_string(i), SpanKind::kClient, TraceContext(), now);
+    s->set("k", int64_t{42});
+    s->set("b", true);
+    t.finish(std::move(s), now + 10);
+  }
+  assert_int_equal(t.queue().size(), 2);
+  assert_int_equal(t.dropped(), 3);
+  std::string body = otlp_json("svc", t.queue(), 2);
+  toolorch::json::Ptr doc = toolorch::json::parse(body);
+  assert_non_null(doc.get());
+  const cJSON *rs = cJSON_GetArrayItem(cJSON_GetObjectItem(doc.get(), "resourceSpans"), 0);
+  const cJSON *ss = cJSON_GetArrayItem(cJSON_GetObjectItem(rs, "scopeSpans"), 0);
+  const cJSON *spans = cJSON_GetObjectItem(ss, "spans");
+  assert_int_equal(cJSON_GetArraySize(spans), 2);
+  const cJSON *s0 = cJSON_GetArrayItem(spans, 0);
+  assert_string_equal(cJSON_GetObjectItem(s0, "name")->valuestring, "s0");
+  assert_int_equal(strlen(cJSON_GetObjectItem(s0, "traceId")->valuestring), 32);
+  assert_int_equal(strlen(cJSON_GetObjectItem(s0, "spanId")->valuestring), 16);
+  assert_int_equal(cJSON_GetObjectItem(s0, "kind")->valueint, 3);
+  long long start = atoll(cJSON_GetObjectItem(s0, "startTimeUnixNano")->valuestring);
+  long long end = atoll(cJSON_GetObjectItem(s0, "endTimeUnixNano")->valuestring);
+  assert_int_equal(end - start, 10000);
+  const cJSON *a0 = cJSON_GetArrayItem(cJSON_GetObjectItem(s0, "attributes"), 0);
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(a0, "value"), "intValue")->valuestring, "42");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(exposition_escapes_and_formats), cmocka_unit_test(label_sets_stay_bounded),
+      cmocka_unit_test(traceparent_round_trip),         cmocka_unit_test(sampling_is_parent_based),
+      cmocka_unit_test(queue_is_bounded_and_json_is_otlp),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
