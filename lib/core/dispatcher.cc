@@ -141,7 +141,7 @@ void Dispatcher::make_ready(Tool *tool) {
 void Dispatcher::pump() {
   // A tool may complete synchronously inside start(), which ends a call and
   // pumps again: flatten that recursion into this loop.
-  if (pumping_) {
+  if (pumping_ || holds_ > 0) {
     pump_again_ = true;
     return;
   }
@@ -188,6 +188,7 @@ void Dispatcher::emit_about(Call *call, int type) {
   ev->source = call->event_source;
   ev->source_kind = call->event_source_kind;
   ev->about = CallRef(call);  // id, tool name and arguments are read from the call
+  ev->call_id = call->event_id;
   ev->call_state = call->state();
   ev->attempts = call->attempts;
   if (type == TOOLORCH_EVENT_TOOL_CALL) ev->call = CallRef(call);
