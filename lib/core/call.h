@@ -10,7 +10,7 @@
 #include <mutex>
 #include <string>
 
-#include <toolorch/call.h>
+#include "core/codes.h"
 
 #include "loop/scheduler.h"
 
@@ -129,6 +129,7 @@ class CallRef {
   }
   Call *get() const { return c_; }
   Call *operator->() const { return c_; }
+  Call &operator*() const { return *c_; }
   explicit operator bool() const { return c_ != nullptr; }
   Call *release() {
     Call *c = c_;

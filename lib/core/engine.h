@@ -40,6 +40,8 @@ class Engine {
   // The context's scorer, the fallback of groups without their own. Loop thread.
   Scorer &scorer() { return scorer_; }
   EventSink *sink() const { return sink_; }
+  // Where runners of blocking tools run them (lib/capi's C-function runner).
+  loop::WorkerPool &pool() { return pool_; }
 
  private:
   Options opts_;

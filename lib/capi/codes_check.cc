@@ -1,0 +1,66 @@
+// Core speaks in its own copy of the C ABI's numbers (core/codes.h); this
+// file is where the build proves the two agree, so capi passes statuses,
+// states, event types and flags across the border without translating.
+#include <toolorch/toolorch.h>
+
+#include "core/codes.h"
+
+namespace {
+
+#define SAME(name) static_assert(static_cast<int>(toolorch::core::name) == static_cast<int>(::name), #name)
+SAME(TOOLORCH_OK);
+SAME(TOOLORCH_EINVAL);
+SAME(TOOLORCH_ENOMEM);
+SAME(TOOLORCH_EJSON);
+SAME(TOOLORCH_ECONFIG);
+SAME(TOOLORCH_EUNKNOWN_TOOL);
+SAME(TOOLORCH_ESCHEMA);
+SAME(TOOLORCH_EEXIST);
+SAME(TOOLORCH_ETOOL);
+SAME(TOOLORCH_ETIMEDOUT);
+SAME(TOOLORCH_ECANCELLED);
+SAME(TOOLORCH_EALREADY);
+SAME(TOOLORCH_ELATE);
+SAME(TOOLORCH_ESTATE);
+SAME(TOOLORCH_EAGAIN);
+SAME(TOOLORCH_ECLOSED);
+SAME(TOOLORCH_ERATELIMITED);
+SAME(TOOLORCH_EHTTP);
+SAME(TOOLORCH_EPROVIDER);
+SAME(TOOLORCH_EPROTOCOL);
+SAME(TOOLORCH_EREDIS);
+SAME(TOOLORCH_ETOOBIG);
+SAME(TOOLORCH_EMODE);
+SAME(TOOLORCH_EIO);
+SAME(TOOLORCH_EINTERNAL);
+SAME(TOOLORCH_EMAXROUNDS);
+static_assert(TOOLORCH_STATUS_MIN == toolorch::core::TOOLORCH_EMAXROUNDS, "core/codes.h lacks the newest status");
+
+SAME(TOOLORCH_CALL_PENDING);
+SAME(TOOLORCH_CALL_WAITING);
+SAME(TOOLORCH_CALL_RUNNING);
+SAME(TOOLORCH_CALL_SUCCEEDED);
+SAME(TOOLORCH_CALL_FAILED);
+SAME(TOOLORCH_CALL_CANCELLED);
+SAME(TOOLORCH_CALL_TIMED_OUT);
+
+SAME(TOOLORCH_EVENT_NONE);
+SAME(TOOLORCH_EVENT_TOOL_CALL);
+SAME(TOOLORCH_EVENT_CALL_STARTED);
+SAME(TOOLORCH_EVENT_CALL_RESULT);
+SAME(TOOLORCH_EVENT_BATCH_DONE);
+SAME(TOOLORCH_EVENT_TEXT_DELTA);
+SAME(TOOLORCH_EVENT_LLM_TOOL_CALL);
+SAME(TOOLORCH_EVENT_USAGE);
+SAME(TOOLORCH_EVENT_ROUND_DONE);
+SAME(TOOLORCH_EVENT_JOB_DONE);
+SAME(TOOLORCH_EVENT_TOOL_CANCELLED);
+#undef SAME
+
+static_assert(toolorch::core::kToolSideEffectFree == TOOLORCH_TOOL_SIDE_EFFECT_FREE, "flag");
+static_assert(toolorch::core::kToolBlocking == TOOLORCH_TOOL_BLOCKING, "flag");
+static_assert(toolorch::core::kToolRetryable == TOOLORCH_TOOL_RETRYABLE, "flag");
+static_assert(toolorch::core::kFailRetryable == TOOLORCH_FAIL_RETRYABLE, "flag");
+static_assert(toolorch::core::kFailFatal == TOOLORCH_FAIL_FATAL, "flag");
+
+}  // namespace
