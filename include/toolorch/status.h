@@ -19,6 +19,10 @@ extern "C" {
 #define TOOLORCH_VERSION_MAJOR 0
 #define TOOLORCH_VERSION_MINOR 1
 #define TOOLORCH_VERSION_PATCH 0
+/* The version compiled against as one comparable integer, 0xMMmmpp
+ * (0.1.0 = 0x000100): `#if TOOLORCH_VERSION_NUM >= 0x000200`. */
+#define TOOLORCH_VERSION_NUM \
+  ((TOOLORCH_VERSION_MAJOR << 16) | (TOOLORCH_VERSION_MINOR << 8) | TOOLORCH_VERSION_PATCH)
 
 /* Append-only: codes are never renumbered or reused. */
 typedef enum toolorch_status {
@@ -59,6 +63,12 @@ TOOLORCH_API const char *toolorch_strerror(int status);
 
 /* [any thread] "major.minor.patch" of the library actually loaded. */
 TOOLORCH_API const char *toolorch_version(void);
+/* [any thread] Whether the library actually loaded is at least min_version
+ * (a TOOLORCH_VERSION_NUM value): 1 if so, 0 if it is older. Call it once at
+ * start-up with TOOLORCH_VERSION_NUM (or the oldest version whose functions
+ * you use) to catch a program run against an older libtoolorch.so.0, as
+ * zlib's and nghttp2's version checks do. */
+TOOLORCH_API int toolorch_version_check(unsigned min_version);
 
 /* Opaque handles. */
 typedef struct toolorch_ctx toolorch_ctx;     /* one orchestrator: loop, tools, limits */

@@ -14,6 +14,19 @@
  *                    host's event_base; in owned-loop mode, from any thread
  *                    (the library marshals it onto its own loop).
  *  - Nothing aborts on bad input: NULL handles and invalid JSON return errors.
+ *    Every failing call leaves its own detail: toolorch_last_error(ctx) for
+ *    calls on a context (or a handle of one), toolorch_last_error(NULL) for
+ *    calls without (tools, policies, calls, NULL handles), and
+ *    toolorch_opts_last_error(opts) for options.
+ *
+ * The ABI promise. The library's SONAME is libtoolorch.so.<major>. Within
+ * one SONAME the ABI only grows: enums (statuses, event types, states) and
+ * functions are appended, never renumbered, removed or changed in meaning,
+ * and no public struct exists whose layout could change. So a program built
+ * against an older release runs against a newer one; handle a status or
+ * event type you do not know as a generic error / an event to skip. An
+ * incompatible change bumps the SONAME. TOOLORCH_VERSION_NUM is the version
+ * compiled against, toolorch_version_check() asks the library loaded.
  */
 #ifndef TOOLORCH_TOOLORCH_H
 #define TOOLORCH_TOOLORCH_H

@@ -36,6 +36,13 @@ const char *toolorch_strerror(int status) {
   }
 }
 
-const char *toolorch_version(void) { return "0.1.0"; }
+#define TOOLORCH_STR2(x) #x
+#define TOOLORCH_STR(x) TOOLORCH_STR2(x)
+const char *toolorch_version(void) {
+  return TOOLORCH_STR(TOOLORCH_VERSION_MAJOR) "." TOOLORCH_STR(TOOLORCH_VERSION_MINOR) "." TOOLORCH_STR(
+      TOOLORCH_VERSION_PATCH);
+}
+
+int toolorch_version_check(unsigned min_version) { return TOOLORCH_VERSION_NUM >= min_version ? 1 : 0; }
 
 }  // extern "C"

@@ -13,6 +13,7 @@ EventPtr make_result_event(const Call &call) {
   // The event holds the call (ended: nothing changes it any more) instead
   // of copying its id, name and result.
   ev->about = CallRef(const_cast<Call *>(&call));
+  ev->call_id = call.event_id;
   ev->call_state = call.state();
   ev->status = call.end_status;
   ev->attempts = call.attempts;
@@ -85,6 +86,7 @@ int Batch::submit() {
 }
 
 void Batch::cancel() {
+  Dispatcher::PumpHold hold(dispatcher_);  // no call of this batch starts meanwhile
   for (auto &c : calls_) {
     if (c->ended()) continue;
     // Not submitted yet: it will end cancelled as it is submitted, through
@@ -99,6 +101,7 @@ void Batch::detach() {
   detached_ = true;
   if (obs::Observer *o = dispatcher_->observer()) o->batch_ended(obs_state_, dispatcher_->sched()->now_us());
   for (auto &c : calls_) c->owner = nullptr;
+  Dispatcher::PumpHold hold(dispatcher_);
   for (auto &c : calls_)
     if (!c->ended() && c->state() != TOOLORCH_CALL_PENDING) dispatcher_->cancel(c.get());
 }

@@ -93,6 +93,11 @@ class Call {
   bool limit_granted = false;             // holds permits (a concurrency slot to release)
   bool cancel_requested = false;          // cancelled before it was submitted
   obs::CallObs obs;                       // the observer's state for this call (metrics, span)
+  // The id the model gave this call last, when a retried LLM request took
+  // the call over under a new id ("" = id()). Events copy it, so every
+  // event after the takeover carries the id the transcript uses; id() stays
+  // what the tool was handed (other threads read it).
+  std::string event_id;
 
  private:
   ~Call() = default;

@@ -157,7 +157,7 @@ void Dispatcher::make_ready(Tool *tool) {
 void Dispatcher::pump() {
   // A tool may complete synchronously inside start(), which ends a call and
   // pumps again: flatten that recursion into this loop.
-  if (pumping_) {
+  if (pumping_ || holds_ > 0) {
     pump_again_ = true;
     return;
   }

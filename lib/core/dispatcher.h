@@ -57,6 +57,29 @@ class Dispatcher {
   // without a result; unlike a late completion this is not counted.
   void tool_abandon(Call *call);
 
+  // Loop thread, RAII. While one lives, a slot freed by an ending call is
+  // not handed to a waiting call; the last one to go hands them out. Wrap
+  // the ending of many calls at once (a job, batch or group cancelled) in
+  // one, so that a call about to be cancelled too never reaches its tool
+  // (never gets CALL_STARTED, never counts in calls_started) in between.
+  class PumpHold {
+   public:
+    explicit PumpHold(Dispatcher *d) : d_(d) { ++d_->holds_; }
+    ~PumpHold() {
+      if (--d_->holds_ > 0) return;
+      try {
+        d_->pump();
+      } catch (...) {
+        // Out of memory starting a call: the next end or submit pumps again.
+      }
+    }
+    PumpHold(const PumpHold &) = delete;
+    PumpHold &operator=(const PumpHold &) = delete;
+
+   private:
+    Dispatcher *d_;
+  };
+
   // Loop thread: end nothing further, drop every reference held for tools
   // and queues. Used when the context goes away.
   void shutdown();
@@ -100,6 +123,7 @@ class Dispatcher {
   std::mt19937_64 rng_{std::random_device{}()};  // batches repeat one tool: skip the registry's lock
   std::unordered_set<Call *> tool_held_;  // calls whose tool owes a completion
   bool pumping_ = false, pump_again_ = false, shut_down_ = false;
+  int holds_ = 0;  // live PumpHolds
 };
 
 }  // namespace toolorch::core

@@ -31,7 +31,11 @@ struct Event {
 };
 
 // Accessors that read through `about` when the event refers to a call.
-inline const std::string &event_call_id(const Event &e) { return e.about ? e.about->id() : e.call_id; }
+// call_id, when set, wins over the call's own id (a call taken over by a
+// retried LLM request, core/call.h event_id).
+inline const std::string &event_call_id(const Event &e) {
+  return e.about && e.call_id.empty() ? e.about->id() : e.call_id;
+}
 inline const std::string &event_tool_name(const Event &e) { return e.about ? e.about->tool_name() : e.tool_name; }
 // TOOL_CALL, CALL_STARTED: the arguments; otherwise the event's own json.
 inline const std::string &event_json(const Event &e) {
@@ -56,6 +60,7 @@ inline EventPtr event_about(Call *call, int type) {
   ev->source = call->event_source;
   ev->source_kind = call->event_source_kind;
   ev->about = CallRef(call);  // id, tool name and arguments are read from the call
+  ev->call_id = call->event_id;  // set when a retried LLM request renamed the call
   ev->call_state = call->state();
   ev->status = call->ended() ? call->end_status : 0;
   ev->attempts = call->attempts;

@@ -79,6 +79,7 @@ void Group::add(Call *call) {
 
 void Group::cancel_others(Call *except, const std::string &why) {
   std::vector<CallRef> members = members_;
+  Dispatcher::PumpHold hold(d_);  // a waiting member must not start in between
   for (auto &m : members)
     if (m.get() != except && !m->ended())
       d_->end_call(m.get(), TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, why);

@@ -255,6 +255,9 @@ void Job::dispatch(Slot &s) {
     if (it->asked.name == s.asked.name && it->canonical_args == s.canonical_args) {
       s.call = it->call;
       orphans_.erase(it);
+      // Its events from now on carry the id the model uses now.
+      if (s.call->id() != s.asked.id) s.call->event_id = s.asked.id;
+      else s.call->event_id.clear();
       return;
     }
   }
@@ -323,8 +326,11 @@ void Job::on_finished(llm::Response &&response) {
   // Calls of failed attempts that the final answer did not ask again.
   std::vector<Slot> stale;
   stale.swap(orphans_);
-  for (Slot &o : stale)
-    if (o.call && !o.call->ended()) d_->cancel(o.call.get());
+  {
+    Dispatcher::PumpHold hold(d_);
+    for (Slot &o : stale)
+      if (o.call && !o.call->ended()) d_->cancel(o.call.get());
+  }
   if (phase_ != Phase::kRequesting) return;
 
   llm::Message assistant;
@@ -452,8 +458,11 @@ void Job::finish(int status, std::string text) {
   all.swap(slots_);
   for (Slot &o : orphans_) all.push_back(std::move(o));
   orphans_.clear();
-  for (Slot &s : all)
-    if (s.call && !s.call->ended()) d_->cancel(s.call.get());
+  {
+    Dispatcher::PumpHold hold(d_);  // no queued call of this job starts meanwhile
+    for (Slot &s : all)
+      if (s.call && !s.call->ended()) d_->cancel(s.call.get());
+  }
   if (obs_) obs_->job_ended(obs_state_, status, text, round_, d_->sched()->now_us());
   auto ev = event(TOOLORCH_EVENT_JOB_DONE);
   ev->status = status;

@@ -27,6 +27,47 @@ int nesting_depth(std::string_view text) {
   return max_depth;
 }
 
+namespace {
+
+// "byte N (line L, column C)", lines and columns from 1, columns in bytes.
+std::string place(std::string_view text, size_t off) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < off && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return "byte " + std::to_string(off) + " (line " + std::to_string(line) + ", column " + std::to_string(col) + ")";
+}
+
+// The JSON path of the first key found twice in one object, "" if none.
+std::string duplicate_key_path(const cJSON *v, const std::string &path) {
+  if (cJSON_IsObject(v)) {
+    std::vector<std::string_view> keys;
+    for (const cJSON *c = v->child; c; c = c->next) keys.emplace_back(c->string ? c->string : "");
+    std::vector<std::string_view> sorted = keys;
+    std::sort(sorted.begin(), sorted.end());
+    auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+    if (dup != sorted.end()) return path + "." + std::string(*dup);
+    for (const cJSON *c = v->child; c; c = c->next) {
+      std::string p = duplicate_key_path(c, path + "." + (c->string ? c->string : ""));
+      if (!p.empty()) return p;
+    }
+  } else if (cJSON_IsArray(v)) {
+    int i = 0;
+    for (const cJSON *c = v->child; c; c = c->next, ++i) {
+      std::string p = duplicate_key_path(c, path + "[" + std::to_string(i) + "]");
+      if (!p.empty()) return p;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 Ptr parse(std::string_view text, const Limits &limits, std::string *err, ParseError *why) {
   auto fail = [&](ParseError w, std::string msg) {
     if (why) *why = w;
@@ -47,7 +88,7 @@ Ptr parse(std::string_view text, const Limits &limits, std::string *err, ParseEr
     size_t off = end ? static_cast<size_t>(end - text.data()) : 0;
     if (off > text.size()) off = text.size();
     return fail(ParseError::kSyntax, text.empty() ? std::string("empty text is not JSON")
-                                                  : "invalid JSON at byte " + std::to_string(off));
+                                                  : "invalid JSON at " + place(text, off));
   }
   // Only white space may follow the value.
   size_t off = static_cast<size_t>(end - text.data());
@@ -55,7 +96,14 @@ Ptr parse(std::string_view text, const Limits &limits, std::string *err, ParseEr
     char c = text[off];
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
       cJSON_Delete(v);
-      return fail(ParseError::kSyntax, "trailing characters after JSON at byte " + std::to_string(off));
+      return fail(ParseError::kSyntax, "trailing characters after JSON at " + place(text, off));
+    }
+  }
+  if (limits.unique_keys) {
+    std::string dup = duplicate_key_path(v, "$");
+    if (!dup.empty()) {
+      cJSON_Delete(v);
+      return fail(ParseError::kDuplicateKey, "duplicate key at " + dup);
     }
   }
   return Ptr(v);

@@ -21,12 +21,17 @@ using Ptr = std::unique_ptr<cJSON, Deleter>;
 struct Limits {
   size_t max_bytes = 1u << 20;
   int max_depth = 64;
+  // Refuse an object that has a key twice (cJSON keeps both and a lookup
+  // silently picks the first): for files people write, such as configs.
+  bool unique_keys = false;
 };
 
-enum class ParseError { kNone, kTooBig, kTooDeep, kSyntax };
+enum class ParseError { kNone, kTooBig, kTooDeep, kSyntax, kDuplicateKey };
 
 // Parse text; on failure returns null, sets *why (if given) and *err to a
-// message naming the offset of the error. Never throws.
+// message naming the place of the error: "at byte N (line L, column C)" for
+// syntax and trailing characters, the JSON path ($.a.b[2]) of a duplicate
+// key. Never throws.
 Ptr parse(std::string_view text, const Limits &limits, std::string *err,
           ParseError *why = nullptr);
 // Parse with the default limits.

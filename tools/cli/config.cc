@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "json/json.h"
+
 namespace toolorch::cli {
 namespace {
 
@@ -190,11 +192,15 @@ bool parse_tool(const cJSON *v, const std::string &where, ToolConfig *t, std::st
 }  // namespace
 
 bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
-  const char *end = nullptr;
-  JsonPtr root(cJSON_ParseWithLengthOpts(text.data(), text.size(), &end, false));
+  // The library's strict reader: nothing may follow the object, and a key
+  // written twice is an error (which one wins would be a silent guess).
+  json::Limits limits;
+  limits.max_bytes = 64u << 20;
+  limits.unique_keys = true;
+  std::string why;
+  JsonPtr root(json::parse(text, limits, &why).release());
   if (!root) {
-    size_t offset = end ? static_cast<size_t>(end - text.data()) : 0;
-    *err = "not valid JSON (near byte " + std::to_string(offset) + ")";
+    *err = "not valid JSON: " + why;
     return false;
   }
   if (!cJSON_IsObject(root.get())) {

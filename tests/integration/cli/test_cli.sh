@@ -63,6 +63,22 @@ bad_json)
   [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
   grep -q "not valid JSON" "$err" || fail "no reason given"
   ;;
+trailing_garbage)
+  # The object is complete, then garbage: an error naming line and column.
+  printf '{"comment": "x"}\n\n  oops\n' >"$out.cfg"
+  run --config "$out.cfg" "q"
+  rm -f "$out.cfg"
+  [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
+  grep -q "trailing characters .*line 3, column 3" "$err" || fail "the place was not named"
+  ;;
+duplicate_key)
+  # Which of two "max_rounds" wins would be a silent guess: an error by path.
+  printf '{"job": {"max_rounds": 1, "max_rounds": 9}}\n' >"$out.cfg"
+  run --config "$out.cfg" "q"
+  rm -f "$out.cfg"
+  [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
+  grep -q 'duplicate key at \$\.job\.max_rounds' "$err" || fail "the key's path was not named"
+  ;;
 failing_tool)
   run --config "$here/failing_tool.json" "q"
   [ "$rc" -eq 0 ] || fail "exit status $rc"

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <toolorch/toolorch.h>
@@ -20,6 +21,21 @@ static void every_status_has_a_message(void **state) {
   assert_string_equal(toolorch_strerror(1), "unknown status code");
   assert_string_equal(toolorch_strerror(TOOLORCH_STATUS_MIN - 1), "unknown status code");
   assert_string_equal(toolorch_version(), "0.1.0");
+}
+
+/* The comparable version number and the run-time check against it. */
+static void version_number_and_check(void **state) {
+  (void)state;
+  assert_int_equal(TOOLORCH_VERSION_NUM, 0x000100);
+  char expect[32];
+  snprintf(expect, sizeof expect, "%d.%d.%d", TOOLORCH_VERSION_NUM >> 16, (TOOLORCH_VERSION_NUM >> 8) & 0xff,
+           TOOLORCH_VERSION_NUM & 0xff);
+  assert_string_equal(toolorch_version(), expect);
+  assert_int_equal(toolorch_version_check(TOOLORCH_VERSION_NUM), 1);
+  assert_int_equal(toolorch_version_check(0), 1);
+  assert_int_equal(toolorch_version_check(0x000009), 1);        /* 0.0.9 is older */
+  assert_int_equal(toolorch_version_check(TOOLORCH_VERSION_NUM + 1), 0);
+  assert_int_equal(toolorch_version_check(0x010000), 0);        /* 1.0.0 is newer */
 }
 
 static void null_handles_are_refused(void **state) {
@@ -201,6 +217,7 @@ static void duplicate_call_ids_are_refused_at_once(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_status_has_a_message),
+      cmocka_unit_test(version_number_and_check),
       cmocka_unit_test(null_handles_are_refused),
       cmocka_unit_test(options_reject_unknown_keys_by_name),
       cmocka_unit_test(bad_tools_are_refused),
