@@ -18,7 +18,8 @@ typedef enum toolorch_event_type {
   TOOLORCH_EVENT_LLM_TOOL_CALL = 6, /* the model asked for a call (its arguments are complete) */
   TOOLORCH_EVENT_USAGE = 7,       /* tokens used by one LLM response (jobs) */
   TOOLORCH_EVENT_ROUND_DONE = 8,  /* one LLM round and its calls finished (jobs) */
-  TOOLORCH_EVENT_JOB_DONE = 9     /* a job ended: status, text = final answer */
+  TOOLORCH_EVENT_JOB_DONE = 9,    /* a job ended: status, text = final answer */
+  TOOLORCH_EVENT_SPECULATION = 11 /* a guessed call's outcome (toolorch/speculation.h) */
 } toolorch_event_type;
 
 /*

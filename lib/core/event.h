@@ -26,10 +26,18 @@ struct Event {
   int call_state = 0, status = 0, attempts = 0, round = 0;
   int64_t run_us = 0, wait_us = 0;
   int64_t input_tokens = 0, output_tokens = 0;
+  // CALL_RESULT: toolorch_speculation_kind; SPECULATION: toolorch_speculation_outcome.
+  int speculation = 0;
+  // The call's id as it was when the event was made: events about a guess
+  // keep the guess's id even if a real call takes it over later.
+  bool id_frozen = false;
+  std::string spec_json;  // JOB_DONE: the speculation summary ("" if none)
 };
 
 // Accessors that read through `about` when the event refers to a call.
-inline const std::string &event_call_id(const Event &e) { return e.about ? e.about->id() : e.call_id; }
+inline const std::string &event_call_id(const Event &e) {
+  return e.about && !e.id_frozen ? e.about->id() : e.call_id;
+}
 inline const std::string &event_tool_name(const Event &e) { return e.about ? e.about->tool_name() : e.tool_name; }
 // TOOL_CALL, CALL_STARTED: the arguments; otherwise the event's own json.
 inline const std::string &event_json(const Event &e) {

@@ -51,6 +51,11 @@ bool Job::cancel_group(const std::string &name) {
 
 Job::~Job() { detach(); }
 
+void Job::set_speculation(SpeculationEnv env) {
+  if (cfg_.speculation.source == SpecSource::kOff) return;
+  spec_ = std::make_unique<Speculation>(d_, sink_, cfg_.speculation, std::move(env), userdata_, handle_);
+}
+
 EventPtr Job::event(int type) const {
   auto ev = std::make_unique<Event>();
   ev->type = type;
@@ -173,6 +178,10 @@ void Job::really_send() {
   llm_timer_->arm_at(d_->sched()->now_us() + cfg_.llm_timeout_ms * 1000);
   pending_.reset();
   pending_ = provider_->send(req, this);
+  // Guesses start beside the main request, never before it goes out. (Its
+  // send may have failed at once and ended the job.)
+  if (spec_ && phase_ == Phase::kRequesting)
+    spec_->begin(req, round_, SpeculationHistory::state_of(req.messages, req.tools));
 }
 
 Job::Slot &Job::slot(int index) {
@@ -234,6 +243,21 @@ void Job::dispatch(Slot &s) {
   announce(s);
   if (phase_ == Phase::kDone) return;  // cancelled from the announcement's callback
   if (!json::canonicalize(s.asked.args_json, &s.canonical_args)) s.canonical_args = s.asked.args_json;
+  // A guess of this very call takes its place: its run (or result) is the call's.
+  if (spec_) {
+    if (CallRef g = spec_->take(s.asked.name, s.canonical_args, s.asked.id)) {
+      if (phase_ == Phase::kDone) return;  // cancelled from the SPECULATION event's callback
+      s.call = g;
+      g->owner = this;
+      if (!g->ended()) {
+        if (Group *grp = group_for(s.asked.name)) grp->add(g.get());
+      } else {
+        on_call_ended(g.get());  // its result event, now under the real id
+      }
+      return;
+    }
+    if (phase_ == Phase::kDone) return;
+  }
   // A retried request that asks again for a call an earlier attempt already
   // started (same tool, equal arguments) takes that call over.
   for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
@@ -292,6 +316,13 @@ void Job::on_finished(llm::Response &&response) {
   for (Slot &o : stale)
     if (o.call && !o.call->ended()) d_->cancel(o.call.get());
   if (phase_ != Phase::kRequesting) return;
+  // Every call of the response is known: guesses not asked for go.
+  if (spec_) {
+    std::vector<std::pair<std::string, std::string>> asked;
+    for (Slot &s : slots_) asked.emplace_back(s.asked.name, s.canonical_args);
+    spec_->close_round(asked);
+    if (phase_ != Phase::kRequesting) return;
+  }
 
   llm::Message assistant;
   assistant.role = llm::Message::Role::kAssistant;
@@ -309,6 +340,7 @@ void Job::on_finished(llm::Response &&response) {
 void Job::on_call_ended(Call *call) {
   auto ev = make_result_event(*call);
   ev->round = round_;
+  ev->speculation = call->taken_over;
   emit(std::move(ev));
   if (phase_ == Phase::kCalls) maybe_round_done();
 }
@@ -392,7 +424,9 @@ void Job::finish(int status, std::string text) {
   orphans_.clear();
   for (Slot &s : all)
     if (s.call && !s.call->ended()) d_->cancel(s.call.get());
+  if (spec_) spec_->stop(detached_);
   auto ev = event(TOOLORCH_EVENT_JOB_DONE);
+  if (spec_) ev->spec_json = spec_->summary().json();
   ev->status = status;
   ev->text = std::move(text);
   ev->json = transcript_json(cfg_.system, transcript_);
