@@ -29,5 +29,6 @@
 #include <toolorch/job.h>
 #include <toolorch/group.h>
 #include <toolorch/limits.h>
+#include <toolorch/speculation.h>
 
 #endif /* TOOLORCH_TOOLORCH_H */

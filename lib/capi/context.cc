@@ -159,6 +159,7 @@ void toolorch_free(toolorch_ctx *ctx) {
       for (auto &r : ctx->runners) r->shutdown();
       ctx->runners.clear();
     }
+    toolorch::capi::release_predictions(ctx);
     ctx->provider.reset();
     ctx->http.reset();
     ctx->engine.reset();
