@@ -29,7 +29,7 @@ run() { # run <lang> <command...>: keep the JSON line, show the rest
 
 run c "$b/bench_bindings_c" "$calls"
 run go env GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local GOCACHE="$b/go/gocache" GOPATH="$b/go/gopath" \
-  CGO_LDFLAGS="-L$build/lib -Wl,-rpath,$build/lib" \
+  PKG_CONFIG_PATH="$b/go/pkgconfig" \
   bash -c "cd '$here/go' && go build -o '$b/go/bench_bindings_go' . && '$b/go/bench_bindings_go' $calls"
 run java java -Dtoolorch.jni="$b/java/libtoolorch_jni.so" -cp "$b/java/toolorch.jar" "$here/java/Bench.java" "$calls"
 run ruby ruby -I"$b/ruby/ext" -I"$root/bindings/ruby/lib" "$here/ruby/bench.rb" "$calls"

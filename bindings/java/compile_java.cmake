@@ -1,6 +1,7 @@
 # cmake -P step: compile every .java under SOURCE_DIRS (generated ones are
 # known only after swig ran) into OUT, then pack OUT into JAR_FILE.
 #   -DJAVAC= -DJAR= -DSOURCE_DIRS=a^b -DOUT= -DJAR_FILE= [-DCLASSPATH=]
+#   [-DNATIVE_LIB=<file> -DNATIVE_DIR=<folder inside the jar>]
 # (folders separated by ^: a ; would not survive the custom command's quoting)
 string(REPLACE "^" ";" dirs "${SOURCE_DIRS}")
 set(sources)
@@ -20,6 +21,9 @@ endif()
 execute_process(COMMAND ${JAVAC} -encoding UTF-8 -Xlint:all -d ${OUT} ${cp} ${sources} RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "javac failed")
+endif()
+if(NATIVE_LIB)
+  file(COPY ${NATIVE_LIB} DESTINATION ${OUT}/${NATIVE_DIR})
 endif()
 execute_process(COMMAND ${JAR} cf ${JAR_FILE} -C ${OUT} . RESULT_VARIABLE rc)
 if(rc)

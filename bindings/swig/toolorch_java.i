@@ -16,12 +16,10 @@
 %pragma(java) jniclassclassmodifiers="final class"
 %pragma(java) jniclasscode=%{
   static {
-    // -Dtoolorch.jni=/path/libtoolorch_jni.so, else java.library.path.
-    String path = System.getProperty("toolorch.jni");
-    if (path != null && !path.isEmpty()) System.load(new java.io.File(path).getAbsolutePath());
-    else System.loadLibrary("toolorch_jni");
+    NativeLoader.load(); // -Dtoolorch.jni, java.library.path, or the jar's own copy
   }
 %}
+
 /* Constants are named again, typed, in the Java layer (Status, EventType,
  * CallState, Tool flags); the generated ones stay package-private. SWIG
  * would put the #defines in a public interface: leave them out. */

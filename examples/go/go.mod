@@ -2,6 +2,6 @@ module toolorch-example
 
 go 1.19
 
-require toolorch v0.0.0
+require toolorch.dev/go/toolorch v0.0.0
 
-replace toolorch => ../../bindings/go/toolorch
+replace toolorch.dev/go/toolorch => ../../bindings/go/toolorch

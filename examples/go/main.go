@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"toolorch"
+	"toolorch.dev/go/toolorch"
 )
 
 const prompt = "What is the weather in Paris, Oslo and Lima? Which city is warmest?"

@@ -5,13 +5,17 @@
 #include "capi/handles.h"
 
 using toolorch::capi::fail;
+using toolorch::capi::invalid;
 using toolorch::capi::guarded;
 using toolorch::capi::guarded_ptr;
 
 extern "C" {
 
 toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata) {
-  if (!ctx) return nullptr;
+  if (!ctx) {
+    invalid(nullptr, "toolorch_batch_new", "ctx is NULL");
+    return nullptr;
+  }
   return guarded_ptr<toolorch_batch>(ctx, [&]() -> toolorch_batch * {
     if (ctx->closing.load()) {
       fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
@@ -32,19 +36,21 @@ toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata) {
 
 int toolorch_batch_add(toolorch_batch *batch, const char *tool_name, const char *args_json,
                        const char *call_id) {
-  if (!batch || !tool_name) return TOOLORCH_EINVAL;
+  if (!batch || !tool_name) return invalid(batch ? batch->ctx : nullptr, "toolorch_batch_add", "batch or tool_name is NULL");
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
     // After submit the loop thread owns the batch's list of calls.
     if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
     int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "");
+    if (rc == TOOLORCH_EEXIST)
+      return fail(ctx, rc, std::string("call id \"") + call_id + "\" is used already in this batch");
     if (rc) return fail(ctx, rc, "the batch was submitted already");
     return TOOLORCH_OK;
   });
 }
 
 int toolorch_batch_submit(toolorch_batch *batch) {
-  if (!batch) return TOOLORCH_EINVAL;
+  if (!batch) return invalid(nullptr, "toolorch_batch_submit", "batch is NULL");
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
     if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
@@ -63,7 +69,7 @@ int toolorch_batch_submit(toolorch_batch *batch) {
 }
 
 int toolorch_batch_cancel(toolorch_batch *batch) {
-  if (!batch) return TOOLORCH_EINVAL;
+  if (!batch) return invalid(nullptr, "toolorch_batch_cancel", "batch is NULL");
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
     // Any thread: run on the loop when we are there, else post it there.

@@ -18,6 +18,16 @@ void clear_error(const void *ctx) {
   if (t_last.ctx == ctx) t_last.message.clear();
 }
 
+int invalid(const void *ctx, const char *fn, const char *why) noexcept {
+  try {
+    set_error(ctx, std::string(fn) + ": " + why);
+  } catch (...) {
+    t_last.ctx = ctx;  // out of memory: at least no stale detail
+    t_last.message.clear();
+  }
+  return TOOLORCH_EINVAL;
+}
+
 const char *last_error(const void *ctx) {
   return t_last.ctx == ctx ? t_last.message.c_str() : "";
 }

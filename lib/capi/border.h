@@ -46,6 +46,11 @@ T *guarded_ptr(const void *ctx, F &&fn) noexcept {
   }
 }
 
+// EINVAL for a check made before guarded() (a NULL handle, an argument out
+// of range), with its detail "fn: why": every failing call leaves its own
+// message, never the one of an earlier failure. Never throws.
+int invalid(const void *ctx, const char *fn, const char *why = "a required argument is NULL") noexcept;
+
 // Fail with a status and its detail.
 inline int fail(const void *ctx, int status, std::string message) {
   set_error(ctx, std::move(message));

@@ -10,12 +10,14 @@
 #include <cstring>
 
 #include "capi/border.h"
+#include "http/url.h"
 #include "json/json.h"
 #include "tools/command_tool.h"
 #include "tools/http_tool.h"
 
 using toolorch::capi::call_of;
 using toolorch::capi::fail;
+using toolorch::capi::invalid;
 using toolorch::capi::guarded;
 using toolorch::capi::has_ctl;
 
@@ -79,11 +81,14 @@ bool escapes_nul(const char *text) {
 extern "C" {
 
 int toolorch_tool_set_http(toolorch_tool *tool, const char *url) {
-  if (!tool || !url) return TOOLORCH_EINVAL;
+  if (!tool || !url) return invalid(nullptr, "toolorch_tool_set_http", "tool or url is NULL");
   return guarded(nullptr, [&]() -> int {
     if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
       return fail(nullptr, TOOLORCH_EINVAL, "the URL of an HTTP tool must start with http:// or https://");
     if (has_ctl(url)) return fail(nullptr, TOOLORCH_EINVAL, "the URL of an HTTP tool contains CR or LF");
+    std::string err;
+    if (!toolorch::http::check_http_url(url, &err))
+      return fail(nullptr, TOOLORCH_EINVAL, "the URL of an HTTP tool is refused: " + err);
     tool->builtin = toolorch_tool::Builtin::kHttp;
     tool->http_url = url;
     tool->command_argv.clear();
@@ -92,7 +97,7 @@ int toolorch_tool_set_http(toolorch_tool *tool, const char *url) {
 }
 
 int toolorch_tool_add_http_header(toolorch_tool *tool, const char *header) {
-  if (!tool || !header) return TOOLORCH_EINVAL;
+  if (!tool || !header) return invalid(nullptr, "toolorch_tool_add_http_header", "tool or header is NULL");
   return guarded(nullptr, [&]() -> int {
     // Only the name is ever put in a message: the value may be a key.
     const char *colon = strchr(header, ':');
@@ -108,7 +113,7 @@ int toolorch_tool_add_http_header(toolorch_tool *tool, const char *header) {
 }
 
 int toolorch_tool_set_command(toolorch_tool *tool, const char *argv_json) {
-  if (!tool || !argv_json) return TOOLORCH_EINVAL;
+  if (!tool || !argv_json) return invalid(nullptr, "toolorch_tool_set_command", "tool or argv_json is NULL");
   return guarded(nullptr, [&]() -> int {
     std::string err;
     toolorch::json::Ptr doc = toolorch::json::parse(argv_json, &err);
@@ -134,7 +139,7 @@ int toolorch_tool_set_command(toolorch_tool *tool, const char *argv_json) {
 }
 
 int toolorch_call_on_cancel(toolorch_call *call, toolorch_cancel_fn fn, void *userdata) {
-  if (!call || !fn) return TOOLORCH_EINVAL;
+  if (!call || !fn) return invalid(nullptr, "toolorch_call_on_cancel", "call or fn is NULL");
   return guarded(nullptr, [&]() -> int {
     // The call is alive whenever its hook runs (the dispatcher holds it).
     return call_of(call)->set_cancel_hook([call, fn, userdata] { fn(call, userdata); });

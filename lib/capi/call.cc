@@ -6,50 +6,59 @@
 #include "core/call.h"
 
 using toolorch::capi::call_of;
+using toolorch::capi::fail;
 using toolorch::capi::guarded;
+using toolorch::capi::invalid;
 
 namespace {
 // A call knows its dispatcher through its tool; the dispatcher is reached
 // through this process-wide hook set by the engine that submitted it.
 int finish(toolorch_call *call, bool ok, std::string text, unsigned flags = 0) {
   auto *c = call_of(call);
-  if (!c->finisher) return TOOLORCH_ESTATE;  // never handed to a tool
-  return c->finisher->tool_finish(c, ok, std::move(text), flags);
+  if (!c->finisher) return fail(nullptr, TOOLORCH_ESTATE, "the call was never handed to a tool");
+  int rc = c->finisher->tool_finish(c, ok, std::move(text), flags);
+  if (rc == TOOLORCH_EALREADY) return fail(nullptr, rc, "the call was completed or failed before");
+  if (rc == TOOLORCH_ELATE)
+    return fail(nullptr, rc, std::string("the call had ended (") + toolorch::core::state_name(c->state()) +
+                                 "): the result is dropped");
+  return rc;
 }
 }  // namespace
 
 extern "C" {
 
 int toolorch_call_complete_len(toolorch_call *call, const char *result, size_t len) {
-  if (!call || (!result && len)) return TOOLORCH_EINVAL;
+  if (!call || (!result && len)) return invalid(nullptr, "toolorch_call_complete_len", "call is NULL, or result is NULL with len > 0");
   return guarded(nullptr, [&]() -> int { return finish(call, true, std::string(result ? result : "", len)); });
 }
 
 int toolorch_call_complete(toolorch_call *call, const char *result) {
-  if (!call) return TOOLORCH_EINVAL;
+  if (!call) return invalid(nullptr, "toolorch_call_complete", "call is NULL");
   const char *r = result ? result : "";
   return guarded(nullptr, [&]() -> int { return finish(call, true, std::string(r)); });
 }
 
 int toolorch_call_fail(toolorch_call *call, const char *message) {
-  if (!call) return TOOLORCH_EINVAL;
+  if (!call) return invalid(nullptr, "toolorch_call_fail", "call is NULL");
   const char *m = message && *message ? message : "the tool failed";
   return guarded(nullptr, [&]() -> int { return finish(call, false, std::string(m)); });
 }
 
 int toolorch_call_fail_ex(toolorch_call *call, const char *message, unsigned flags) {
-  if (!call || (flags & ~(TOOLORCH_FAIL_RETRYABLE | TOOLORCH_FAIL_FATAL))) return TOOLORCH_EINVAL;
+  if (!call || (flags & ~(TOOLORCH_FAIL_RETRYABLE | TOOLORCH_FAIL_FATAL)))
+    return invalid(nullptr, "toolorch_call_fail_ex", "call is NULL or flags has unknown bits");
   const char *m = message && *message ? message : "the tool failed";
   return guarded(nullptr, [&]() -> int { return finish(call, false, std::string(m), flags); });
 }
 
 int toolorch_call_cancel(toolorch_call *call) {
-  if (!call) return TOOLORCH_EINVAL;
+  if (!call) return invalid(nullptr, "toolorch_call_cancel", "call is NULL");
   auto *c = call_of(call);
   toolorch::core::Dispatcher *d = c->finisher;
-  if (!d || c->ended()) return TOOLORCH_ELATE;
   return guarded(nullptr, [&]() -> int {
-    if (d->sched()->in_loop_thread()) return d->cancel(c) ? TOOLORCH_OK : TOOLORCH_ELATE;
+    if (!d || c->ended()) return fail(nullptr, TOOLORCH_ELATE, "the call has ended already");
+    if (d->sched()->in_loop_thread())
+      return d->cancel(c) ? TOOLORCH_OK : fail(nullptr, TOOLORCH_ELATE, "the call has ended already");
     toolorch::core::CallRef keep(c);
     d->sched()->post([d, keep] { d->cancel(keep.get()); });
     return TOOLORCH_OK;

@@ -136,7 +136,7 @@ toolorch_ctx *toolorch_new_with_base(struct event_base *base, const toolorch_opt
 }
 
 int toolorch_close(toolorch_ctx *ctx) {
-  if (!ctx) return TOOLORCH_EINVAL;
+  if (!ctx) return toolorch::capi::invalid(nullptr, "toolorch_close", "ctx is NULL");
   return guarded(ctx, [&]() -> int {
     ctx->close();
     return TOOLORCH_OK;

@@ -6,12 +6,13 @@
 
 using toolorch::capi::event_of;
 using toolorch::capi::fail;
+using toolorch::capi::invalid;
 using toolorch::capi::guarded;
 
 extern "C" {
 
 int toolorch_set_event_fn(toolorch_ctx *ctx, toolorch_event_fn fn, void *userdata) {
-  if (!ctx) return TOOLORCH_EINVAL;
+  if (!ctx) return invalid(nullptr, "toolorch_set_event_fn", "ctx is NULL");
   return guarded(ctx, [&]() -> int {
     return ctx->on_loop([&]() -> int {
       ctx->event_fn = fn;
@@ -22,7 +23,7 @@ int toolorch_set_event_fn(toolorch_ctx *ctx, toolorch_event_fn fn, void *userdat
 }
 
 int toolorch_next_event(toolorch_ctx *ctx, int timeout_ms, toolorch_event **out) {
-  if (!ctx || !out) return TOOLORCH_EINVAL;
+  if (!ctx || !out) return invalid(ctx, "toolorch_next_event", "ctx or out is NULL");
   *out = nullptr;
   return guarded(ctx, [&]() -> int {
     if (timeout_ms != 0 && ctx->loop->in_loop_thread())

@@ -5,6 +5,7 @@
 #include "capi/handles.h"
 
 using toolorch::capi::fail;
+using toolorch::capi::invalid;
 using toolorch::capi::guarded;
 using toolorch::capi::guarded_ptr;
 using toolorch::core::Call;
@@ -26,33 +27,33 @@ toolorch_group_policy *toolorch_group_policy_new(void) {
 void toolorch_group_policy_free(toolorch_group_policy *p) { delete p; }
 
 int toolorch_group_policy_set_timeout_ms(toolorch_group_policy *p, int64_t timeout_ms) {
-  if (!p || timeout_ms < 0) return TOOLORCH_EINVAL;
+  if (!p || timeout_ms < 0) return invalid(nullptr, "toolorch_group_policy_set_timeout_ms", "policy is NULL or timeout_ms < 0");
   p->policy.timeout_ms = timeout_ms;
   return TOOLORCH_OK;
 }
 
 int toolorch_group_policy_set_cancel_on_score(toolorch_group_policy *p, double threshold) {
-  if (!p) return TOOLORCH_EINVAL;
+  if (!p) return invalid(nullptr, "toolorch_group_policy_set_cancel_on_score", "policy is NULL");
   p->policy.cancel_on_score = true;
   p->policy.threshold = threshold;
   return TOOLORCH_OK;
 }
 
 int toolorch_group_policy_set_keep_top_n(toolorch_group_policy *p, int n) {
-  if (!p || n < 0) return TOOLORCH_EINVAL;
+  if (!p || n < 0) return invalid(nullptr, "toolorch_group_policy_set_keep_top_n", "policy is NULL or n < 0");
   p->policy.keep_top_n = n;
   return TOOLORCH_OK;
 }
 
 int toolorch_group_policy_set_on_failure(toolorch_group_policy *p, int on_failure) {
   if (!p || (on_failure != TOOLORCH_ON_FAILURE_ISOLATE && on_failure != TOOLORCH_ON_FAILURE_CANCEL_SIBLINGS))
-    return TOOLORCH_EINVAL;
+    return invalid(nullptr, "toolorch_group_policy_set_on_failure", "policy is NULL or on_failure is not a TOOLORCH_ON_FAILURE_* value");
   p->policy.cancel_siblings = on_failure == TOOLORCH_ON_FAILURE_CANCEL_SIBLINGS;
   return TOOLORCH_OK;
 }
 
 int toolorch_group_policy_set_scorer(toolorch_group_policy *p, toolorch_score_fn fn, void *userdata) {
-  if (!p) return TOOLORCH_EINVAL;
+  if (!p) return invalid(nullptr, "toolorch_group_policy_set_scorer", "policy is NULL");
   return guarded(nullptr, [&]() -> int {
     p->policy.scorer = make_scorer(fn, userdata);
     return TOOLORCH_OK;
@@ -60,7 +61,7 @@ int toolorch_group_policy_set_scorer(toolorch_group_policy *p, toolorch_score_fn
 }
 
 int toolorch_group_policy_from_json(toolorch_group_policy *p, const char *json) {
-  if (!p || !json) return TOOLORCH_EINVAL;
+  if (!p || !json) return invalid(nullptr, "toolorch_group_policy_from_json", "policy or json is NULL");
   return guarded(nullptr, [&]() -> int {
     std::string err;
     toolorch::json::Ptr doc = toolorch::json::parse(json, &err);
@@ -72,7 +73,7 @@ int toolorch_group_policy_from_json(toolorch_group_policy *p, const char *json) 
 }
 
 int toolorch_set_scorer(toolorch_ctx *ctx, toolorch_score_fn fn, void *userdata) {
-  if (!ctx) return TOOLORCH_EINVAL;
+  if (!ctx) return invalid(nullptr, "toolorch_set_scorer", "ctx is NULL");
   return guarded(ctx, [&]() -> int {
     return ctx->on_loop([&]() -> int {
       ctx->engine->scorer() = make_scorer(fn, userdata);
@@ -82,7 +83,8 @@ int toolorch_set_scorer(toolorch_ctx *ctx, toolorch_score_fn fn, void *userdata)
 }
 
 int toolorch_batch_add_group(toolorch_batch *batch, const char *group, const toolorch_group_policy *policy) {
-  if (!batch || !group || !*group) return TOOLORCH_EINVAL;
+  if (!batch || !group || !*group)
+    return invalid(batch ? batch->ctx : nullptr, "toolorch_batch_add_group", "batch or group is NULL, or group is empty");
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
     if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
@@ -96,19 +98,22 @@ int toolorch_batch_add_group(toolorch_batch *batch, const char *group, const too
 
 int toolorch_batch_add_in_group(toolorch_batch *batch, const char *group, const char *tool_name,
                                 const char *args_json, const char *call_id) {
-  if (!batch || !group || !tool_name) return TOOLORCH_EINVAL;
+  if (!batch || !group || !tool_name)
+    return invalid(batch ? batch->ctx : nullptr, "toolorch_batch_add_in_group", "batch, group or tool_name is NULL");
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
     if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
     int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "", group);
     if (rc == TOOLORCH_EINVAL) return fail(ctx, rc, std::string("no group \"") + group + "\" in this batch");
+    if (rc == TOOLORCH_EEXIST)
+      return fail(ctx, rc, std::string("call id \"") + call_id + "\" is used already in this batch");
     if (rc) return fail(ctx, rc, "the batch was submitted already");
     return TOOLORCH_OK;
   });
 }
 
 int toolorch_batch_cancel_group(toolorch_batch *batch, const char *group) {
-  if (!batch || !group) return TOOLORCH_EINVAL;
+  if (!batch || !group) return invalid(batch ? batch->ctx : nullptr, "toolorch_batch_cancel_group", "batch or group is NULL");
   toolorch_ctx *ctx = batch->ctx;
   std::string name(group);
   return guarded(ctx, [&]() -> int {

@@ -6,6 +6,7 @@
 
 using toolorch::capi::event_of;
 using toolorch::capi::fail;
+using toolorch::capi::invalid;
 using toolorch::capi::guarded;
 using toolorch::capi::guarded_ptr;
 
@@ -15,7 +16,7 @@ toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, vo
   int local = TOOLORCH_OK;
   int *st = status ? status : &local;
   if (!ctx || !request_json) {
-    *st = TOOLORCH_EINVAL;
+    *st = invalid(ctx, "toolorch_job_start", "ctx or request_json is NULL");
     return nullptr;
   }
   return guarded_ptr<toolorch_job>(ctx, [&]() -> toolorch_job * {
@@ -59,7 +60,7 @@ toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, vo
 }
 
 int toolorch_job_cancel(toolorch_job *job) {
-  if (!job) return TOOLORCH_EINVAL;
+  if (!job) return invalid(nullptr, "toolorch_job_cancel", "job is NULL");
   toolorch_ctx *ctx = job->ctx;
   return guarded(ctx, [&]() -> int {
     if (ctx->loop->in_loop_thread()) {
@@ -89,7 +90,7 @@ void toolorch_job_free(toolorch_job *job) {
 }
 
 int toolorch_job_cancel_group(toolorch_job *job, const char *group) {
-  if (!job || !group) return TOOLORCH_EINVAL;
+  if (!job || !group) return invalid(job ? job->ctx : nullptr, "toolorch_job_cancel_group", "job or group is NULL");
   toolorch_ctx *ctx = job->ctx;
   std::string name(group);
   return guarded(ctx, [&]() -> int {

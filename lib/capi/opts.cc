@@ -8,8 +8,10 @@ using toolorch::capi::guarded;
 using toolorch::capi::guarded_ptr;
 
 namespace {
+// A NULL opts leaves its detail in toolorch_last_error(NULL); anything else
+// in toolorch_opts_last_error(opts).
 int check(toolorch_opts *opts, const char *key) {
-  if (!opts) return TOOLORCH_EINVAL;
+  if (!opts) return toolorch::capi::invalid(nullptr, "toolorch_opts_set_*", "opts is NULL");
   if (!key) {
     opts->options.set_string("", "");  // records "option key is empty"
     return TOOLORCH_EINVAL;
@@ -47,12 +49,19 @@ int toolorch_opts_set_bool(toolorch_opts *opts, const char *key, int value) {
 int toolorch_opts_set_string(toolorch_opts *opts, const char *key, const char *value) {
   int rc = check(opts, key);
   if (rc) return rc;
-  if (!value) return TOOLORCH_EINVAL;
+  if (!value) {
+    opts->options.note_error(std::string("option \"") + key + "\": the value is NULL");
+    return TOOLORCH_EINVAL;
+  }
   return guarded(opts, [&]() -> int { return opts->options.set_string(key, value); });
 }
 
 int toolorch_opts_from_json(toolorch_opts *opts, const char *json) {
-  if (!opts || !json) return TOOLORCH_EINVAL;
+  if (!opts) return toolorch::capi::invalid(nullptr, "toolorch_opts_from_json", "opts is NULL");
+  if (!json) {
+    opts->options.note_error("toolorch_opts_from_json: json is NULL");
+    return TOOLORCH_EINVAL;
+  }
   return guarded(opts, [&]() -> int { return opts->options.merge_json(json); });
 }
 

@@ -52,8 +52,11 @@ int Batch::add(const std::string &tool, std::string args, const std::string &id,
     if (it == groups_.end()) return TOOLORCH_EINVAL;
     g = it->second.get();
   }
+  if (!id.empty() && ids_.count(id)) return TOOLORCH_EEXIST;
+  CallRef call(dispatcher_->new_call(id, tool, std::move(args)), /*adopt=*/true);
+  ids_.insert(call->id());
   call_groups_.push_back(g);
-  calls_.emplace_back(dispatcher_->new_call(id, tool, std::move(args)), /*adopt=*/true);
+  calls_.push_back(std::move(call));
   size_.store(calls_.size(), std::memory_order_release);
   return TOOLORCH_OK;
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "core/dispatcher.h"
@@ -17,7 +18,8 @@ class Batch final : public CallOwner {
   ~Batch() override;  // detaches: calls still running are cancelled silently
 
   // Before submit, any one thread. ESTATE after submit; EEXIST for a group
-  // declared twice; EINVAL for a call in an undeclared group.
+  // declared twice or a call id used twice (results are matched by id);
+  // EINVAL for a call in an undeclared group.
   int add(const std::string &tool, std::string args, const std::string &id, const std::string &group = "");
   int add_group(const std::string &name, GroupPolicy policy, const Scorer *fallback);
   // Loop thread. ESTATE if there is no such group.
@@ -43,6 +45,7 @@ class Batch final : public CallOwner {
   std::vector<CallRef> calls_;
   std::vector<Group *> call_groups_;  // parallel to calls_: the group of each, or null
   std::map<std::string, std::unique_ptr<Group>> groups_;
+  std::set<std::string> ids_;  // every call's id, to refuse one used twice
   std::atomic<size_t> size_{0}, ended_{0};
   std::atomic<bool> submitted_{false};
   bool submitting_ = false, done_sent_ = false, detached_ = false;

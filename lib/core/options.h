@@ -39,6 +39,8 @@ class Options {
   const cJSON *doc() const { return doc_.get(); }
   const cJSON *section(const char *name) const;
   const std::string &last_error() const { return err_; }
+  // A failure found before the table was consulted (a NULL argument).
+  void note_error(std::string e) { err_ = std::move(e); }
 
  private:
   int set_value(const std::string &key, cJSON *value);  // takes value

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"toolorch"
+	"toolorch.dev/go/toolorch"
 )
 
 func cpuSeconds() float64 {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"toolorch/internal/capi"
+	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // BatchCall is one call of a batch.

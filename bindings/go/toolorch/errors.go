@@ -3,7 +3,7 @@ package toolorch
 import (
 	"context"
 
-	"toolorch/internal/capi"
+	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // Code is a status of the C library (toolorch_status): OK or a negative error.

@@ -3,7 +3,7 @@ package toolorch
 import (
 	"time"
 
-	"toolorch/internal/capi"
+	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // EventType tells what an Event is about (toolorch_event_type).

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"toolorch"
+	"toolorch.dev/go/toolorch"
 )
 
 // Tools written in Go run on goroutines; a batch runs many calls at once

@@ -1,3 +1,3 @@
-module toolorch
+module toolorch.dev/go/toolorch
 
 go 1.19

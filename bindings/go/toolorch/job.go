@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"runtime"
 
-	"toolorch/internal/capi"
+	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // Job is one run of the agent loop against the LLM of the "llm" options:

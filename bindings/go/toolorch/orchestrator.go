@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"toolorch/internal/capi"
+	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // Orchestrator is one toolorch context in event-queue mode: the library runs

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"toolorch/internal/capi"
+	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // A generous bound for waits that only a broken binding would reach.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync"
 
-	"toolorch/internal/capi"
+	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // stream is what a Job and a Batch share: the C handle, the events the

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"runtime"
 
-	"toolorch/internal/capi"
+	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // ToolFunc runs one call of a tool on a goroutine of its own. args is the

@@ -16,6 +16,7 @@
 #     puts job.wait.text
 #   end
 require "json"
+require "toolorch/version"
 require "toolorch/native"
 require "toolorch/errors"
 require "toolorch/event"

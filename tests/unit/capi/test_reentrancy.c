@@ -36,10 +36,14 @@ struct freeing_host {
   atomic_int results;    /* written on the loop thread, read by the test's */
 };
 
+/* Counts every CALL_RESULT, also those after the free: a freed batch's
+ * other calls must end silently, so anything past the first is a defect. */
 static void free_on_first_result(const toolorch_event *ev, void *ud) {
   struct freeing_host *h = ud;
-  if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_CALL_RESULT && h->batch) {
-    atomic_fetch_add(&h->results, 1);
+  if (toolorch_event_type_of(ev) != TOOLORCH_EVENT_CALL_RESULT)
+    return;
+  atomic_fetch_add(&h->results, 1);
+  if (h->batch) {
     toolorch_batch_free(h->batch); /* inside the batch's own submit */
     h->batch = NULL;
   }

@@ -3,11 +3,11 @@
 // bindings/swig/toolorch_go.i; use package toolorch, not this one.
 package capi
 
-// The headers come from the source tree. The library's folder comes from the
-// build folder through CGO_LDFLAGS (-L<build>/lib -Wl,-rpath,<build>/lib):
-// several build folders share this source folder, so it cannot be written
-// here.
+// The compiler and linker flags come from pkg-config, as for any C user:
+// an installed prefix's lib/pkgconfig/toolorch.pc, or, inside this
+// repository's build, the build folder's bindings/go/pkgconfig/toolorch.pc
+// (the source tree's headers, the build folder's library). PKG_CONFIG_PATH
+// says which.
 
-// #cgo CFLAGS: -I${SRCDIR}/../../../../../include
-// #cgo LDFLAGS: -ltoolorch
+// #cgo pkg-config: toolorch
 import "C"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs sdk_check.mjs (the official OpenAI and Anthropic SDKs) against a
 # toolorch-mockllm started here on a free loopback port.
-#   run_sdk_check.sh /path/to/toolorch-mockllm
+#   test_sdk_fidelity.sh /path/to/toolorch-mockllm
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-server="${1:?usage: run_sdk_check.sh /path/to/toolorch-mockllm}"
+server="${1:?usage: test_sdk_fidelity.sh /path/to/toolorch-mockllm}"
 
 if ! command -v node >/dev/null 2>&1; then
   echo "FAIL: node is not installed (apt-get install nodejs npm), then run 'npm ci' in $here" >&2

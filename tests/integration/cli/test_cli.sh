@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs the built `toolorch` CLI against its in-process scripted LLM server.
-#   cli_test.sh CASE CLI_BINARY SOURCE_DIR
+#   test_cli.sh CASE CLI_BINARY SOURCE_DIR
 # Each CASE checks the exit status, stdout and stderr of one run.
 set -u
 case_name=$1

@@ -1,0 +1,32 @@
+// An outside Java program using the installed toolorch.jar alone (classes and
+// JNI library): a tool written in Java, called three times at once through a
+// batch (no LLM needed). bindings/README.md shows how it is built;
+// tests/packaging/test_outside_java.sh builds and runs it against a temporary
+// install prefix.
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.toolorch.BatchCall;
+import org.toolorch.CallResult;
+import org.toolorch.Orchestrator;
+
+public class Hello {
+  public static void main(String[] args) throws Exception {
+    try (Orchestrator o = new Orchestrator("{\"max_parallel_tools\": 8}")) {
+      o.registerTool("upper", "Upper-cases a word",
+          "{\"type\":\"object\",\"properties\":{\"word\":{\"type\":\"string\"}},\"required\":[\"word\"]}",
+          Orchestrator.SIDE_EFFECT_FREE,
+          json -> json.replaceAll(".*\"word\"\\s*:\\s*\"([^\"]*)\".*", "$1").toUpperCase());
+      List<BatchCall> calls = new ArrayList<>();
+      for (String w : List.of("go", "java", "ruby")) {
+        calls.add(new BatchCall("upper", "{\"word\":\"" + w + "\"}", w));
+      }
+      List<CallResult> results = new ArrayList<>(o.runBatch(calls));
+      results.sort(Comparator.comparing(CallResult::callId));
+      for (CallResult r : results) {
+        if (!r.ok()) throw new IllegalStateException(r.callId() + ": " + r.text());
+        System.out.println("upper(" + r.callId() + ") = " + r.text());
+      }
+    }
+  }
+}

@@ -1,0 +1,22 @@
+# frozen_string_literal: true
+
+# An outside Ruby program using the installed toolorch gem: a tool written in
+# Ruby, called three times at once through a batch (no LLM needed).
+# bindings/README.md shows how the gem is installed;
+# tests/packaging/test_outside_ruby.sh installs it and runs this against a
+# temporary install prefix.
+require "toolorch"
+
+Toolorch::Orchestrator.open(max_parallel_tools: 8) do |o|
+  o.register_tool("upper", description: "Upper-cases a word",
+                           schema: { type: "object", properties: { word: { type: "string" } }, required: ["word"] },
+                           flags: Toolorch::SIDE_EFFECT_FREE) do |args|
+    args["word"].upcase
+  end
+  calls = %w[go java ruby].map { |w| { tool: "upper", args: { word: w }, id: w } }
+  o.run_batch(calls).sort_by(&:call_id).each do |r|
+    raise "#{r.call_id}: #{r.text}" unless r.ok?
+
+    puts "upper(#{r.call_id}) = #{r.text}"
+  end
+end
