@@ -1,5 +1,6 @@
 #include "core/job.h"
 
+#include <toolorch/speculation.h>
 #include <toolorch/status.h>
 
 #include <algorithm>
@@ -243,21 +244,6 @@ void Job::dispatch(Slot &s) {
   announce(s);
   if (phase_ == Phase::kDone) return;  // cancelled from the announcement's callback
   if (!json::canonicalize(s.asked.args_json, &s.canonical_args)) s.canonical_args = s.asked.args_json;
-  // A guess of this very call takes its place: its run (or result) is the call's.
-  if (spec_) {
-    if (CallRef g = spec_->take(s.asked.name, s.canonical_args, s.asked.id)) {
-      if (phase_ == Phase::kDone) return;  // cancelled from the SPECULATION event's callback
-      s.call = g;
-      g->owner = this;
-      if (!g->ended()) {
-        if (Group *grp = group_for(s.asked.name)) grp->add(g.get());
-      } else {
-        on_call_ended(g.get());  // its result event, now under the real id
-      }
-      return;
-    }
-    if (phase_ == Phase::kDone) return;
-  }
   // A retried request that asks again for a call an earlier attempt already
   // started (same tool, equal arguments) takes that call over.
   for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
@@ -266,6 +252,23 @@ void Job::dispatch(Slot &s) {
       orphans_.erase(it);
       return;
     }
+  }
+  // A guess of this very call takes its place: its run (or result) is the call's.
+  if (spec_) {
+    if (CallRef g = spec_->take(s.asked.name, s.canonical_args, s.asked.id, this)) {
+      if (phase_ == Phase::kDone) {  // cancelled from the SPECULATION event's callback
+        if (!g->ended()) d_->cancel(g.get());
+        return;
+      }
+      s.call = g;
+      if (!g->ended()) {
+        if (Group *grp = group_for(s.asked.name)) grp->add(g.get());
+      } else if (g->taken_over == TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED) {
+        on_call_ended(g.get());  // its result event, now under the real id
+      }
+      return;
+    }
+    if (phase_ == Phase::kDone) return;
   }
   std::string args = s.asked.args_json.empty() ? "{}" : s.asked.args_json;
   Call *c = d_->new_call(s.asked.id, s.asked.name, args);

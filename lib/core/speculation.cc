@@ -159,7 +159,7 @@ void Speculation::source_failed(const std::string &) {
 void Speculation::begin(const llm::Request &request, int round, const std::string &history_key) {
   if (cfg_.source == SpecSource::kOff || silent_) return;
   if (round == round_) return;  // a retry of the same request: its guesses stand
-  if (open_) close_round({});
+  if (open_) close(nullptr);
   round_ = round;
   open_ = true;
   started_ = 0;
@@ -249,7 +249,8 @@ void Speculation::on_guess(Guess g) {
   d_->submit(c, this, userdata_, handle_, kSourceJob);
 }
 
-CallRef Speculation::take(const std::string &tool, const std::string &canonical_args, const std::string &real_id) {
+CallRef Speculation::take(const std::string &tool, const std::string &canonical_args, const std::string &real_id,
+                          CallOwner *new_owner) {
   for (Entry &e : entries_) {
     Call *c = e.call.get();
     if (e.taken || e.reported || c->tool_name() != tool || e.canonical != canonical_args) continue;
@@ -263,14 +264,15 @@ CallRef Speculation::take(const std::string &tool, const std::string &canonical_
     c->set_id(real_id);
     c->taken_over = c->ended() ? TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED : TOOLORCH_SPECULATION_TAKEN_OVER_RUNNING;
     c->taken_over_us = now;
-    c->owner = nullptr;  // the caller's from now on
-    d_->promote(c);
+    c->owner = new_owner;  // before it may run and end as a real call
     sum_.hits++;
     sum_.saved_us += saved;
     d_->stats()->spec_hits.fetch_add(1, std::memory_order_relaxed);
     d_->stats()->spec_saved_us.fetch_add(saved, std::memory_order_relaxed);
     CallRef out = e.call;
     emit_outcome(real_id, tool, c->args(), TOOLORCH_SPECULATION_USED, guess_id, saved);
+    // A guess still waiting joins the real calls' queue (and may start now).
+    d_->promote(c);
     return out;
   }
   return CallRef();
@@ -311,11 +313,11 @@ void Speculation::on_call_ended(Call *call) {
   }
 }
 
-void Speculation::close_round(const std::vector<std::pair<std::string, std::string>> &asked) {
+void Speculation::close(const std::vector<std::pair<std::string, std::string>> *asked) {
   if (!open_) return;
   open_ = false;
   end_source();
-  if (env_.history && !history_key_.empty() && !silent_) env_.history->record(history_key_, asked);
+  if (asked && env_.history && !history_key_.empty() && !silent_) env_.history->record(history_key_, *asked);
   // By index: cancelling emits events whose callbacks may add nothing here
   // (the round is closed), but may stop() us.
   for (size_t i = 0; i < entries_.size(); ++i) {
@@ -335,7 +337,7 @@ void Speculation::close_round(const std::vector<std::pair<std::string, std::stri
 
 void Speculation::stop(bool silent) {
   if (silent) silent_ = true;
-  if (open_) close_round({});
+  if (open_) close(nullptr);
   end_source();
   open_ = false;
 }

@@ -107,12 +107,13 @@ class Speculation final : public CallOwner, public llm::Listener {
   // After the main request of `round` was sent (again after a retry: then
   // the guesses already made stay). history_key: the conversation state.
   void begin(const llm::Request &request, int round, const std::string &history_key);
-  // The model asked for this call: the guess it matches, taken over and
-  // renamed to real_id, or null. The caller becomes its owner.
-  CallRef take(const std::string &tool, const std::string &canonical_args, const std::string &real_id);
+  // The model asked for this call: the guess it matches, taken over,
+  // renamed to real_id and owned by new_owner from then on; or null.
+  CallRef take(const std::string &tool, const std::string &canonical_args, const std::string &real_id,
+               CallOwner *new_owner);
   // The response has delivered all its calls: the rest are cancelled or
   // discarded. The calls it asked for go to the history.
-  void close_round(const std::vector<std::pair<std::string, std::string>> &asked);
+  void close_round(const std::vector<std::pair<std::string, std::string>> &asked) { close(&asked); }
   // The job ended: stop everything; silent: no more events.
   void stop(bool silent);
   const SpeculationSummary &summary() const { return sum_; }
@@ -133,6 +134,7 @@ class Speculation final : public CallOwner, public llm::Listener {
     std::string canonical;
     bool taken = false, reported = false;
   };
+  void close(const std::vector<std::pair<std::string, std::string>> *asked);  // null: record nothing
   void on_guess(Guess g);
   void drop(const Guess &g, int reason);
   void source_failed(const std::string &why);
