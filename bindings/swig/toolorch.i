@@ -94,6 +94,10 @@ static toolorch_batch *toolorch_bind_batch_new(toolorch_ctx *ctx, int64_t tag) {
   return b;
 }
 
+/* A call handle's address: the same number for every wrapper of one call
+ * (bindings key the tool working on a call by it; TOOL_CANCELLED names it). */
+static int64_t toolorch_bind_call_key(const toolorch_call *call) { return (int64_t)(intptr_t)call; }
+
 /* The tag of the job or batch an event belongs to (0: none). */
 static int64_t toolorch_bind_event_tag(const toolorch_event *ev) {
   return (int64_t)(intptr_t)toolorch_event_userdata(ev);

@@ -19,6 +19,11 @@ typedef enum toolorch_event_type {
   TOOLORCH_EVENT_USAGE = 7,       /* tokens used by one LLM response (jobs) */
   TOOLORCH_EVENT_ROUND_DONE = 8,  /* one LLM round and its calls finished (jobs) */
   TOOLORCH_EVENT_JOB_DONE = 9,    /* a job ended: status, text = final answer */
+  TOOLORCH_EVENT_TOOL_CANCELLED = 10,/* a call handed out by TOOL_CALL ended without its result
+                                        (cancelled, timed out, its group or job cancelled): stop
+                                        its work; event_call is the same handle, call_state says how
+                                        it ended, status is ECANCELLED or ETIMEDOUT, text says why.
+                                        Completing it afterwards returns ELATE. */
   TOOLORCH_EVENT_SPECULATION = 11 /* a guessed call's outcome (toolorch/speculation.h) */
 } toolorch_event_type;
 
@@ -56,7 +61,8 @@ TOOLORCH_API const char *toolorch_event_type_name(int type);
 /* The batch's or job's userdata. */
 TOOLORCH_API void *toolorch_event_userdata(const toolorch_event *event);
 TOOLORCH_API toolorch_batch *toolorch_event_batch(const toolorch_event *event);
-/* TOOL_CALL: the call to complete (valid as toolorch_call says). Others: NULL. */
+/* TOOL_CALL: the call to complete (valid as toolorch_call says); TOOL_CANCELLED:
+ * the same call, to find the work to stop. Others: NULL. */
 TOOLORCH_API toolorch_call *toolorch_event_call(const toolorch_event *event);
 TOOLORCH_API const char *toolorch_event_call_id(const toolorch_event *event);
 TOOLORCH_API const char *toolorch_event_tool_name(const toolorch_event *event);

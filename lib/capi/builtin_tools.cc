@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "capi/border.h"
+#include "capi/runners.h"
 #include "http/url.h"
 #include "json/json.h"
 #include "tools/command_tool.h"
@@ -29,10 +30,17 @@ bool has_ctl(const char *s) {
   return false;
 }
 
-bool attach_builtin_runner(toolorch_ctx *ctx, const toolorch_tool *tool, core::ToolSpec *spec, std::string *err) {
+bool attach_runner(toolorch_ctx *ctx, const toolorch_tool *tool, core::ToolSpec *spec, std::string *err) {
   std::shared_ptr<tools::BuiltinRunner> runner;
   switch (tool->builtin) {
     case toolorch_tool::Builtin::kNone:
+      if (tool->fn) {
+        bool blocking = tool->spec.flags & TOOLORCH_TOOL_BLOCKING;
+        spec->runner = std::make_shared<CFunctionRunner>(tool->fn, tool->fn_userdata,
+                                                         blocking ? &ctx->engine->pool() : nullptr);
+      } else {
+        spec->runner = std::make_shared<ExternalRunner>(ctx);
+      }
       return true;
     case toolorch_tool::Builtin::kHttp: {
       tools::HttpToolConfig cfg{tool->http_url, tool->http_headers};

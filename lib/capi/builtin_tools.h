@@ -8,10 +8,11 @@
 
 namespace toolorch::capi {
 
-// If tool is a built-in kind, make its runner bound to ctx, set
-// spec->runner and remember it in ctx->runners (shut down by toolorch_free).
-// True when there is nothing to do. [any thread]
-bool attach_builtin_runner(toolorch_ctx *ctx, const toolorch_tool *tool, core::ToolSpec *spec, std::string *err);
+// Make the runner of a tool about to be registered on ctx, into
+// spec->runner: the built-in kinds' (remembered in ctx->runners, shut down
+// by toolorch_free), else a C function's, else the external runner's
+// (capi/runners.h). False + *err if it cannot be made. [any thread]
+bool attach_runner(toolorch_ctx *ctx, const toolorch_tool *tool, core::ToolSpec *spec, std::string *err);
 
 // True if s holds CR or LF (refused in URLs and headers).
 bool has_ctl(const char *s);

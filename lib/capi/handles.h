@@ -31,7 +31,9 @@ struct toolorch_group_policy {
 };
 
 struct toolorch_tool {
-  toolorch::core::ToolSpec spec;
+  toolorch::core::ToolSpec spec;  // its runner is made at registration
+  toolorch_tool_fn fn = nullptr;  // null: an external tool (TOOL_CALL events)
+  void *fn_userdata = nullptr;
   // A kind the library runs itself (toolorch_tool_set_http / _set_command):
   // its runner is made at registration, bound to that context.
   enum class Builtin { kNone, kHttp, kCommand } builtin = Builtin::kNone;

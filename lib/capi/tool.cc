@@ -72,8 +72,8 @@ int toolorch_tool_set_timeout_ms(toolorch_tool *tool, int64_t timeout_ms) {
 
 int toolorch_tool_set_fn(toolorch_tool *tool, toolorch_tool_fn fn, void *userdata) {
   if (!tool) return invalid(nullptr, "toolorch_tool_set_fn", "tool is NULL");
-  tool->spec.fn = fn;
-  tool->spec.userdata = userdata;
+  tool->fn = fn;
+  tool->fn_userdata = userdata;
   return TOOLORCH_OK;
 }
 
@@ -101,7 +101,7 @@ int toolorch_register_tool(toolorch_ctx *ctx, const toolorch_tool *tool) {
     if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
     std::string err;
     toolorch::core::ToolSpec spec = tool->spec;
-    if (!toolorch::capi::attach_builtin_runner(ctx, tool, &spec, &err)) return fail(ctx, TOOLORCH_EINTERNAL, err);
+    if (!toolorch::capi::attach_runner(ctx, tool, &spec, &err)) return fail(ctx, TOOLORCH_EINTERNAL, err);
     auto t = toolorch::core::Tool::create(spec, &err);
     if (!t) return fail(ctx, TOOLORCH_ESCHEMA, err);
     int rc = ctx->engine->registry().add(std::move(t), &err);

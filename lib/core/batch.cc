@@ -1,6 +1,6 @@
 #include "core/batch.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 namespace toolorch::core {
 

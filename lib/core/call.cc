@@ -1,6 +1,6 @@
 #include "core/call.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 namespace toolorch::core {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include <toolorch/call.h>
+#include "core/codes.h"
 
 #include "loop/scheduler.h"
 
@@ -137,6 +137,7 @@ class CallRef {
   }
   Call *get() const { return c_; }
   Call *operator->() const { return c_; }
+  Call &operator*() const { return *c_; }
   explicit operator bool() const { return c_ != nullptr; }
   Call *release() {
     Call *c = c_;

@@ -1,6 +1,6 @@
 #include "core/dispatcher.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include <algorithm>
 #include <exception>
@@ -11,6 +11,20 @@
 namespace toolorch::core {
 
 Dispatcher::Dispatcher(Env env) : env_(env) {}
+
+int finish_call(Call &call, std::string result) {
+  if (!call.finisher) return TOOLORCH_ESTATE;
+  return call.finisher->tool_finish(&call, true, std::move(result));
+}
+
+int fail_call(Call &call, std::string message, unsigned flags) {
+  if (!call.finisher) return TOOLORCH_ESTATE;
+  return call.finisher->tool_finish(&call, false, std::move(message), flags);
+}
+
+void abandon_call(Call &call) {
+  if (call.finisher) call.finisher->tool_abandon(&call);
+}
 
 Dispatcher::~Dispatcher() { shutdown(); }
 
@@ -258,23 +272,7 @@ bool Dispatcher::start_or_expire(CallRef next) {
   return true;
 }
 
-void Dispatcher::emit_about(Call *call, int type) {
-  auto ev = std::make_unique<Event>();
-  ev->type = type;
-  ev->userdata = call->event_userdata;
-  ev->source = call->event_source;
-  ev->source_kind = call->event_source_kind;
-  ev->about = CallRef(call);  // id, tool name and arguments are read from the call
-  ev->call_state = call->state();
-  ev->attempts = call->attempts;
-  if (type == TOOLORCH_EVENT_TOOL_CALL) ev->call = CallRef(call);
-  if (call->speculative) {
-    // A guess may be taken over (and renamed) later: keep the id it has now.
-    ev->call_id = call->id();
-    ev->id_frozen = true;
-  }
-  env_.sink->emit(std::move(ev));
-}
+void Dispatcher::emit_about(Call *call, int type) { env_.sink->emit(event_about(call, type)); }
 
 void Dispatcher::start(CallRef ref) {
   Call *call = ref.get();
@@ -298,31 +296,20 @@ void Dispatcher::start(CallRef ref) {
 }
 
 void Dispatcher::run_tool(Call *call) {
-  const ToolSpec &spec = call->tool->spec();
-  auto *handle = reinterpret_cast<toolorch_call *>(call);
-  if (call->tool->external()) {
-    emit_about(call, TOOLORCH_EVENT_TOOL_CALL);
-    return;
-  }
-  if (spec.runner) {
-    spec.runner->run(call, this);
-    return;
-  }
-  if (call->tool->blocking()) {
-    toolorch_tool_fn fn = spec.fn;
-    void *ud = spec.userdata;
-    bool queued = env_.pool && env_.pool->submit([fn, ud, handle, call] {
-      fn(handle, call->args().c_str(), ud);
-    });
-    if (!queued) tool_finish(call, false, "the worker pool is not running");
-    return;
-  }
   try {
-    spec.fn(handle, call->args().c_str(), spec.userdata);
+    call->tool->runner().start(*call);
   } catch (const std::exception &e) {
     tool_finish(call, false, std::string("tool threw: ") + e.what());
   } catch (...) {
     tool_finish(call, false, "tool threw an exception");
+  }
+}
+
+void Dispatcher::tell_runner_ended(Call *call, int status) {
+  try {
+    call->tool->runner().on_call_ended_without_result(*call, status);
+  } catch (...) {
+    // A runner must not throw here; the call has ended regardless.
   }
 }
 
@@ -373,8 +360,8 @@ void Dispatcher::release_slot(Call *call) {
 
 bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text) {
   const ToolSpec &spec = call->tool->spec();
-  bool retryable = (fail_flags & TOOLORCH_FAIL_RETRYABLE) ||
-                   ((spec.flags & TOOLORCH_TOOL_RETRYABLE) && !(fail_flags & TOOLORCH_FAIL_FATAL));
+  bool retryable = (fail_flags & kFailRetryable) ||
+                   ((spec.flags & kToolRetryable) && !(fail_flags & kFailFatal));
   if (!retryable || spec.retry_attempts <= 0 || call->attempts > spec.retry_attempts) return false;
   int64_t delay_ms = backoff_delay_ms(spec.retry_backoff, call->attempts, -1, rng_);
   loop::Micros at = env_.sched->now_us() + delay_ms * 1000;
@@ -458,15 +445,19 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
     case TOOLORCH_CALL_CANCELLED: env_.stats->calls_cancelled.fetch_add(1, std::memory_order_relaxed); break;
     default: env_.stats->calls_timed_out.fetch_add(1, std::memory_order_relaxed); break;
   }
-  // The tool still has the call: tell it to stop (after the state change,
-  // so toolorch_call_is_cancelled() already says so inside the hook).
+  // The runner still has the call and its result has not come: tell it to
+  // stop (after the state change, so the call already says how it ended).
+  // The call's own cancel hook (toolorch_call_on_cancel) runs first.
   std::function<void()> hook = call->take_cancel_hook();
-  if (hook && !call->tool_finished() && (state == TOOLORCH_CALL_CANCELLED || state == TOOLORCH_CALL_TIMED_OUT)) {
-    try {
-      hook();
-    } catch (...) {
-      // A C++ tool's hook threw: the call has ended regardless.
+  if (call->tool_holds_ref && !call->tool_finished()) {
+    if (hook) {
+      try {
+        hook();
+      } catch (...) {
+        // A C++ tool's hook threw: the call has ended regardless.
+      }
     }
+    tell_runner_ended(call, status);
   }
   if (CallOwner *owner = call->owner) owner->on_call_ended(call);
   // Its group decides next (after the owner reported this end, so that a

@@ -20,7 +20,6 @@
 #include "core/tool_registry.h"
 #include "loop/scheduler.h"
 #include "limits/rate_limits.h"
-#include "loop/worker_pool.h"
 
 namespace toolorch::core {
 
@@ -28,8 +27,7 @@ class Dispatcher {
  public:
   struct Env {
     loop::Scheduler *sched;
-    loop::WorkerPool *pool;  // for BLOCKING tools
-    EventSink *sink;         // TOOL_CALL and CALL_STARTED events
+    EventSink *sink;         // CALL_STARTED events
     ToolRegistry *registry;
     const CoreOptions *opts;
     Stats *stats;
@@ -51,6 +49,7 @@ class Dispatcher {
   bool cancel(Call *call) { return end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, "cancelled"); }
 
   // Any thread: the tool's completion (ok) or failure. OK, EALREADY or ELATE.
+  // Runners use finish_call / fail_call (core/tool_runner.h), which land here.
   int tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags = 0);
   // Any thread: the tool gives up a call that has ended (it was cancelled)
   // without a result; unlike a late completion this is not counted.
@@ -84,6 +83,7 @@ class Dispatcher {
   void on_permit(Call *call, int status, loop::Micros waited_us);
   void start(CallRef call);
   void run_tool(Call *call);
+  void tell_runner_ended(Call *call, int status);
   void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags);
   bool retry_later(Call *call, unsigned fail_flags, std::string &text);
   void release_slot(Call *call);

@@ -1,6 +1,6 @@
 #include "core/engine.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include "json/json.h"
 
@@ -13,7 +13,7 @@ Engine::Engine(const Options &opts, loop::Scheduler *sched, EventSink *sink, eve
       base_(base),
       gate_(std::make_shared<LoopGate>(sched)),
       pool_(static_cast<size_t>(opts_.core().worker_threads)),
-      dispatcher_(Dispatcher::Env{sched, &pool_, sink, &registry_, &opts_.core(), &stats_}) {}
+      dispatcher_(Dispatcher::Env{sched, sink, &registry_, &opts_.core(), &stats_}) {}
 
 int Engine::init(std::string *err) {
   const cJSON *llm = opts_.section("llm");

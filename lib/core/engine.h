@@ -42,6 +42,8 @@ class Engine {
   // The context's scorer, the fallback of groups without their own. Loop thread.
   Scorer &scorer() { return scorer_; }
   EventSink *sink() const { return sink_; }
+  // Where runners of blocking tools run them (lib/capi's C-function runner).
+  loop::WorkerPool &pool() { return pool_; }
 
   // Speculation: the context's history of calls per conversation state, its
   // predictor (loop thread), and the gate late host callbacks post through.

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include <toolorch/event.h>
+#include "core/codes.h"
 
 #include "core/call.h"
 
@@ -43,12 +43,36 @@ inline const std::string &event_tool_name(const Event &e) { return e.about ? e.a
 inline const std::string &event_json(const Event &e) {
   return e.about && e.type != TOOLORCH_EVENT_CALL_RESULT ? e.about->args() : e.json;
 }
-// CALL_RESULT: the call's result or error; otherwise the event's own text.
+// CALL_RESULT: the call's result or error; TOOL_CANCELLED: why it ended;
+// otherwise the event's own text.
 inline const std::string &event_text(const Event &e) {
-  return e.about && e.type == TOOLORCH_EVENT_CALL_RESULT ? e.about->end_text : e.text;
+  bool ended = e.type == TOOLORCH_EVENT_CALL_RESULT || e.type == TOOLORCH_EVENT_TOOL_CANCELLED;
+  return e.about && ended ? e.about->end_text : e.text;
 }
 
 using EventPtr = std::unique_ptr<Event>;
+
+// An event about a call, addressed like the call's others (its batch's or
+// job's userdata and handle). TOOL_CALL and TOOL_CANCELLED also hand out
+// the call itself (Event::call). Loop thread.
+inline EventPtr event_about(Call *call, int type) {
+  auto ev = std::make_unique<Event>();
+  ev->type = type;
+  ev->userdata = call->event_userdata;
+  ev->source = call->event_source;
+  ev->source_kind = call->event_source_kind;
+  ev->about = CallRef(call);  // id, tool name and arguments are read from the call
+  ev->call_state = call->state();
+  ev->status = call->ended() ? call->end_status : 0;
+  ev->attempts = call->attempts;
+  if (type == TOOLORCH_EVENT_TOOL_CALL || type == TOOLORCH_EVENT_TOOL_CANCELLED) ev->call = CallRef(call);
+  if (call->speculative) {
+    // A guess may be taken over (and renamed) later: keep the id it has now.
+    ev->call_id = call->id();
+    ev->id_frozen = true;
+  }
+  return ev;
+}
 
 // Loop thread only.
 class EventSink {

@@ -1,7 +1,6 @@
 #include "core/group.h"
 
-#include <toolorch/call.h>
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include "core/dispatcher.h"
 
@@ -106,7 +105,7 @@ void Group::on_member_ended(Call *call) {
     decided_ = true;
     cancel_others(call, "cancelled: group \"" + name_ + "\" already has its " + std::to_string(policy_.keep_top_n) +
                             " results");
-  } else if (state == TOOLORCH_CALL_FAILED && policy_.cancel_siblings && (call->fail_flags & TOOLORCH_FAIL_FATAL)) {
+  } else if (state == TOOLORCH_CALL_FAILED && policy_.cancel_siblings && (call->fail_flags & kFailFatal)) {
     decided_ = true;
     cancel_others(call, "cancelled: branch \"" + call->id() + "\" of group \"" + name_ + "\" failed fatally");
   }

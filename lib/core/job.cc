@@ -1,7 +1,6 @@
 #include "core/job.h"
 
-#include <toolorch/speculation.h>
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 #include "core/job_config.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include <cstring>
 

@@ -1,6 +1,6 @@
 #include "core/option_sections.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include "limits/config.h"
 #include "llm/provider_config.h"

@@ -1,6 +1,6 @@
 #include "core/options.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include <cmath>
 #include <cstring>

@@ -12,8 +12,7 @@
 // model's self-report, which the threshold filters. Anything else in the
 // answer (text, other tools, a malformed list) counts as a source failure
 // or drops the guess by reason; never the job's failure.
-#include <toolorch/status.h>
-
+#include "core/codes.h"
 #include "core/speculation.h"
 
 namespace toolorch::core {

@@ -1,12 +1,16 @@
 #include "core/tool_registry.h"
 
-#include <toolorch/status.h>
+#include "core/codes.h"
 
 #include "json/schema.h"
 
 namespace toolorch::core {
 
 std::shared_ptr<Tool> Tool::create(const ToolSpec &spec, std::string *err) {
+  if (!spec.runner) {
+    *err = "tool \"" + spec.name + "\" has no runner";
+    return nullptr;
+  }
   std::string perr;
   json::Ptr schema = json::parse(spec.schema_json, &perr);
   if (!schema) {

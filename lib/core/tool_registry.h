@@ -1,6 +1,6 @@
 // The tools a context knows: their definitions (name, description, schema,
-// flags, service, caps, deadline, function) and the per-tool running count
-// the dispatcher keeps.
+// flags, service, caps, deadline, retry policy, and the runner that runs
+// them: core/tool_runner.h) and the per-tool state the dispatcher keeps.
 #pragma once
 
 #include <cstdint>
@@ -11,24 +11,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include <toolorch/tool.h>
+#include "core/codes.h"
 
 #include "core/backoff.h"
 #include "core/call.h"
+#include "core/tool_runner.h"
 #include "json/json.h"
 
 namespace toolorch::core {
-
-class Dispatcher;
-
-// A tool the library runs itself (an HTTP endpoint, a command): it starts
-// the work on the loop thread and finishes the call through the dispatcher;
-// it sets the call's cancel hook to stop the work.
-class ToolRunner {
- public:
-  virtual ~ToolRunner() = default;
-  virtual void run(Call *call, Dispatcher *dispatcher) = 0;
-};
 
 // What a caller describes before registration (the toolorch_tool handle).
 struct ToolSpec {
@@ -39,9 +29,7 @@ struct ToolSpec {
   std::string service;
   int max_parallel = 0;     // 0 = only the global cap
   int64_t timeout_ms = 0;   // 0 = the context default
-  toolorch_tool_fn fn = nullptr;
-  void *userdata = nullptr;
-  std::shared_ptr<ToolRunner> runner;  // set: the library runs the tool (fn unused)
+  std::shared_ptr<ToolRunner> runner;  // runs its calls; required at registration
   int retry_attempts = 0;              // retries after the first attempt
   BackoffPolicy retry_backoff;
 };
@@ -54,9 +42,8 @@ class Tool {
   const ToolSpec &spec() const { return spec_; }
   const std::string &name() const { return spec_.name; }
   const cJSON *schema() const { return schema_.get(); }
-  bool side_effect_free() const { return spec_.flags & TOOLORCH_TOOL_SIDE_EFFECT_FREE; }
-  bool blocking() const { return spec_.flags & TOOLORCH_TOOL_BLOCKING; }
-  bool external() const { return spec_.fn == nullptr && !spec_.runner; }
+  bool side_effect_free() const { return spec_.flags & kToolSideEffectFree; }
+  ToolRunner &runner() const { return *spec_.runner; }
 
   // Dispatcher state, loop thread only.
   int running = 0;

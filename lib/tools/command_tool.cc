@@ -18,6 +18,7 @@ struct CommandToolRunner::State {
   event_base *base = nullptr;
   CommandToolOptions options;
   std::unordered_map<uint64_t, std::unique_ptr<Proc>> procs;  // loop thread only
+  std::unordered_map<core::Call *, Proc *> by_call;  // the process of each call still ours
   uint64_t next_key = 1;
   bool shut_down = false;
 };
@@ -27,7 +28,6 @@ struct CommandToolRunner::Proc {
   uint64_t key = 0;
   std::string program;
   core::CallRef call;  // empty once the call is no longer ours (cancelled, failed early)
-  core::Dispatcher *dispatcher = nullptr;
   ChildProcess child;
   int pidfd = -1;
   event *in_ev = nullptr, *out_ev = nullptr, *err_ev = nullptr, *reap_ev = nullptr;
@@ -92,10 +92,16 @@ std::unique_ptr<Proc> take(Proc *p) {
   return own;
 }
 
+// The process's call, which is no longer its own.
+core::CallRef release_call(Proc *p) {
+  if (p->call) p->st->by_call.erase(p->call.get());
+  return std::move(p->call);
+}
+
 // The call is not ours any more: kill the process (unless reaped), close
 // the pipes, keep reaping. Destroys p if nothing is left to wait for.
 void let_go(Proc *p) {
-  p->call = core::CallRef();
+  release_call(p);
   if (!p->exited) kill_child(p->child.pid);
   p->close_stdin();
   p->close_outputs();
@@ -118,10 +124,10 @@ void maybe_finish(Proc *p) {
   } else {
     text = describe_exit(own->wait_status, own->err_tail);
   }
-  core::CallRef call = std::move(own->call);
-  core::Dispatcher *d = own->dispatcher;
+  core::CallRef call = release_call(own.get());
   own.reset();  // everything released before the end runs other code
-  d->tool_finish(call.get(), ok, std::move(text));
+  if (ok) core::finish_call(*call, std::move(text));
+  else core::fail_call(*call, std::move(text));
 }
 
 void write_input(Proc *p) {
@@ -166,12 +172,11 @@ void on_stdout(evutil_socket_t fd, short, void *arg) {
   auto *p = static_cast<Proc *>(arg);
   bool open = drain(fd, &p->out, 0);
   if (p->out.size() > p->max_out) {
-    core::CallRef call = std::move(p->call);
-    core::Dispatcher *d = p->dispatcher;
+    core::CallRef call = release_call(p);
     std::string text = "output of command \"" + p->program + "\" exceeds max_result_bytes (" +
                        std::to_string(p->max_out) + " bytes)";
     let_go(p);  // p may be gone now
-    d->tool_finish(call.get(), false, std::move(text));
+    core::fail_call(*call, std::move(text));
     return;
   }
   if (!open) {
@@ -230,18 +235,6 @@ bool watch(Proc *p) {
   return true;
 }
 
-void on_cancel(const std::weak_ptr<State> &weak, uint64_t key) {
-  std::shared_ptr<State> st = weak.lock();
-  if (!st) return;
-  auto it = st->procs.find(key);
-  if (it == st->procs.end() || !it->second->call) return;
-  Proc *p = it->second.get();
-  core::CallRef call = p->call;
-  core::Dispatcher *d = p->dispatcher;
-  let_go(p);
-  d->tool_abandon(call.get());
-}
-
 // Blocking reap of a process that was just SIGKILLed: only at shutdown.
 void reap_now(Proc *p) {
   if (p->exited) return;
@@ -264,42 +257,44 @@ CommandToolRunner::~CommandToolRunner() { shutdown(); }
 
 size_t CommandToolRunner::in_flight() const { return state_->procs.size(); }
 
-void CommandToolRunner::run(core::Call *call, core::Dispatcher *dispatcher) {
+void CommandToolRunner::start(core::Call &call) {
   if (state_->shut_down) {
-    dispatcher->tool_finish(call, false, "the context is shutting down");
+    core::fail_call(call, "the context is shutting down");
     return;
   }
   auto proc = std::make_unique<Proc>();
   std::string err;
   if (!spawn_child(argv_, &proc->child, &err)) {
-    dispatcher->tool_finish(call, false, err);
+    core::fail_call(call, err);
     return;
   }
   Proc *p = proc.get();
   p->st = state_.get();
   p->key = state_->next_key++;
   p->program = argv_[0];
-  p->dispatcher = dispatcher;
-  p->input = call->args();
-  int64_t cap = dispatcher->opts().max_result_bytes;
+  p->input = call.args();
+  int64_t cap = call.finisher->opts().max_result_bytes;
   p->max_out = cap > 0 ? static_cast<size_t>(cap) : SIZE_MAX;
   state_->procs.emplace(p->key, std::move(proc));
 
   if (!watch(p)) {
     reap_now(p);  // without its events it could not be reaped later
     take(p);
-    dispatcher->tool_finish(call, false, "cannot watch the command's pipes on the event loop");
+    core::fail_call(call, "cannot watch the command's pipes on the event loop");
     return;
   }
-  std::weak_ptr<State> weak = state_;
-  uint64_t key = p->key;
-  if (call->set_cancel_hook([weak, key] { on_cancel(weak, key); }) != TOOLORCH_OK) {
-    let_go(p);
-    dispatcher->tool_abandon(call);  // it ended before its tool could start
-    return;
-  }
-  p->call = core::CallRef(call);
+  p->call = core::CallRef(&call);
+  state_->by_call[&call] = p;
   write_input(p);
+}
+
+void CommandToolRunner::on_call_ended_without_result(core::Call &call, int) {
+  auto it = state_->by_call.find(&call);
+  if (it == state_->by_call.end()) return;
+  Proc *p = it->second;
+  core::CallRef keep = p->call;
+  let_go(p);  // SIGKILL to its process group; reaped without blocking
+  core::abandon_call(*keep);
 }
 
 void CommandToolRunner::shutdown() {
@@ -308,6 +303,7 @@ void CommandToolRunner::shutdown() {
   st.shut_down = true;
   auto procs = std::move(st.procs);
   st.procs.clear();
+  st.by_call.clear();
   for (auto &entry : procs) reap_now(entry.second.get());
   procs.clear();  // frees the events and fds, drops the calls
 }

@@ -36,7 +36,8 @@ class CommandToolRunner final : public BuiltinRunner {
   CommandToolRunner(std::vector<std::string> argv, event_base *base, CommandToolOptions options = {});
   ~CommandToolRunner() override;
 
-  void run(core::Call *call, core::Dispatcher *dispatcher) override;
+  void start(core::Call &call) override;
+  void on_call_ended_without_result(core::Call &call, int reason) override;
   void shutdown() override;
   // Processes started and not yet reaped (cancelled ones included).
   size_t in_flight() const override;
@@ -44,7 +45,7 @@ class CommandToolRunner final : public BuiltinRunner {
   const std::vector<std::string> &argv() const { return argv_; }
 
   struct Proc;   // one running process (command_tool.cc)
-  struct State;  // shared with the calls' cancel hooks, held weakly there
+  struct State;  // the processes in flight
 
  private:
   std::vector<std::string> argv_;

@@ -35,15 +35,15 @@ HttpToolRunner::~HttpToolRunner() {
 
 size_t HttpToolRunner::in_flight() const { return state_->ops.size(); }
 
-void HttpToolRunner::run(core::Call *call, core::Dispatcher *dispatcher) {
+void HttpToolRunner::start(core::Call &call) {
   if (state_->shut_down) {
-    dispatcher->tool_finish(call, false, "the context is shutting down");
+    core::fail_call(call, "the context is shutting down");
     return;
   }
   std::string err;
   http::Client *client = client_source_ ? client_source_(&err) : nullptr;
   if (!client) {
-    dispatcher->tool_finish(call, false, "cannot make the HTTP client: " + (err.empty() ? "unknown" : err));
+    core::fail_call(call, "cannot make the HTTP client: " + (err.empty() ? "unknown" : err));
     return;
   }
   state_->client = client;
@@ -55,23 +55,17 @@ void HttpToolRunner::run(core::Call *call, core::Dispatcher *dispatcher) {
   for (const std::string &h : config_.headers) has_type = has_type || names_header(h, "Content-Type");
   if (!has_type) req.headers.emplace_back("Content-Type: application/json");
   req.headers.insert(req.headers.end(), config_.headers.begin(), config_.headers.end());
-  req.body = call->args();
+  req.body = call.args();
   // A body past the result cap could never be accepted: stop reading it.
-  int64_t cap = dispatcher->opts().max_result_bytes;
+  int64_t cap = call.finisher->opts().max_result_bytes;
   req.max_response_bytes = cap > 0 ? static_cast<size_t>(cap) : 0;
 
   uint64_t key = state_->next_key++;
   Op &op = state_->ops[key];
-  op.call = core::CallRef(call);
-  op.dispatcher = dispatcher;
+  op.call = core::CallRef(&call);
+  state_->keys[&call] = key;  // before the transfer starts: a cancel from now on finds the op
 
   std::weak_ptr<State> weak = state_;
-  // Set before the transfer starts: a cancel from now on finds the op.
-  if (call->set_cancel_hook([weak, key] { on_cancel(weak, key); }) != TOOLORCH_OK) {
-    state_->ops.erase(key);
-    dispatcher->tool_abandon(call);  // it ended before its tool could start
-    return;
-  }
   http::Callbacks cbs;
   cbs.on_done = [weak, key](http::Result &&result) { on_done(weak, key, std::move(result)); };
   http::TransferId id = client->start(std::move(req), std::move(cbs));
@@ -87,6 +81,7 @@ void HttpToolRunner::on_done(const std::weak_ptr<State> &weak, uint64_t key, htt
   // Out of the map before finishing: the end may start the next call here.
   Op op = std::move(it->second);
   st->ops.erase(it);
+  st->keys.erase(op.call.get());
   bool ok = false;
   unsigned flags = 0;
   std::string text;
@@ -104,18 +99,22 @@ void HttpToolRunner::on_done(const std::weak_ptr<State> &weak, uint64_t key, htt
     if (code == 429 || code >= 500) flags = TOOLORCH_FAIL_RETRYABLE;
     text = http_failure_text(code, result.body);
   }
-  op.dispatcher->tool_finish(op.call.get(), ok, std::move(text), flags);
+  if (ok) core::finish_call(*op.call, std::move(text));
+  else core::fail_call(*op.call, std::move(text), flags);
 }
 
-void HttpToolRunner::on_cancel(const std::weak_ptr<State> &weak, uint64_t key) {
-  std::shared_ptr<State> st = weak.lock();
-  if (!st) return;
-  auto it = st->ops.find(key);
-  if (it == st->ops.end()) return;
+void HttpToolRunner::on_call_ended_without_result(core::Call &call, int) {
+  State &st = *state_;
+  auto k = st.keys.find(&call);
+  if (k == st.keys.end()) return;
+  auto it = st.ops.find(k->second);
+  st.keys.erase(k);
+  if (it == st.ops.end()) return;
   Op op = std::move(it->second);
-  st->ops.erase(it);
-  if (op.transfer && st->client) st->client->cancel(op.transfer);
-  op.dispatcher->tool_abandon(op.call.get());
+  st.ops.erase(it);
+  // The transfer goes at once: the connection closes and the server sees it.
+  if (op.transfer && st.client) st.client->cancel(op.transfer);
+  core::abandon_call(*op.call);
 }
 
 void HttpToolRunner::shutdown() {
@@ -127,6 +126,7 @@ void HttpToolRunner::shutdown() {
   // outlive this point.
   auto ops = std::move(st.ops);
   st.ops.clear();
+  st.keys.clear();
   for (auto &entry : ops)
     if (entry.second.transfer && st.client) st.client->cancel(entry.second.transfer);
   st.client = nullptr;

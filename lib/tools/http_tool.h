@@ -33,7 +33,8 @@ class HttpToolRunner final : public BuiltinRunner {
   HttpToolRunner(HttpToolConfig config, ClientSource client);
   ~HttpToolRunner() override;
 
-  void run(core::Call *call, core::Dispatcher *dispatcher) override;
+  void start(core::Call &call) override;
+  void on_call_ended_without_result(core::Call &call, int reason) override;
   void shutdown() override;
   size_t in_flight() const override;
 
@@ -42,20 +43,19 @@ class HttpToolRunner final : public BuiltinRunner {
  private:
   struct Op {
     core::CallRef call;
-    core::Dispatcher *dispatcher = nullptr;
     http::TransferId transfer = 0;
   };
-  // Shared with the callbacks given to the client and to the call's cancel
-  // hook, which hold it weakly: one that fires after shutdown finds nothing.
+  // Shared with the callbacks given to the client, which hold it weakly:
+  // one that fires after shutdown finds nothing.
   struct State {
     std::unordered_map<uint64_t, Op> ops;  // loop thread only
+    std::unordered_map<core::Call *, uint64_t> keys;  // the op of each call in flight
     uint64_t next_key = 1;
     http::Client *client = nullptr;  // the one the ops were started on
     bool shut_down = false;
   };
 
   static void on_done(const std::weak_ptr<State> &weak, uint64_t key, http::Result &&result);
-  static void on_cancel(const std::weak_ptr<State> &weak, uint64_t key);
 
   HttpToolConfig config_;
   ClientSource client_source_;

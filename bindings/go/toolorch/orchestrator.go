@@ -34,7 +34,7 @@ type Orchestrator struct {
 	closed  bool
 	tools   map[string]ToolFunc
 	streams map[int64]*stream // jobs and batches by tag
-	running map[callKey][]*runningCall
+	running map[uintptr]*runningCall // by call handle: one attempt at a time
 	nextTag int64
 
 	base       context.Context // parent of every tool's context; done at Close
@@ -78,7 +78,7 @@ func New(config any) (*Orchestrator, error) {
 		c:          c,
 		tools:      map[string]ToolFunc{},
 		streams:    map[int64]*stream{},
-		running:    map[callKey][]*runningCall{},
+		running:    map[uintptr]*runningCall{},
 		dispatched: make(chan struct{}),
 	}
 	o.base, o.stopTools = context.WithCancel(context.Background())
@@ -180,18 +180,19 @@ func (o *Orchestrator) dispatch() {
 	}
 }
 
-const eventToolCall = 1 // TOOLORCH_EVENT_TOOL_CALL: handled here, never shown
-
 func (o *Orchestrator) handle(ev capi.Struct_SS_toolorch_event) {
 	tag := capi.Toolorch_bind_event_tag(ev)
-	if capi.Toolorch_event_type_of(ev) == eventToolCall {
-		o.startTool(ev, tag)
+	switch int(capi.Toolorch_event_type_of(ev)) {
+	case int(capi.TOOLORCH_EVENT_TOOL_CALL): // handled here, never shown
+		o.startTool(ev)
+		return
+	case int(capi.TOOLORCH_EVENT_TOOL_CANCELLED):
+		// The call ended without its result (cancelled, timed out, its job
+		// or batch cancelled): cancel the context of the tool working on it.
+		o.cancelRunning(capi.Toolorch_event_call(ev).Swigcptr())
 		return
 	}
 	e := readEvent(ev)
-	if e.Type == EventCallResult && (e.State == CallCancelled || e.State == CallTimedOut) {
-		o.cancelRunning(callKey{tag, e.CallID})
-	}
 	o.mu.Lock()
 	s := o.streams[tag]
 	o.mu.Unlock()
@@ -201,7 +202,6 @@ func (o *Orchestrator) handle(ev capi.Struct_SS_toolorch_event) {
 	s.push(e)
 	if e.Type == EventJobDone || e.Type == EventBatchDone {
 		o.dropStream(tag)
-		o.cancelTag(tag) // tools of a finished job or batch have nobody to answer
 		s.release()
 		s.finish(e)
 	}

@@ -88,34 +88,23 @@ func (o *Orchestrator) registerC(name, description, schemaJSON string, flags Too
 	return nil
 }
 
-// callKey names a running call in the events about it: its job or batch
-// (tag) and its id.
-type callKey struct {
-	tag int64
-	id  string
-}
-
 // runningCall is a call a Go tool is working on.
 type runningCall struct {
-	key    callKey
 	call   capi.Struct_SS_toolorch_call
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
 // startTool runs the tool of a TOOL_CALL event on a goroutine of its own.
-func (o *Orchestrator) startTool(ev capi.Struct_SS_toolorch_event, tag int64) {
+func (o *Orchestrator) startTool(ev capi.Struct_SS_toolorch_event) {
 	name := capi.Toolorch_event_tool_name(ev)
-	rc := &runningCall{
-		key:  callKey{tag, capi.Toolorch_event_call_id(ev)},
-		call: capi.Toolorch_event_call(ev),
-	}
+	rc := &runningCall{call: capi.Toolorch_event_call(ev)}
 	o.mu.Lock()
 	fn := o.tools[name]
 	closed := o.closed
 	if fn != nil && !closed {
 		rc.ctx, rc.cancel = context.WithCancel(o.base)
-		o.running[rc.key] = append(o.running[rc.key], rc)
+		o.running[rc.call.Swigcptr()] = rc
 	}
 	o.mu.Unlock()
 	if closed {
@@ -167,39 +156,17 @@ func (o *Orchestrator) finishCall(rc *runningCall, result string, err error) {
 func (o *Orchestrator) forget(rc *runningCall) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	list := o.running[rc.key]
-	for i, r := range list {
-		if r == rc {
-			list = append(list[:i], list[i+1:]...)
-			break
-		}
-	}
-	if len(list) == 0 {
-		delete(o.running, rc.key)
-	} else {
-		o.running[rc.key] = list
+	if o.running[rc.call.Swigcptr()] == rc {
+		delete(o.running, rc.call.Swigcptr())
 	}
 }
 
-// cancelRunning cancels the context of the tools working on a call that
-// ended without their result.
-func (o *Orchestrator) cancelRunning(key callKey) {
+// cancelRunning cancels the context of the tool working on a call that
+// ended without its result (a TOOL_CANCELLED event).
+func (o *Orchestrator) cancelRunning(call uintptr) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for _, rc := range o.running[key] {
+	if rc := o.running[call]; rc != nil {
 		rc.cancel()
-	}
-}
-
-// cancelTag cancels the tools still working for a job or batch that ended.
-func (o *Orchestrator) cancelTag(tag int64) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for key, list := range o.running {
-		if key.tag == tag {
-			for _, rc := range list {
-				rc.cancel()
-			}
-		}
 	}
 }

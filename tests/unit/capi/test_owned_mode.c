@@ -101,6 +101,87 @@ static void external_tools_through_the_queue(void **state) {
 
 /* A tool function on the library's thread that hands the call to a thread
  * of its own, which completes it. */
+/* Wait for the next event of a type, freeing the others; NULL on ECLOSED. */
+static toolorch_event *next_of(toolorch_ctx *ctx, int type) {
+  for (;;) {
+    toolorch_event *ev = NULL;
+    int rc = toolorch_next_event(ctx, 30000, &ev);
+    assert_int_equal(rc, TOOLORCH_OK);
+    if (toolorch_event_type_of(ev) == type) return ev;
+    toolorch_event_free(ev);
+  }
+}
+
+/* An external tool hears, through TOOL_CANCELLED, of each call it was handed
+ * that ended without its result: cancelled alone, timed out, or with its
+ * batch; never of one it completed. */
+static void tool_cancelled_reaches_the_external_tool(void **state) {
+  (void)state;
+  toolorch_ctx *ctx = new_ctx(10);
+  toolorch_tool *t = toolorch_tool_new("ext");
+  assert_int_equal(toolorch_tool_set_timeout_ms(t, 200), TOOLORCH_OK);
+  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
+  toolorch_tool_free(t);
+
+  toolorch_batch *b = toolorch_batch_new(ctx, NULL);
+  assert_int_equal(toolorch_batch_add(b, "ext", "{}", "done"), TOOLORCH_OK);
+  assert_int_equal(toolorch_batch_add(b, "ext", "{}", "cut"), TOOLORCH_OK);
+  assert_int_equal(toolorch_batch_add(b, "ext", "{}", "slow"), TOOLORCH_OK);
+  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  toolorch_call *calls[3] = {NULL, NULL, NULL};
+  for (int i = 0; i < 3; ++i) {
+    toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
+    toolorch_call *c = toolorch_event_call(ev);
+    const char *id = toolorch_event_call_id(ev);
+    calls[strcmp(id, "done") == 0 ? 0 : strcmp(id, "cut") == 0 ? 1 : 2] = c;
+    toolorch_event_free(ev);
+  }
+  assert_int_equal(toolorch_call_complete(calls[0], "r"), TOOLORCH_OK);
+  assert_int_equal(toolorch_call_cancel(calls[1]), TOOLORCH_OK);
+  toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  assert_ptr_equal(toolorch_event_call(ev), calls[1]);
+  assert_string_equal(toolorch_event_call_id(ev), "cut");
+  assert_string_equal(toolorch_event_type_name(TOOLORCH_EVENT_TOOL_CANCELLED), "tool_cancelled");
+  assert_int_equal(toolorch_event_status(ev), TOOLORCH_ECANCELLED);
+  assert_int_equal(toolorch_event_call_state(ev), TOOLORCH_CALL_CANCELLED);
+  toolorch_event_free(ev);
+  /* "slow" reaches its deadline: the tool hears of it, and its answer is late. */
+  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  assert_ptr_equal(toolorch_event_call(ev), calls[2]);
+  assert_int_equal(toolorch_event_status(ev), TOOLORCH_ETIMEDOUT);
+  assert_int_equal(toolorch_event_call_state(ev), TOOLORCH_CALL_TIMED_OUT);
+  assert_non_null(strstr(toolorch_event_text(ev), "timed out"));
+  toolorch_event_free(ev);
+  assert_int_equal(toolorch_call_complete(calls[2], "too late"), TOOLORCH_ELATE);
+  ev = next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
+  toolorch_event_free(ev);
+  toolorch_batch_free(b);
+
+  /* Cancelling the batch reaches the call its tool still has. */
+  b = toolorch_batch_new(ctx, NULL);
+  assert_int_equal(toolorch_batch_add(b, "ext", "{}", "x"), TOOLORCH_OK);
+  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
+  toolorch_call *x = toolorch_event_call(ev);
+  toolorch_event_free(ev);
+  assert_int_equal(toolorch_batch_cancel(b), TOOLORCH_OK);
+  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  assert_ptr_equal(toolorch_event_call(ev), x);
+  assert_ptr_equal(toolorch_event_batch(ev), b);
+  toolorch_event_free(ev);
+  /* Nothing more is said of calls completed before: the batch ends next. */
+  ev = NULL;
+  for (;;) {
+    assert_int_equal(toolorch_next_event(ctx, 30000, &ev), TOOLORCH_OK);
+    int type = toolorch_event_type_of(ev);
+    toolorch_event_free(ev);
+    assert_int_not_equal(type, TOOLORCH_EVENT_TOOL_CANCELLED);
+    if (type == TOOLORCH_EVENT_BATCH_DONE) break;
+  }
+  toolorch_batch_free(b);
+  toolorch_free(ctx);
+}
+
 static void *complete_later(void *arg) {
   toolorch_call *call = arg;
   char out[64];
@@ -179,6 +260,7 @@ int main(void) {
       cmocka_unit_test(external_tools_through_the_queue),
       cmocka_unit_test(callbacks_complete_from_other_threads),
       cmocka_unit_test(close_wakes_a_blocked_consumer),
+      cmocka_unit_test(tool_cancelled_reaches_the_external_tool),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

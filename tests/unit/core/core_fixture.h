@@ -1,8 +1,7 @@
 // An Engine on the fake clock with a recording event sink and a tool that
-// parks its calls until the test completes them: core tests need no sockets.
+// parks its calls until the test completes them: core tests need no sockets,
+// and link no layer above core (tools run through test::TestToolRunner).
 #pragma once
-
-#include <toolorch/toolorch.h>
 
 #include <algorithm>
 #include <cstring>
@@ -15,6 +14,10 @@
 #include "core/batch.h"
 #include "core/engine.h"
 #include "fake_scheduler.h"
+#include "test_tool_runner.h"
+
+// Core's tests speak core's numbers (core/codes.h), never the C ABI's.
+using namespace toolorch::core::codes;
 
 namespace toolorch::test {
 
@@ -38,9 +41,9 @@ struct RecordingSink : core::EventSink {
 
 // A tool that keeps every call it is given and tracks concurrency.
 struct ParkingTool {
-  std::vector<toolorch_call *> parked;
+  std::vector<core::Call *> parked;
   int running = 0, max_running = 0, invocations = 0;
-  static void fn(toolorch_call *call, const char *, void *ud) {
+  static void fn(core::Call *call, const char *, void *ud) {
     auto *self = static_cast<ParkingTool *>(ud);
     self->parked.push_back(call);
     self->invocations++;
@@ -50,10 +53,10 @@ struct ParkingTool {
   // Complete the oldest parked call.
   int complete_one(const char *result = "ok") {
     if (parked.empty()) return -1000;
-    toolorch_call *c = parked.front();
+    core::Call *c = parked.front();
     parked.erase(parked.begin());
     running--;
-    return toolorch_call_complete(c, result);
+    return test::complete(c, result);
   }
 };
 
@@ -71,13 +74,15 @@ struct CoreFixture {
     batches.clear();  // owners go first: they cancel what still runs
     engine.reset();
   }
-  void add_tool(const std::string &name, toolorch_tool_fn fn, void *ud, int max_parallel = 0,
-                const char *schema = "{\"type\":\"object\"}", unsigned flags = 0, int64_t timeout_ms = 0,
-                const std::string &service = "") {
+  // A tool run by a TestToolRunner (returned, to see what it was told);
+  // flagged kToolBlocking, it runs on the engine's worker pool.
+  std::shared_ptr<TestToolRunner> add_tool(const std::string &name, TestToolFn fn, void *ud, int max_parallel = 0,
+                                           const char *schema = "{\"type\":\"object\"}", unsigned flags = 0,
+                                           int64_t timeout_ms = 0, const std::string &service = "") {
     core::ToolSpec spec;
     spec.name = name;
-    spec.fn = fn;
-    spec.userdata = ud;
+    auto runner = std::make_shared<TestToolRunner>(fn, ud, (flags & core::kToolBlocking) ? &engine->pool() : nullptr);
+    spec.runner = runner;
     spec.max_parallel = max_parallel;
     spec.schema_json = schema;
     spec.flags = flags;
@@ -87,6 +92,7 @@ struct CoreFixture {
     auto tool = core::Tool::create(spec, &err);
     assert_non_null(tool.get());
     assert_int_equal(engine->registry().add(tool, &err), TOOLORCH_OK);
+    return runner;
   }
   core::Batch *new_batch() {
     batches.push_back(std::make_unique<core::Batch>(&engine->dispatcher(), &sink, nullptr, nullptr));

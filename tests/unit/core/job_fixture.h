@@ -15,7 +15,7 @@ struct JobFixture : CoreFixture {
   explicit JobFixture(const core::Options &o = core::Options()) : CoreFixture(o) {
     add_tool("search", &ParkingTool::fn, &search, 0,
              "{\"type\":\"object\",\"required\":[\"q\"],\"properties\":{\"q\":{\"type\":\"string\"}}}",
-             TOOLORCH_TOOL_SIDE_EFFECT_FREE);
+             core::kToolSideEffectFree);
     add_tool("write", &ParkingTool::fn, &write);
   }
   ~JobFixture() { job.reset(); }
@@ -36,7 +36,7 @@ struct JobFixture : CoreFixture {
   void complete_all() {
     for (ParkingTool *t : {&search, &write})
       while (!t->parked.empty()) {
-        std::string r = std::string("r:") + toolorch_call_args(t->parked.front());
+        std::string r = std::string("r:") + test::args(t->parked.front());
         t->complete_one(r.c_str());
       }
   }

@@ -1,5 +1,8 @@
 // The call's life on the fake clock: deadlines, cancel, double and late
 // completions, and bad input that must never reach the tool.
+#include <stdexcept>
+#include <thread>
+
 #include "core_fixture.h"
 
 using namespace toolorch;
@@ -73,7 +76,7 @@ static void complete_after_cancel_is_late(void **) {
   b->cancel();
   assert_int_equal(f.sink.result_for("c")->call_state, TOOLORCH_CALL_CANCELLED);
   assert_int_equal(f.sink.result_for("c")->status, TOOLORCH_ECANCELLED);
-  assert_true(toolorch_call_is_cancelled(tool.parked[0]));
+  assert_true(test::is_cancelled(tool.parked[0]));
   assert_int_equal(tool.complete_one(), TOOLORCH_ELATE);
   assert_int_equal(tool.complete_one(), TOOLORCH_ELATE);
   assert_int_equal(f.engine->stats().late_completions.load(), 2);
@@ -84,6 +87,36 @@ static void complete_after_cancel_is_late(void **) {
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 2);
 }
 
+// The runner seam: a runner hears of every end that came without its result
+// (cancelled, timed out) and of no other.
+static void runner_is_told_of_ends_without_result(void **) {
+  CoreFixture f(opts(10, 1000));
+  ParkingTool tool;
+  auto runner = f.add_tool("park", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  for (const char *id : {"done", "late", "cut", "raced"}) b->add("park", "{}", id);
+  b->submit();
+  assert_int_equal(tool.parked.size(), 4);
+  core::Call *late = tool.parked[1], *cut = tool.parked[2], *raced = tool.parked[3];
+  assert_int_equal(tool.complete_one("r"), TOOLORCH_OK);  // "done" has its result
+  // "raced": its result is on the way to the loop when it is cancelled.
+  std::thread([raced] { test::complete(raced, "r"); }).join();
+  assert_true(f.engine->dispatcher().cancel(raced));
+  assert_true(f.engine->dispatcher().cancel(cut));
+  assert_true(runner->ended_without_result.size() == 1);
+  assert_string_equal(runner->ended_without_result[0].first.c_str(), "cut");
+  assert_int_equal(runner->ended_without_result[0].second, TOOLORCH_ECANCELLED);
+  f.sched.advance(1000 * 1000);
+  assert_int_equal(test::state(late), TOOLORCH_CALL_TIMED_OUT);
+  assert_true(runner->ended_without_result.size() == 2);
+  assert_string_equal(runner->ended_without_result[1].first.c_str(), "late");
+  assert_int_equal(runner->ended_without_result[1].second, TOOLORCH_ETIMEDOUT);
+  f.sched.run_posted();  // the raced result arrives late: dropped, counted
+  assert_int_equal(f.engine->stats().late_completions.load(), 1);
+  assert_int_equal(test::complete(cut, "x"), TOOLORCH_ELATE);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
+}
+
 static void double_complete_is_rejected(void **) {
   CoreFixture f(opts(10, 1000));
   ParkingTool tool;
@@ -91,10 +124,10 @@ static void double_complete_is_rejected(void **) {
   core::Batch *b = f.new_batch();
   b->add("park", "{}", "c");
   b->submit();
-  toolorch_call *c = tool.parked[0];
-  assert_int_equal(toolorch_call_complete(c, "one"), TOOLORCH_OK);
-  assert_int_equal(toolorch_call_complete(c, "two"), TOOLORCH_EALREADY);
-  assert_int_equal(toolorch_call_fail(c, "three"), TOOLORCH_EALREADY);
+  core::Call *c = tool.parked[0];
+  assert_int_equal(test::complete(c, "one"), TOOLORCH_OK);
+  assert_int_equal(test::complete(c, "two"), TOOLORCH_EALREADY);
+  assert_int_equal(test::tool_fail(c, "three"), TOOLORCH_EALREADY);
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 1);
   assert_string_equal(core::event_text(*f.sink.result_for("c")).c_str(), "one");
   assert_int_equal(f.sink.result_for("c")->call_state, TOOLORCH_CALL_SUCCEEDED);
@@ -107,7 +140,7 @@ static void tool_failure_is_reported(void **) {
   core::Batch *b = f.new_batch();
   b->add("park", "{}", "c");
   b->submit();
-  assert_int_equal(toolorch_call_fail(tool.parked[0], "disk on fire"), TOOLORCH_OK);
+  assert_int_equal(test::tool_fail(tool.parked[0], "disk on fire"), TOOLORCH_OK);
   const core::Event *r = f.sink.result_for("c");
   assert_int_equal(r->call_state, TOOLORCH_CALL_FAILED);
   assert_int_equal(r->status, TOOLORCH_ETOOL);
@@ -175,21 +208,20 @@ static void empty_batch_is_done_at_once(void **) {
   assert_int_equal(b->add("x", "{}", ""), TOOLORCH_ESTATE);
 }
 
-static void external_tool_gets_an_event(void **) {
+// External tools (TOOL_CALL events) are lib/capi's runner now: see
+// tests/unit/capi/test_owned_mode.c. Here: a runner that throws from
+// start() fails its call with the message instead of taking the loop down.
+static void throwing_runner_fails_the_call(void **) {
   CoreFixture f;
-  f.add_tool("ext", nullptr, nullptr);
+  f.add_tool("boom", [](core::Call *, const char *, void *) { throw std::runtime_error("no disk"); }, nullptr);
   core::Batch *b = f.new_batch();
-  b->add("ext", "{\"k\":1}", "e1");
+  b->add("boom", "{}", "e1");
   b->submit();
-  assert_int_equal(f.sink.count(TOOLORCH_EVENT_TOOL_CALL), 1);
-  const core::Event *ev = f.sink.events[0].get();
-  assert_string_equal(core::event_json(*ev).c_str(), "{\"k\":1}");
-  assert_non_null(ev->call.get());
-  toolorch_call *c = reinterpret_cast<toolorch_call *>(ev->call.get());
-  assert_string_equal(toolorch_call_args(c), "{\"k\":1}");
-  assert_int_equal(toolorch_call_get_state(c), TOOLORCH_CALL_RUNNING);
-  assert_int_equal(toolorch_call_complete(c, "done"), TOOLORCH_OK);
-  assert_string_equal(core::event_text(*f.sink.result_for("e1")).c_str(), "done");
+  const core::Event *r = f.sink.result_for("e1");
+  assert_non_null(r);
+  assert_int_equal(r->call_state, TOOLORCH_CALL_FAILED);
+  assert_string_equal(core::event_text(*r).c_str(), "tool threw: no disk");
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
 }
 
 static void oversized_result_fails_the_call(void **) {
@@ -211,12 +243,13 @@ int main(void) {
       cmocka_unit_test(deadline_covers_waiting),
       cmocka_unit_test(per_tool_timeout_overrides_default),
       cmocka_unit_test(complete_after_cancel_is_late),
+      cmocka_unit_test(runner_is_told_of_ends_without_result),
       cmocka_unit_test(double_complete_is_rejected),
       cmocka_unit_test(tool_failure_is_reported),
       cmocka_unit_test(bad_input_never_reaches_the_tool),
       cmocka_unit_test(too_deep_or_big_arguments_are_refused),
       cmocka_unit_test(empty_batch_is_done_at_once),
-      cmocka_unit_test(external_tool_gets_an_event),
+      cmocka_unit_test(throwing_runner_fails_the_call),
       cmocka_unit_test(oversized_result_fails_the_call),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,9 +22,9 @@ static void complete_from_thread_while_deadline_fires(void **) {
     std::string id = "r" + std::to_string(i);
     b->add("park", "{}", id);
     b->submit();
-    toolorch_call *c = tool.parked.back();
+    core::Call *c = tool.parked.back();
     std::atomic<int> rc{0};
-    std::thread t([&] { rc = toolorch_call_complete(c, "from thread"); });
+    std::thread t([&] { rc = test::complete(c, "from thread"); });
     f.sched.advance(10 * 1000);  // the deadline fires now, maybe before the post
     t.join();
     f.sched.run_posted();
@@ -51,12 +51,12 @@ static void many_threads_complete_one_call(void **) {
     core::Batch *b = f.new_batch();
     b->add("park", "{}", "x" + std::to_string(round));
     b->submit();
-    toolorch_call *c = tool.parked.back();
+    core::Call *c = tool.parked.back();
     std::atomic<int> ok{0}, already{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 4; ++i)
       threads.emplace_back([&] {
-        int rc = toolorch_call_complete(c, "r");
+        int rc = test::complete(c, "r");
         if (rc == TOOLORCH_OK) ok++;
         else if (rc == TOOLORCH_EALREADY) already++;
       });
@@ -79,12 +79,12 @@ static void blocking_tools_run_on_the_pool(void **) {
   } ctx{&off_loop, std::this_thread::get_id()};
   f.add_tool(
       "slow",
-      [](toolorch_call *call, const char *, void *ud) {
+      [](core::Call *call, const char *, void *ud) {
         auto *c = static_cast<Ctx *>(ud);
         if (std::this_thread::get_id() != c->loop_thread) (*c->off_loop)++;
-        toolorch_call_complete(call, "done");
+        test::complete(call, "done");
       },
-      &ctx, 0, "{\"type\":\"object\"}", TOOLORCH_TOOL_BLOCKING);
+      &ctx, 0, "{\"type\":\"object\"}", core::kToolBlocking);
   core::Batch *b = f.new_batch();
   for (int i = 0; i < 50; ++i) b->add("slow", "{}", "");
   b->submit();

@@ -57,10 +57,10 @@ static void per_tool_caps_hold(void **) {
 
 struct OrderTool {
   std::vector<std::string> seen;
-  std::vector<toolorch_call *> parked;
-  static void fn(toolorch_call *call, const char *, void *ud) {
+  std::vector<core::Call *> parked;
+  static void fn(core::Call *call, const char *, void *ud) {
     auto *self = static_cast<OrderTool *>(ud);
-    self->seen.push_back(toolorch_call_id(call));
+    self->seen.push_back(test::call_id(call));
     self->parked.push_back(call);
   }
 };
@@ -81,10 +81,10 @@ static void waiting_queue_is_fifo_across_tools(void **) {
   for (;;) {
     OrderTool *t = !x.parked.empty() ? &x : !y.parked.empty() ? &y : nullptr;
     if (!t) break;
-    order.push_back(toolorch_call_id(t->parked.front()));
-    toolorch_call *c = t->parked.front();
+    order.push_back(test::call_id(t->parked.front()));
+    core::Call *c = t->parked.front();
     t->parked.erase(t->parked.begin());
-    assert_int_equal(toolorch_call_complete(c, "{}"), TOOLORCH_OK);
+    assert_int_equal(test::complete(c, "{}"), TOOLORCH_OK);
   }
   assert_true(order == ids);
 }
@@ -96,9 +96,9 @@ static void synchronous_tools_do_not_recurse(void **) {
   int runs = 0;
   f.add_tool(
       "now",
-      [](toolorch_call *call, const char *args, void *ud) {
+      [](core::Call *call, const char *args, void *ud) {
         ++*static_cast<int *>(ud);
-        toolorch_call_complete(call, args);
+        test::complete(call, args);
       },
       &runs);
   core::Batch *b = f.new_batch();

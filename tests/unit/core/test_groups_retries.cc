@@ -36,7 +36,7 @@ static void better_result_cancels_the_slow_branches(void **) {
   b->submit();
   int hooks = 0;
   for (ParkingTool *t : {&arxiv, &so})
-    reinterpret_cast<core::Call *>(t->parked[0])->set_cancel_hook([&hooks] { hooks++; });
+    t->parked[0]->set_cancel_hook([&hooks] { hooks++; });
   assert_int_equal(web.complete_one("great"), TOOLORCH_OK);
   assert_int_equal(result(f, "web")->call_state, TOOLORCH_CALL_SUCCEEDED);
   assert_int_equal(result(f, "arxiv")->call_state, TOOLORCH_CALL_CANCELLED);
@@ -80,7 +80,7 @@ static void keep_top_n(void **) {
   for (const char *id : {"a", "b", "c", "d"}) b->add("t", "{}", id, "g");
   b->submit();
   assert_int_equal(t.running, 4);
-  toolorch_call_fail(t.parked[0], "no luck");  // a failure is not a result to keep
+  test::tool_fail(t.parked[0], "no luck");  // a failure is not a result to keep
   t.parked.erase(t.parked.begin());
   t.complete_one("1");
   assert_null(f.sink.result_for("d"));
@@ -103,9 +103,9 @@ static void fatal_failure_cancels_siblings_only_when_asked(void **) {
     for (const char *id : {"a", "b", "c"}) b->add("t", "{}", id, "g");
     b->submit();
     // A plain failure never cancels siblings.
-    toolorch_call_fail(t.parked[0], "plain");
+    test::tool_fail(t.parked[0], "plain");
     assert_null(f.sink.result_for("b"));
-    toolorch_call_fail_ex(t.parked[1], "fatal", TOOLORCH_FAIL_FATAL);
+    test::tool_fail_ex(t.parked[1], "fatal", core::kFailFatal);
     const core::Event *c = f.sink.result_for("c");
     if (cancel_siblings) {
       assert_non_null(c);
@@ -113,7 +113,7 @@ static void fatal_failure_cancels_siblings_only_when_asked(void **) {
       assert_non_null(strstr(core::event_text(*c).c_str(), "failed fatally"));
     } else {
       assert_null(c);  // isolate: the others go on
-      assert_int_equal(toolorch_call_complete(t.parked[2], "ok"), TOOLORCH_OK);
+      assert_int_equal(test::complete(t.parked[2], "ok"), TOOLORCH_OK);
     }
   }
 }
@@ -153,13 +153,13 @@ static void group_policy_json(void **) {
 // A tool that fails retryably a given number of times, then succeeds.
 struct Flaky {
   int failures_left;
-  unsigned flags = TOOLORCH_FAIL_RETRYABLE;
+  unsigned flags = core::kFailRetryable;
   int invocations = 0;
-  static void fn(toolorch_call *call, const char *, void *ud) {
+  static void fn(core::Call *call, const char *, void *ud) {
     auto *self = static_cast<Flaky *>(ud);
     self->invocations++;
-    if (self->failures_left-- > 0) toolorch_call_fail_ex(call, "try again", self->flags);
-    else toolorch_call_complete(call, "finally");
+    if (self->failures_left-- > 0) test::tool_fail_ex(call, "try again", self->flags);
+    else test::complete(call, "finally");
   }
 };
 
@@ -167,8 +167,7 @@ static void add_flaky(CoreFixture &f, Flaky *flaky, int retries, int64_t timeout
                       core::BackoffPolicy::Kind kind = core::BackoffPolicy::Kind::kExponential) {
   core::ToolSpec spec;
   spec.name = "flaky";
-  spec.fn = &Flaky::fn;
-  spec.userdata = flaky;
+  spec.runner = std::make_shared<test::TestToolRunner>(&Flaky::fn, flaky);
   spec.timeout_ms = timeout_ms;
   spec.retry_attempts = retries;
   spec.retry_backoff.kind = kind;
@@ -265,8 +264,8 @@ static void cancel_races_completion_from_threads(void **) {
     std::string id = "r" + std::to_string(i);
     b->add("park", "{}", id);
     b->submit();
-    toolorch_call *c = tool.parked.back();
-    std::thread t([c] { toolorch_call_complete(c, "r"); });
+    core::Call *c = tool.parked.back();
+    std::thread t([c] { test::complete(c, "r"); });
     b->cancel();
     t.join();
     f.sched.run_posted();

@@ -168,7 +168,7 @@ static void total_timeout_cancels_everything(void **) {
   const core::Event *done = f.job_done();
   assert_non_null(done);
   assert_int_equal(done->status, TOOLORCH_ETIMEDOUT);
-  assert_true(toolorch_call_is_cancelled(f.search.parked[0]));
+  assert_true(test::is_cancelled(f.search.parked[0]));
   assert_int_equal(f.search.complete_one(), TOOLORCH_ELATE);
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_JOB_DONE), 1);
 }
@@ -200,7 +200,7 @@ static void max_rounds_and_cancel(void **) {
     f.job->cancel();
     assert_int_equal(f.job_done()->status, TOOLORCH_ECANCELLED);
     assert_true(f.provider.sent[0]->cancelled);
-    assert_true(toolorch_call_is_cancelled(f.search.parked[0]));
+    assert_true(test::is_cancelled(f.search.parked[0]));
     f.job->cancel();
     assert_int_equal(f.sink.count(TOOLORCH_EVENT_JOB_DONE), 1);
   }
@@ -217,11 +217,11 @@ static void job_groups_cancel_branches_and_tell_the_model(void **) {
   f.provider.finish_with_calls({{"arxiv", "search", "{\"q\":\"arxiv\"}"}, {"web", "search", "{\"q\":\"web\"}"},
                                 {"so", "search", "{\"q\":\"so\"}"}, {"w", "write", "{}"}});
   // "web" answers first (no scorer: a success scores 1.0 >= 0.5).
-  toolorch_call *web = f.search.parked[1];
-  assert_int_equal(toolorch_call_complete(web, "web answer"), TOOLORCH_OK);
-  assert_true(toolorch_call_is_cancelled(f.search.parked[0]));
-  assert_true(toolorch_call_is_cancelled(f.search.parked[2]));
-  assert_false(toolorch_call_is_cancelled(f.write.parked[0]));  // not in the group
+  core::Call *web = f.search.parked[1];
+  assert_int_equal(test::complete(web, "web answer"), TOOLORCH_OK);
+  assert_true(test::is_cancelled(f.search.parked[0]));
+  assert_true(test::is_cancelled(f.search.parked[2]));
+  assert_false(test::is_cancelled(f.write.parked[0]));  // not in the group
   f.write.complete_one("written");
   f.sched.advance(0);
   const auto &msgs = f.provider.request().messages;
@@ -238,8 +238,8 @@ static void job_wide_cancel_siblings(void **) {
   JobFixture f;
   f.start("{\"prompt\":\"go\",\"model\":\"m\",\"on_failure\":\"cancel_siblings\"}");
   f.provider.finish_with_calls({{"a", "search", "{\"q\":\"a\"}"}, {"b", "search", "{\"q\":\"b\"}"}});
-  toolorch_call_fail_ex(f.search.parked[0], "database is gone", TOOLORCH_FAIL_FATAL);
-  assert_true(toolorch_call_is_cancelled(f.search.parked[1]));
+  test::tool_fail_ex(f.search.parked[0], "database is gone", core::kFailFatal);
+  assert_true(test::is_cancelled(f.search.parked[1]));
   f.sched.advance(0);
   assert_int_equal(f.provider.sent.size(), 2);  // the job goes on with both errors
 }

@@ -1,8 +1,6 @@
 // Speculative execution on the fake clock: guesses from a predictor, the
 // history and a (scripted) speculation model; matching, takeover under the
 // real id, cancellation of wrong guesses, safety, priority of real calls.
-#include <toolorch/speculation.h>
-
 #include <thread>
 
 #include "job_fixture.h"
@@ -319,7 +317,7 @@ static void real_calls_take_running_guests_slots(void **) {
   assert_int_equal(f.search.invocations, 4);
   assert_int_equal(f.stat("speculation_preempted"), 2);
   assert_int_equal(f.stat("running"), 2);
-  std::string a1 = toolorch_call_args(f.search.parked[2]), a2 = toolorch_call_args(f.search.parked[3]);
+  std::string a1 = test::args(f.search.parked[2]), a2 = test::args(f.search.parked[3]);
   assert_string_equal(a1.c_str(), "{\"q\":\"r1\"}");
   assert_string_equal(a2.c_str(), "{\"q\":\"r2\"}");
   f.provider.finish_with_calls({{"c0", "search", "{\"q\":\"r1\"}"}, {"c1", "search", "{\"q\":\"r2\"}"}});
@@ -334,7 +332,7 @@ static void tool_cap_preempts_a_guess_of_that_tool(void **) {
   SpecFixture f;
   // A side-effect-free tool with its own cap of 1.
   test::ParkingTool capped;
-  f.add_tool("lookup", &test::ParkingTool::fn, &capped, 1, "{\"type\":\"object\"}", TOOLORCH_TOOL_SIDE_EFFECT_FREE);
+  f.add_tool("lookup", &test::ParkingTool::fn, &capped, 1, "{\"type\":\"object\"}", core::kToolSideEffectFree);
   f.guesses = {{"lookup", "{\"k\":1}", 1}};
   f.start_spec();
   assert_int_equal(capped.invocations, 1);

@@ -8,7 +8,8 @@ module Toolorch
   # One toolorch context in event-queue mode. Thread-safe. #close frees
   # everything (nothing is left to a finaliser).
   class Orchestrator
-    EVENT_TOOL_CALL = 1
+    EVENT_TOOL_CALL = Native::TOOLORCH_EVENT_TOOL_CALL
+    EVENT_TOOL_CANCELLED = Native::TOOLORCH_EVENT_TOOL_CANCELLED
     WAIT_MS = 200 # the dispatcher's wait slice (without the GVL)
 
     # Yields a new orchestrator and closes it afterwards.
@@ -45,7 +46,7 @@ module Toolorch
       @closed = false
       @tools = {}
       @runs = {}
-      @running = {} # [tag, call id] => [ToolTask]
+      @running = {} # call handle (address) => ToolTask; one attempt at a time
       @tasks = Thread::Queue.new # for the tool threads
       @idle = 0 # tool threads waiting for a task and not promised one
       @next_tag = 0
@@ -144,7 +145,7 @@ module Toolorch
         return nil if @closed
 
         @closed = true
-        @running.each_value { |tasks| tasks.each { |t| cancel_task(t) } }
+        @running.each_value { |t| cancel_task(t) }
         @tasks.close # idle tool threads end
       end
       @life.synchronize { @calls_gone = true }
@@ -249,10 +250,16 @@ module Toolorch
 
     def handle(ev)
       tag = Native.toolorch_bind_event_tag(ev)
-      return start_tool(ev, tag) if Native.toolorch_event_type_of(ev) == EVENT_TOOL_CALL
+      case Native.toolorch_event_type_of(ev)
+      when EVENT_TOOL_CALL then return start_tool(ev)
+      when EVENT_TOOL_CANCELLED
+        # The call ended without its result (cancelled, timed out, its job
+        # or batch cancelled): interrupt the tool's thread.
+        key = Native.toolorch_bind_call_key(Native.toolorch_event_call(ev))
+        return @lock.synchronize { (t = @running[key]) && cancel_task(t) }
+      end
 
       e = Event.read(ev)
-      interrupt_call([tag, e.call_id]) if e.type == :call_result && %i[cancelled timed_out].include?(e.state)
       run = @lock.synchronize { @runs[tag] }
       return if run.nil?
 
@@ -260,7 +267,6 @@ module Toolorch
       return unless e.type == run.end_type
 
       @lock.synchronize { @runs.delete(tag) }
-      interrupt_tag(tag) # nobody waits for these tools any more
       @life.synchronize { run.release! unless @ctx_gone }
       run.finish(e)
     end
@@ -268,16 +274,16 @@ module Toolorch
     # A call for a tool thread. thread: who runs it now (under @lock).
     ToolTask = Struct.new(:key, :call, :tool, :args, :thread, :cancelled)
 
-    def start_tool(ev, tag)
+    def start_tool(ev)
       name = Native.toolorch_event_tool_name(ev)
-      task = ToolTask.new([tag, Native.toolorch_event_call_id(ev)], Native.toolorch_event_call(ev), nil,
-                          Native.toolorch_event_json(ev), nil, false)
+      call = Native.toolorch_event_call(ev)
+      task = ToolTask.new(Native.toolorch_bind_call_key(call), call, nil, Native.toolorch_event_json(ev), nil, false)
       @lock.synchronize do
         return if @closed # toolorch_close releases the call
 
         task.tool = @tools[name]
         if task.tool
-          (@running[task.key] ||= []) << task
+          @running[task.key] = task
           if @idle.positive?
             @idle -= 1 # that thread is promised this task
           else
@@ -326,9 +332,7 @@ module Toolorch
       end
       @lock.synchronize do
         task.thread = nil
-        list = @running[task.key]
-        list&.delete(task)
-        @running.delete(task.key) if list&.empty?
+        @running.delete(task.key) if @running[task.key].equal?(task)
       end
       discard_late_cancel
       finish_call(task.call, result, error)
@@ -354,16 +358,6 @@ module Toolorch
         else
           Native.toolorch_call_complete(call, result)
         end
-      end
-    end
-
-    def interrupt_call(key)
-      @lock.synchronize { (@running[key] || []).each { |t| cancel_task(t) } }
-    end
-
-    def interrupt_tag(tag)
-      @lock.synchronize do
-        @running.each { |key, tasks| tasks.each { |t| cancel_task(t) } if key[0] == tag }
       end
     end
 

@@ -1,7 +1,6 @@
 package org.toolorch;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +26,8 @@ public final class Orchestrator implements AutoCloseable {
   /** Tool flag: failures may be retried. */
   public static final int RETRYABLE = 0x4;
 
-  private static final int EVENT_TOOL_CALL = 1;
+  private static final int EVENT_TOOL_CALL = toolorch_event_type.TOOLORCH_EVENT_TOOL_CALL.swigValue();
+  private static final int EVENT_TOOL_CANCELLED = toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED.swigValue();
 
   private final long ctx;
   // Orders C calls on calls, jobs, batches and the context against close():
@@ -40,7 +40,9 @@ public final class Orchestrator implements AutoCloseable {
 
   private final Map<String, Tool> tools = new ConcurrentHashMap<>();
   private final Map<Long, Run> runs = new ConcurrentHashMap<>();
-  private final Map<CallKey, List<RunningCall>> running = new HashMap<>(); // guarded by itself
+  // The Java tool working on each call handle the library handed out (one
+  // at a time: a retry is handed out after the last attempt finished).
+  private final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
   private final AtomicLong nextTag = new AtomicLong();
   private final ToolThreads executor = new ToolThreads();
   private final Thread dispatcher;
@@ -314,56 +316,55 @@ public final class Orchestrator implements AutoCloseable {
 
   private void handle(long ev) {
     long tag = Native.toolorch_bind_event_tag(ev);
-    if (Native.toolorch_event_type_of(ev) == EVENT_TOOL_CALL) {
-      startTool(ev, tag);
+    int type = Native.toolorch_event_type_of(ev);
+    if (type == EVENT_TOOL_CALL) {
+      startTool(ev);
+      return;
+    }
+    if (type == EVENT_TOOL_CANCELLED) {
+      // The call ended without its result (cancelled, timed out, its job
+      // or batch cancelled): interrupt the tool's thread.
+      RunningCall rc = running.get(Native.toolorch_event_call(ev));
+      if (rc != null) rc.future.cancel(true);
       return;
     }
     Event e = Event.read(ev);
-    if (e.type() == EventType.CALL_RESULT
-        && (e.state() == CallState.CANCELLED || e.state() == CallState.TIMED_OUT)) {
-      interruptRunning(new CallKey(tag, e.callId()));
-    }
     Run run = runs.get(tag);
     if (run == null) return;
     run.push(e);
     if (e.type() == run.endType()) {
       runs.remove(tag);
-      interruptTag(tag); // nobody waits for these tools any more
       run.release();
       run.finish(e);
     }
   }
 
-  private record CallKey(long tag, String id) {}
-
   private static final class RunningCall {
-    final CallKey key;
     final long call;
-    Future<?> future; // set under the running map's lock
+    volatile Future<?> future; // set by the dispatcher before it can be interrupted
 
-    RunningCall(CallKey key, long call) {
-      this.key = key;
+    RunningCall(long call) {
       this.call = call;
     }
   }
 
-  private void startTool(long ev, long tag) {
+  private void startTool(long ev) {
     String name = Text.str(Native.toolorch_event_tool_name(ev));
     String args = Text.str(Native.toolorch_event_json(ev));
-    RunningCall rc = new RunningCall(new CallKey(tag, Text.str(Native.toolorch_event_call_id(ev))),
-        Native.toolorch_event_call(ev));
+    RunningCall rc = new RunningCall(Native.toolorch_event_call(ev));
     Tool tool = tools.get(name);
     if (tool == null) {
       finishCall(rc, null, "no Java tool is registered as \"" + name + "\"");
       return;
     }
-    synchronized (running) {
-      try {
-        rc.future = executor.submit(() -> runTool(rc, tool, args));
-      } catch (RejectedExecutionException e) {
-        return; // closing: toolorch_close releases the call
-      }
-      running.computeIfAbsent(rc.key, k -> new ArrayList<>()).add(rc);
+    // TOOL_CANCELLED for this call is handled by this same thread, after
+    // this: the future is in the map by then.
+    running.put(rc.call, rc);
+    try {
+      rc.future = executor.submit(() -> runTool(rc, tool, args));
+    } catch (RejectedExecutionException e) {
+      running.remove(rc.call, rc);
+      return; // closing: toolorch_close releases the call
     }
   }
 
@@ -377,13 +378,7 @@ public final class Orchestrator implements AutoCloseable {
     } catch (Throwable t) {
       error = t.getMessage() != null && !t.getMessage().isEmpty() ? t.getMessage() : t.toString();
     }
-    synchronized (running) {
-      List<RunningCall> list = running.get(rc.key);
-      if (list != null) {
-        list.remove(rc);
-        if (list.isEmpty()) running.remove(rc.key);
-      }
-    }
+    running.remove(rc.call, rc);
     finishCall(rc, result, error);
   }
 
@@ -396,21 +391,6 @@ public final class Orchestrator implements AutoCloseable {
       else Native.toolorch_call_complete(rc.call, Text.bytes(result));
     } finally {
       life.readLock().unlock();
-    }
-  }
-
-  private void interruptRunning(CallKey key) {
-    synchronized (running) {
-      List<RunningCall> list = running.get(key);
-      if (list != null) for (RunningCall rc : list) rc.future.cancel(true);
-    }
-  }
-
-  private void interruptTag(long tag) {
-    synchronized (running) {
-      for (Map.Entry<CallKey, List<RunningCall>> e : running.entrySet()) {
-        if (e.getKey().tag() == tag) for (RunningCall rc : e.getValue()) rc.future.cancel(true);
-      }
     }
   }
 }
