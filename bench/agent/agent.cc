@@ -43,7 +43,7 @@
 // chunk_gap becomes ~4 ms per write, on 4 ms ticks. The figures use what the
 // server really did, not the script's nominal pacing.
 //
-// Run by hand: bench_agent [--protocol openai|anthropic] [--case NAME]...
+// Run by hand: bench_agent [--protocol openai|anthropic|openai-responses|gemini] [--case NAME]...
 //                          [--all] [--mockllm PATH]
 // Figures for people first, then one JSON line per case.
 #include <event2/event.h>
@@ -372,7 +372,7 @@ struct Bench {
 
 void usage() {
   std::fprintf(stderr,
-               "usage: bench_agent [--protocol openai|anthropic] "
+               "usage: bench_agent [--protocol openai|anthropic|openai-responses|gemini] "
                "[--case n50|n50_eager_off|n1000|n1000_eager_off|n1000_unpaced]... [--all] [--mockllm PATH]\n");
 }
 
@@ -419,7 +419,8 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (b.protocol != "openai" && b.protocol != "anthropic") {
+  if (b.protocol != "openai" && b.protocol != "anthropic" && b.protocol != "openai-responses" &&
+      b.protocol != "gemini") {
     usage();
     return 2;
   }

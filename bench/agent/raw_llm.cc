@@ -39,15 +39,32 @@ double RawLlm::time_round(int round, std::string *err) {
     *err = "curl_easy_init failed";
     return -1;
   }
+  // The same streamed request the library would send, per protocol.
   const bool anthropic = protocol_ == "anthropic";
-  const std::string url = base_url_ + (anthropic ? "/v1/messages" : "/v1/chat/completions");
-  const std::string body =
-      anthropic ? "{\"model\":\"mock\",\"max_tokens\":1024,\"stream\":true,\"messages\":" + conversation(round) + "}"
-                : "{\"model\":\"mock\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":" +
-                      conversation(round) + "}";
+  std::string url, body;
   curl_slist *headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  headers = curl_slist_append(headers, anthropic ? "x-api-key: bench" : "Authorization: Bearer bench");
-  if (anthropic) headers = curl_slist_append(headers, "anthropic-version: 2023-06-01");
+  if (protocol_ == "gemini") {
+    url = base_url_ + "/v1beta/models/mock:streamGenerateContent?alt=sse";
+    std::string contents = "[{\"role\":\"user\",\"parts\":[{\"text\":\"bench\"}]}";
+    for (int i = 0; i < round; ++i)
+      contents += ",{\"role\":\"model\",\"parts\":[{\"text\":\"turn\"}]},{\"role\":\"user\",\"parts\":[{\"text\":\"go on\"}]}";
+    body = "{\"contents\":" + contents + "]}";
+    headers = curl_slist_append(headers, "x-goog-api-key: bench");
+  } else if (protocol_ == "openai-responses") {
+    url = base_url_ + "/v1/responses";
+    body = "{\"model\":\"mock\",\"stream\":true,\"store\":false,\"input\":" + conversation(round) + "}";
+    headers = curl_slist_append(headers, "Authorization: Bearer bench");
+  } else if (anthropic) {
+    url = base_url_ + "/v1/messages";
+    body = "{\"model\":\"mock\",\"max_tokens\":1024,\"stream\":true,\"messages\":" + conversation(round) + "}";
+    headers = curl_slist_append(headers, "x-api-key: bench");
+    headers = curl_slist_append(headers, "anthropic-version: 2023-06-01");
+  } else {
+    url = base_url_ + "/v1/chat/completions";
+    body = "{\"model\":\"mock\",\"stream\":true,\"stream_options\":{\"include_usage\":true},\"messages\":" +
+           conversation(round) + "}";
+    headers = curl_slist_append(headers, "Authorization: Bearer bench");
+  }
   size_t bytes = 0;
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);

@@ -22,10 +22,13 @@ TOOLORCH_API void toolorch_opts_free(toolorch_opts *opts);
  *   max_json_depth          int   [64]     deepest accepted JSON nesting
  *   emit_call_started       bool  [false]  also emit CALL_STARTED events
  * Sections, reached with dotted keys ("llm.model") or nested JSON objects:
- *   llm          the jobs' provider: protocol, base_url, api_key / api_key_env,
+ *   llm          the jobs' provider: protocol ("openai", "openai-responses",
+ *                "anthropic", "gemini"), base_url, api_key / api_key_env,
  *                anthropic_version, headers, connect_timeout_ms,
- *                max_tokens_field, model (the jobs' default), service (its
- *                rate-limit service) -- see toolorch/job.h
+ *                max_tokens_field, responses_state ("stateless" |
+ *                "previous_response_id"), responses_encrypted_reasoning,
+ *                model (the jobs' default), service (its rate-limit
+ *                service) -- see toolorch/job.h
  *   rate_limits  see toolorch/limits.h and lib/limits/README.md
  * Every key is also accepted by toolorch_opts_from_json.
  * An unknown key or a wrong type returns TOOLORCH_ECONFIG and names the key in

@@ -280,6 +280,11 @@ void Job::on_rate_headers(long http_status, int64_t remaining_requests, int64_t 
   if (limits_) limits_->on_response(llm_service_, http_status, -1, remaining_requests, remaining_tokens);
 }
 
+void Job::on_rate_reset(long http_status, int64_t reset_ms) {
+  // An exhausted budget: the adaptive limiter pauses until it refills.
+  if (limits_) limits_->on_response(llm_service_, http_status, reset_ms, -1, -1);
+}
+
 void Job::on_usage(const llm::Usage &usage) {
   if (limits_) {
     limits_->correct(llm_service_, estimated_tokens_,
@@ -329,6 +334,7 @@ void Job::on_finished(llm::Response &&response) {
   llm::Message assistant;
   assistant.role = llm::Message::Role::kAssistant;
   assistant.text = response.text.empty() ? text_ : response.text;
+  assistant.provider_state = std::move(response.provider_state);  // reasoning items, thought signatures
   for (Slot &s : slots_) assistant.tool_calls.push_back(s.asked);
   transcript_.push_back(std::move(assistant));
   if (slots_.empty()) {

@@ -55,6 +55,7 @@ class Job final : public CallOwner, public llm::Listener {
   void on_finished(llm::Response &&response) override;
   void on_error(llm::Error &&error) override;
   void on_rate_headers(long http_status, int64_t remaining_requests, int64_t remaining_tokens) override;
+  void on_rate_reset(long http_status, int64_t reset_ms) override;
 
  private:
   enum class Phase { kIdle, kPermits, kRequesting, kCalls, kBackoff, kDone };

@@ -1,5 +1,6 @@
-// The two protocol adapters, in parts that unit tests can reach one by one:
-// the request encoders (Request -> JSON body) and the response decoders.
+// The protocol adapters, in parts that unit tests can reach one by one: the
+// request encoders (Request -> JSON body) and the response decoders. Each
+// protocol's ProtocolSpec (protocol_spec.h) ties its pair together.
 #pragma once
 
 #include <map>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "json/json.h"
 #include "llm/emitter.h"
 #include "llm/provider_config.h"
 
@@ -48,8 +50,6 @@ class OpenAIDecoder final : public Decoder {
   bool have_usage_ = false;
 };
 
-std::unique_ptr<Provider> make_openai_provider(const ProviderConfig &config, http::Client *client);
-
 // --- Anthropic Messages ------------------------------------------------------
 
 bool encode_anthropic_request(const Request &request, std::string *body, std::string *err);
@@ -84,6 +84,74 @@ class AnthropicDecoder final : public Decoder {
   bool have_usage_ = false;
 };
 
-std::unique_ptr<Provider> make_anthropic_provider(const ProviderConfig &config, http::Client *client);
+// --- OpenAI Responses ---------------------------------------------------------
+
+bool encode_responses_request(const ProviderConfig &config, const Request &request, std::string *body,
+                              std::string *err);
+
+// Semantic events: a function_call output item is announced by
+// response.output_item.added and its arguments are sealed by
+// response.function_call_arguments.done (keyed by item_id): the call is
+// ready then. The end is response.completed / .incomplete / .failed.
+class ResponsesDecoder final : public Decoder {
+ public:
+  using Decoder::Decoder;
+  void on_event(const SseEvent &event) override;
+  bool complete() const override { return done_; }
+  void on_body(std::string_view body) override;
+
+ private:
+  struct Slot {
+    ToolCall call;
+    std::string item_id;
+    bool ready = false;
+  };
+  Response take_response() override;
+  void add_call(const cJSON *item);
+  void ready_slot(size_t pos, const char *arguments);
+  void ready_all();
+  bool end_response(const cJSON *response, bool incomplete);
+  void keep_item(const cJSON *item);
+
+  std::vector<Slot> calls_;
+  std::map<std::string, size_t> slot_of_item_;
+  std::string response_id_;
+  json::Ptr items_;  // the output items seen so far (a JSON array), to send back
+  Response response_;
+  bool done_ = false;
+  bool have_usage_ = false;
+};
+
+// --- Google Gemini -------------------------------------------------------------
+
+bool encode_gemini_request(const Request &request, std::string *body, std::string *err);
+
+// A tool's JSON Schema as the OpenAPI subset Gemini's functionDeclarations
+// accept (gemini_schema.cc says what is kept and what is dropped).
+json::Ptr gemini_schema(const cJSON *json_schema);
+
+// Every event is a whole GenerateContentResponse; a functionCall part
+// arrives whole, so each call is ready the moment its part arrives. The last
+// chunk carries finishReason (there is no other end marker).
+class GeminiDecoder final : public Decoder {
+ public:
+  using Decoder::Decoder;
+  void on_event(const SseEvent &event) override;
+  bool complete() const override { return done_; }
+  void on_body(std::string_view body) override;
+
+ private:
+  Response take_response() override;
+  void before_finish() override;
+  // One GenerateContentResponse; false when it ended the request.
+  bool on_chunk(const cJSON *chunk, std::string_view text);
+  void keep_part(const cJSON *part);
+
+  std::vector<ToolCall> calls_;
+  json::Ptr parts_;  // the model's parts so far, to send back (signatures kept)
+  Response response_;
+  bool done_ = false;
+  bool have_usage_ = false;
+};
 
 }  // namespace toolorch::llm

@@ -25,6 +25,10 @@ void Emitter::rate_headers(long http_status, int64_t remaining_requests, int64_t
   if (alive()) listener_->on_rate_headers(http_status, remaining_requests, remaining_tokens);
 }
 
+void Emitter::rate_reset(long http_status, int64_t reset_ms) {
+  if (alive()) listener_->on_rate_reset(http_status, reset_ms);
+}
+
 bool Emitter::end() {
   if (!alive()) return false;
   ended_ = true;
@@ -59,6 +63,8 @@ void Emitter::error(int status, bool retryable, std::string message, long http_s
 void Decoder::on_end_of_stream() {
   if (!out_->alive()) return;
   if (complete()) {
+    before_finish();
+    if (!out_->alive()) return;
     out_->finished(take_response());
   } else {
     out_->error(TOOLORCH_EPROTOCOL, true, "stream ended before the response was complete");

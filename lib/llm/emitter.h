@@ -37,6 +37,7 @@ class Emitter {
   void ready(int index, const ToolCall &call);
   void usage(const Usage &usage);
   void rate_headers(long http_status, int64_t remaining_requests, int64_t remaining_tokens);
+  void rate_reset(long http_status, int64_t reset_ms);
   void finished(Response &&response);
   void error(Error &&error);
   // Shorthand for an error without an HTTP status of its own.
@@ -74,6 +75,9 @@ class Decoder {
  protected:
   // The response gathered so far, handed to on_finished.
   virtual Response take_response() = 0;
+  // Just before a complete stream is finished (e.g. to report usage that
+  // only the end settles).
+  virtual void before_finish() {}
   Emitter *out_;
 };
 

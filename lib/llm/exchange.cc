@@ -1,5 +1,7 @@
 #include "llm/exchange.h"
 
+#include <algorithm>
+
 #include "llm/http_errors.h"
 #include "llm/sse_reader.h"
 #include "toolorch/status.h"
@@ -70,9 +72,17 @@ class Exchange final : public std::enable_shared_from_this<Exchange> {
     headers_ = headers;
     out_.set_http_status(status);
     streaming_ = spec_.stream && ok_status() && !is_json_content_type(headers);
+    if (spec_.remaining_requests_header.empty()) return;  // a protocol without rate headers
     int64_t rr = header_int(headers, spec_.remaining_requests_header);
     int64_t rt = header_int(headers, spec_.remaining_tokens_header);
     if (rr >= 0 || rt >= 0) out_.rate_headers(status, rr, rt);
+    if (!out_.alive()) return;
+    // An exhausted budget: the limiter waits for its reset (the later one
+    // when both are out).
+    int64_t now = unix_now_ms(), reset = -1;
+    if (rr == 0) reset = std::max(reset, rate_reset_ms(headers, spec_.reset_requests_header, now));
+    if (rt == 0) reset = std::max(reset, rate_reset_ms(headers, spec_.reset_tokens_header, now));
+    if (reset >= 0) out_.rate_reset(status, reset);
   }
 
   bool ok_status() const { return http_status_ >= 200 && http_status_ < 300; }

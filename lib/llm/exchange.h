@@ -18,10 +18,12 @@ namespace toolorch::llm {
 struct ExchangeSpec {
   http::Request http;
   bool stream = true;
-  std::string provider_name;        // "OpenAI", "Anthropic": for messages
+  std::string provider_name;        // "OpenAI", "Anthropic", "Gemini": for messages
   std::string secret;               // the API key: redacted from every message
   std::string remaining_requests_header;
   std::string remaining_tokens_header;
+  std::string reset_requests_header;  // when the budget refills: a duration or an RFC 3339 time
+  std::string reset_tokens_header;
 };
 
 using DecoderFactory = std::function<std::unique_ptr<Decoder>(Emitter *out)>;

@@ -60,6 +60,31 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+// A plain non-negative decimal ("12", "1.5"); false otherwise.
+bool parse_decimal(std::string_view s, double *out) {
+  if (s.empty() || s.size() > 24) return false;
+  double v = 0, scale = 0;
+  bool digits = false;
+  for (char c : s) {
+    if (c == '.') {
+      if (scale != 0) return false;
+      scale = 1;
+    } else if (c >= '0' && c <= '9') {
+      digits = true;
+      if (scale == 0) {
+        v = v * 10 + (c - '0');
+      } else {
+        scale /= 10;
+        v += (c - '0') * scale;
+      }
+    } else {
+      return false;
+    }
+  }
+  *out = v;
+  return digits;
+}
+
 }  // namespace
 
 const std::string *header_value(const std::vector<http::Header> &headers, std::string_view name) {
@@ -112,6 +137,94 @@ int64_t retry_after_ms(const std::vector<http::Header> &headers, int64_t now_uni
   return at > now_unix_ms ? at - now_unix_ms : 0;
 }
 
+int64_t parse_proto_duration_ms(std::string_view text) {
+  text = trim(text);
+  if (text.empty() || text.back() != 's') return -1;
+  text.remove_suffix(1);
+  double v = 0;
+  if (!parse_decimal(text, &v)) return -1;
+  return static_cast<int64_t>(v * 1000 + 0.5);
+}
+
+int64_t parse_reset_ms(std::string_view text, int64_t now_unix_ms) {
+  text = trim(text);
+  if (text.empty()) return -1;
+  double bare = 0;
+  if (parse_decimal(text, &bare)) return static_cast<int64_t>(bare * 1000 + 0.5);
+  // Go duration: (number unit)+ with units h, m, s, ms, us, ns.
+  if (text.find('T') == std::string_view::npos) {
+    double total_ms = 0;
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      size_t n = 0;
+      while (n < rest.size() && ((rest[n] >= '0' && rest[n] <= '9') || rest[n] == '.')) ++n;
+      double v = 0;
+      if (n == 0 || !parse_decimal(rest.substr(0, n), &v)) return -1;
+      rest.remove_prefix(n);
+      size_t u = 0;
+      while (u < rest.size() && rest[u] >= 'a' && rest[u] <= 'z') ++u;
+      std::string_view unit = rest.substr(0, u);
+      rest.remove_prefix(u);
+      if (unit == "h") total_ms += v * 3600000;
+      else if (unit == "m") total_ms += v * 60000;
+      else if (unit == "s") total_ms += v * 1000;
+      else if (unit == "ms") total_ms += v;
+      else if (unit == "us") total_ms += v / 1000;
+      else if (unit == "ns") total_ms += v / 1e6;
+      else return -1;
+      if (total_ms > 1e13) return -1;
+    }
+    return static_cast<int64_t>(total_ms + 0.5);
+  }
+  // RFC 3339: 2025-01-01T00:00:30[.123](Z|+01:00)
+  std::string s(text);
+  int y = 0, mo = 0, d = 0, hh = 0, mm = 0, n = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%n", &y, &mo, &d, &hh, &mm, &n) != 5 || n == 0) return -1;
+  std::string_view rest = std::string_view(s).substr(static_cast<size_t>(n));
+  size_t k = 0;
+  while (k < rest.size() && ((rest[k] >= '0' && rest[k] <= '9') || rest[k] == '.')) ++k;
+  double secs = 0;
+  if (k == 0 || !parse_decimal(rest.substr(0, k), &secs)) return -1;
+  rest.remove_prefix(k);
+  int64_t offset_min = 0;
+  if (rest == "Z" || rest == "z") {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int oh = 0, om = 0;
+    if (std::sscanf(std::string(rest.substr(1)).c_str(), "%2d:%2d", &oh, &om) != 2) return -1;
+    offset_min = (rest[0] == '-' ? -1 : 1) * (oh * 60 + om);
+  } else {
+    return -1;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || secs >= 61 || y < 1970 || y > 9999) return -1;
+  int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int64_t at = ((days * 24 + hh) * 60 + mm - offset_min) * 60000 + static_cast<int64_t>(secs * 1000 + 0.5);
+  return at > now_unix_ms ? at - now_unix_ms : 0;
+}
+
+int64_t rate_reset_ms(const std::vector<http::Header> &headers, std::string_view name, int64_t now_unix_ms) {
+  if (name.empty()) return -1;
+  const std::string *v = header_value(headers, name);
+  return v ? parse_reset_ms(*v, now_unix_ms) : -1;
+}
+
+int64_t retry_info_ms(std::string_view body) {
+  json::Limits limits;
+  limits.max_bytes = 1u << 20;
+  json::Ptr doc = json::parse(body, limits, nullptr);
+  if (!doc) return -1;
+  const cJSON *err = cJSON_GetObjectItemCaseSensitive(doc.get(), "error");
+  // A streamed error may come as a one-element array of the body.
+  if (!err && cJSON_IsArray(doc.get())) err = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(doc.get(), 0), "error");
+  const cJSON *details = cJSON_GetObjectItemCaseSensitive(err, "details");
+  if (!cJSON_IsArray(details)) return -1;
+  for (const cJSON *d = details->child; d; d = d->next) {
+    const char *type = json::get_string(d, "@type");
+    if (!type || std::string_view(type).find("google.rpc.RetryInfo") == std::string_view::npos) continue;
+    if (const char *delay = json::get_string(d, "retryDelay")) return parse_proto_duration_ms(delay);
+  }
+  return -1;
+}
+
 std::string provider_error_message(std::string_view body) {
   json::Limits limits;
   limits.max_bytes = 1u << 20;
@@ -144,12 +257,14 @@ Error http_status_error(std::string_view provider, long http_status,
     e.status = TOOLORCH_ERATELIMITED;
     e.retryable = true;
     e.retry_after_ms = retry_after_ms(headers, now_unix_ms);
+    if (e.retry_after_ms < 0) e.retry_after_ms = retry_info_ms(body);  // Gemini RESOURCE_EXHAUSTED
     head += " rate limit (HTTP 429)";
   } else {
     e.status = TOOLORCH_EPROVIDER;
     e.retryable = http_status >= 500 || http_status == 529;
     // Overloaded answers may say when to come back too.
     if (e.retryable) e.retry_after_ms = retry_after_ms(headers, now_unix_ms);
+    if (e.retryable && e.retry_after_ms < 0) e.retry_after_ms = retry_info_ms(body);
     head += " answered HTTP " + std::to_string(http_status);
   }
   e.message = detail.empty() ? head : head + ": " + detail;

@@ -1,7 +1,9 @@
 // The LLM as the core sees it: a provider takes a request in a neutral form
 // and reports one normalized event stream, whatever the protocol. Adapters:
-// OpenAI Chat Completions, Anthropic Messages (both over lib/http); make one
-// with make_provider() (provider_config.h).
+// OpenAI Chat Completions, OpenAI Responses, Anthropic Messages, Google
+// Gemini (all over lib/http, one provider class driven by a per-protocol
+// description: protocol_spec.h); make one with make_provider()
+// (provider_config.h).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +14,7 @@
 
 namespace toolorch::llm {
 
-enum class Protocol { kOpenAI, kAnthropic };
+enum class Protocol { kOpenAI, kAnthropic, kOpenAIResponses, kGemini };
 
 struct ToolDef {
   std::string name;
@@ -24,6 +26,9 @@ struct ToolCall {
   std::string id;
   std::string name;
   std::string args_json;  // as the model sent it (may be invalid JSON)
+  // Opaque text the protocol needs sent back with this call, exactly as it
+  // came (Gemini: the part's thoughtSignature). Empty for most.
+  std::string signature = {};  // (an initializer: aggregate inits may leave it out)
 };
 
 // One message of the transcript, protocol-neutral.
@@ -34,6 +39,12 @@ struct Message {
   std::string tool_call_id;          // tool only: which call this answers
   std::string tool_name;             // tool only
   bool is_error = false;             // tool only: the call failed
+  // assistant only: what the protocol that produced this turn needs to see
+  // again next round, as that adapter's own JSON (Responses: the response id
+  // and its output items, reasoning included; Gemini: the model's parts with
+  // their thought signatures). Empty for turns given by the user; adapters
+  // then build the turn from text and tool_calls.
+  std::string provider_state = {};
 };
 
 struct Request {
@@ -60,7 +71,7 @@ struct Error {
   int status = 0;
   long http_status = 0;   // 0 when there was no HTTP answer
   bool retryable = false; // 429, 5xx, a connect failure, a dropped stream
-  int64_t retry_after_ms = -1;  // from Retry-After, if given
+  int64_t retry_after_ms = -1;  // from Retry-After / retry-after-ms / Gemini RetryInfo
   std::string message;    // never contains a key
 };
 
@@ -69,6 +80,7 @@ struct Response {
   std::vector<ToolCall> tool_calls;  // in index order
   std::string stop_reason;           // "tool_use"/"tool_calls", "end_turn"/"stop", ...
   Usage usage;
+  std::string provider_state = {};   // goes into the assistant Message (see there)
 };
 
 // Events of one request, on the loop thread. After on_finished or on_error
@@ -98,6 +110,11 @@ class Listener {
   // Reported when the answer carries at least one; -1 for a missing one.
   virtual void on_rate_headers(long /*http_status*/, int64_t /*remaining_requests*/,
                                int64_t /*remaining_tokens*/) {}
+  // When an exhausted budget refills, in ms from now, from the provider's
+  // reset headers (OpenAI x-ratelimit-reset-* durations, Anthropic
+  // anthropic-ratelimit-*-reset RFC 3339 times): reported with the rate
+  // headers when a remaining count is 0; optional.
+  virtual void on_rate_reset(long /*http_status*/, int64_t /*reset_ms*/) {}
 };
 
 class PendingRequest {

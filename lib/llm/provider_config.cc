@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "llm/adapters.h"
+#include "llm/protocol_spec.h"
 
 namespace toolorch::llm {
 
@@ -33,7 +33,17 @@ bool clean_header_part(const std::string &s, bool is_name) {
 
 }  // namespace
 
-const char *protocol_name(Protocol p) { return p == Protocol::kAnthropic ? "anthropic" : "openai"; }
+const char *protocol_name(Protocol p) { return protocol_spec(p).name; }
+
+bool protocol_from_name(const std::string &name, Protocol *out) {
+  for (Protocol p : {Protocol::kOpenAI, Protocol::kAnthropic, Protocol::kOpenAIResponses, Protocol::kGemini}) {
+    if (name == protocol_spec(p).name) {
+      *out = p;
+      return true;
+    }
+  }
+  return false;
+}
 
 bool parse_provider_config(const cJSON *json, ProviderConfig *out, std::string *err) {
   if (!cJSON_IsObject(json)) return fail(err, "provider config: must be a JSON object");
@@ -45,9 +55,9 @@ bool parse_provider_config(const cJSON *json, ProviderConfig *out, std::string *
     if (name == "protocol") {
       std::string p;
       if (!get_string(item, &p, err)) return false;
-      if (p == "openai") cfg.protocol = Protocol::kOpenAI;
-      else if (p == "anthropic") cfg.protocol = Protocol::kAnthropic;
-      else return fail(err, "provider config: \"protocol\" must be \"openai\" or \"anthropic\", not \"" + p + "\"");
+      if (!protocol_from_name(p, &cfg.protocol))
+        return fail(err, "provider config: \"protocol\" must be \"openai\", \"openai-responses\", \"anthropic\" or "
+                         "\"gemini\", not \"" + p + "\"");
     } else if (name == "base_url") {
       if (!get_string(item, &cfg.base_url, err)) return false;
       if (cfg.base_url.rfind("http://", 0) != 0 && cfg.base_url.rfind("https://", 0) != 0)
@@ -88,6 +98,15 @@ bool parse_provider_config(const cJSON *json, ProviderConfig *out, std::string *
       if (!get_string(item, &cfg.max_tokens_field, err)) return false;
       if (cfg.max_tokens_field != "max_tokens" && cfg.max_tokens_field != "max_completion_tokens")
         return fail(err, "provider config: \"max_tokens_field\" must be \"max_tokens\" or \"max_completion_tokens\"");
+    } else if (name == "responses_state") {
+      std::string v;
+      if (!get_string(item, &v, err)) return false;
+      if (v != "stateless" && v != "previous_response_id")
+        return fail(err, "provider config: \"responses_state\" must be \"stateless\" or \"previous_response_id\"");
+      cfg.responses_previous_id = v == "previous_response_id";
+    } else if (name == "responses_encrypted_reasoning") {
+      if (!cJSON_IsBool(item)) return fail(err, "provider config: \"responses_encrypted_reasoning\" must be a boolean");
+      cfg.responses_encrypted_reasoning = cJSON_IsTrue(item);
     } else {
       return fail(err, "provider config: unknown key \"" + name + "\"");
     }
@@ -100,7 +119,16 @@ bool parse_provider_config(const cJSON *json, ProviderConfig *out, std::string *
       return fail(err, "provider config: environment variable " + key_env + " (\"api_key_env\") is not set");
     cfg.api_key = v;
   } else if (!have_key) {
-    const char *v = std::getenv(cfg.protocol == Protocol::kAnthropic ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
+    const char *v = nullptr;
+    switch (cfg.protocol) {
+      case Protocol::kAnthropic: v = std::getenv("ANTHROPIC_API_KEY"); break;
+      case Protocol::kGemini:
+        v = std::getenv("GEMINI_API_KEY");
+        if (!v || !*v) v = std::getenv("GOOGLE_API_KEY");
+        break;
+      case Protocol::kOpenAI:
+      case Protocol::kOpenAIResponses: v = std::getenv("OPENAI_API_KEY"); break;
+    }
     if (v) cfg.api_key = v;
   }
   if (!clean_header_part(cfg.api_key, false))
@@ -111,8 +139,7 @@ bool parse_provider_config(const cJSON *json, ProviderConfig *out, std::string *
 
 std::unique_ptr<Provider> make_provider(const ProviderConfig &config, http::Client *client) {
   if (!client) return nullptr;
-  if (config.protocol == Protocol::kAnthropic) return make_anthropic_provider(config, client);
-  return make_openai_provider(config, client);
+  return make_spec_provider(protocol_spec(config.protocol), config, client);
 }
 
 }  // namespace toolorch::llm

@@ -16,13 +16,80 @@ std::string lower_name(std::string_view header) {
 
 }  // namespace
 
-std::string endpoint_url(std::string_view base_url, std::string_view default_base, std::string_view path) {
-  std::string url(base_url.empty() ? default_base : base_url);
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  std::string_view tail = url;
-  if (!(tail.size() >= 3 && tail.substr(tail.size() - 3) == "/v1")) url += "/v1";
-  url += path;
-  return url;
+namespace {
+
+struct SplitUrl {
+  std::string origin;  // scheme://host[:port]
+  std::string path;    // "" or "/..." without a trailing "/"
+  std::string query;   // "" or "?..."
+};
+
+SplitUrl split_url(std::string_view url) {
+  SplitUrl u;
+  size_t q = url.find('?');
+  if (q != std::string_view::npos) {
+    u.query = std::string(url.substr(q));
+    url = url.substr(0, q);
+  }
+  size_t scheme = url.find("://");
+  size_t slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  u.origin = std::string(url.substr(0, slash));
+  if (slash != std::string_view::npos) u.path = std::string(url.substr(slash));
+  while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
+  return u;
+}
+
+bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+void add_query(std::string *query, std::string_view param) {
+  *query += query->empty() ? "?" : "&";
+  *query += param;
+}
+
+std::string escape_path_segment(std::string_view s) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string endpoint_url(std::string_view base_url, std::string_view default_base, std::string_view prefix,
+                         std::string_view suffix) {
+  SplitUrl u = split_url(base_url.empty() ? default_base : base_url);
+  if (u.path.empty()) return u.origin + std::string(prefix) + std::string(suffix) + u.query;
+  if (ends_with(u.path, suffix)) return u.origin + u.path + u.query;
+  return u.origin + u.path + std::string(suffix) + u.query;
+}
+
+std::string gemini_endpoint_url(std::string_view base_url, std::string_view model, bool stream) {
+  SplitUrl u = split_url(base_url.empty() ? "https://generativelanguage.googleapis.com" : base_url);
+  const char *method = stream ? ":streamGenerateContent" : ":generateContent";
+  size_t colon = u.path.rfind(':');
+  std::string tail = colon == std::string::npos ? "" : u.path.substr(colon);
+  if (tail == ":generateContent" || tail == ":streamGenerateContent") {
+    u.path = u.path.substr(0, colon) + method;  // the full endpoint
+  } else {
+    // "models/gemini-2.5-flash" and "gemini-2.5-flash" name the same model.
+    std::string_view m = model;
+    if (m.substr(0, 7) == "models/") m.remove_prefix(7);
+    if (u.path.empty()) u.path = "/v1beta";
+    u.path += "/models/" + escape_path_segment(m) + method;
+  }
+  if (stream && u.query.find("alt=sse") == std::string::npos) add_query(&u.query, "alt=sse");
+  return u.origin + u.path + u.query;
 }
 
 std::vector<std::string> merge_headers(std::vector<std::string> defaults,
@@ -70,6 +137,13 @@ std::vector<const Message *> ordered_tool_results(const std::vector<Message> &ms
   for (size_t i = begin; i < end; ++i)
     if (!taken[i - begin]) out.push_back(&msgs[i]);
   return out;
+}
+
+json::Ptr parse_state(const std::string &state) {
+  json::Limits limits;
+  limits.max_bytes = 64u << 20;
+  limits.max_depth = 160;
+  return json::parse(state, limits, nullptr);
 }
 
 void add_string(cJSON *obj, const char *key, std::string_view s) {

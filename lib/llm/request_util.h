@@ -12,9 +12,24 @@
 
 namespace toolorch::llm {
 
-// {base_url or default_base}/v1{path}, without doubling a "/v1" the base
-// already ends in and without "//" from a trailing slash.
-std::string endpoint_url(std::string_view base_url, std::string_view default_base, std::string_view path);
+// Where a request goes, from the configured base_url:
+// - no base_url, or one without a path: {base}{prefix}{suffix}
+//   ("https://api.openai.com" -> https://api.openai.com/v1/chat/completions);
+// - a base_url with a path: that path replaces the prefix, {base}{suffix}
+//   ("https://generativelanguage.googleapis.com/v1beta/openai" ->
+//   .../v1beta/openai/chat/completions; "http://host/v1" -> http://host/v1/...);
+// - a base_url whose path already ends in the suffix is the full endpoint,
+//   used as it is (Azure deployments, gateways).
+// A query in base_url ("?api-version=...") is kept at the end; a trailing
+// "/" never makes a "//".
+std::string endpoint_url(std::string_view base_url, std::string_view default_base, std::string_view prefix,
+                         std::string_view suffix);
+
+// Gemini's: {base}/v1beta/models/{model}:generateContent, or
+// :streamGenerateContent?alt=sse when streamed, by the same rules; a base
+// whose path already holds ":generateContent" or ":streamGenerateContent" is
+// the full endpoint, with the method switched to match `stream`.
+std::string gemini_endpoint_url(std::string_view base_url, std::string_view model, bool stream);
 
 // defaults then extras ("Name: value"); an extra header replaces a default
 // one of the same name (case-insensitive), so a config can override any.
@@ -30,6 +45,10 @@ json::Ptr schema_object(const ToolDef &tool, std::string *err);
 // relative order after the known ones.
 std::vector<const Message *> ordered_tool_results(const std::vector<Message> &msgs, size_t begin,
                                                   size_t end, const std::vector<ToolCall> *calls);
+
+// A Message's provider_state (written by our own decoders): parsed with
+// limits as large as the answers it came from.
+json::Ptr parse_state(const std::string &state);
 
 // Append s to arr as a JSON string / add it to obj under key.
 void add_string(cJSON *obj, const char *key, std::string_view s);

@@ -63,7 +63,13 @@ bool has_api_key(const cJSON *llm) {
   const char *env = string_in(llm, "api_key_env");
   if (!env) {
     const char *protocol = string_in(llm, "protocol");
-    env = protocol && std::strcmp(protocol, "anthropic") == 0 ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
+    if (protocol && std::strcmp(protocol, "gemini") == 0) {
+      const char *g = std::getenv("GEMINI_API_KEY");
+      if (g && *g) return true;
+      env = "GOOGLE_API_KEY";
+    } else {
+      env = protocol && std::strcmp(protocol, "anthropic") == 0 ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
+    }
   }
   const char *value = std::getenv(env);
   return value && *value;

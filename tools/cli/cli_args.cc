@@ -29,7 +29,8 @@ const char *usage_text() {
          "\n"
          "options:\n"
          "  --config FILE            the agent's JSON config (see tools/cli/README.md)\n"
-         "  --provider P             openai | anthropic (the config's llm.protocol)\n"
+         "  --provider P             openai | openai-responses | anthropic | gemini\n"
+         "                           (the config's llm.protocol)\n"
          "  --model M                the model (llm.model)\n"
          "  --base-url URL           the provider's base URL (llm.base_url); given here, it is\n"
          "                           used even without an API key (local servers)\n"
@@ -93,8 +94,8 @@ ArgsOutcome parse_args(int argc, char **argv, CliArgs *out, std::string *err) {
       {"--config", text_opt(&config)},
       {"--provider",
        [out](const std::string &v, std::string *e) {
-         if (v != "openai" && v != "anthropic") {
-           *e = "must be openai or anthropic";
+         if (v != "openai" && v != "anthropic" && v != "openai-responses" && v != "gemini") {
+           *e = "must be openai, openai-responses, anthropic or gemini";
            return false;
          }
          out->provider = v;

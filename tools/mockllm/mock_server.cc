@@ -25,6 +25,7 @@
 #include <unordered_set>
 
 #include "mockllm/demo_tools.h"
+#include "mockllm/gemini_writer.h"
 #include "mockllm/player.h"
 #include "mockllm/reply.h"
 #include "mockllm/request.h"
@@ -83,6 +84,21 @@ void send_json(evhttp_request *req, int status, const std::string &body) {
   send_whole(req, status, {{"Content-Type", "application/json"}}, body);
 }
 
+// /v1beta/models/{model}:generateContent or :streamGenerateContent (the
+// query, alt=sse, is not part of the path).
+bool parse_gemini_path(std::string_view path, RequestTarget *out) {
+  constexpr std::string_view kPrefix = "/v1beta/models/";
+  if (path.substr(0, kPrefix.size()) != kPrefix) return false;
+  std::string_view rest = path.substr(kPrefix.size());
+  size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view method = rest.substr(colon + 1);
+  if (method != "generateContent" && method != "streamGenerateContent") return false;
+  out->model = std::string(rest.substr(0, colon));
+  out->stream = method == "streamGenerateContent";
+  return true;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -103,6 +119,8 @@ struct Server::Impl {
   // call n went out, so millions of calls cost kilobytes.
   std::vector<bool> issued;
   uint64_t next_id = 0;
+  // Gemini calls that carried a thoughtSignature (the first of each turn).
+  std::unordered_set<std::string> first_call_of_turn;
 
   // Loop thread only.
   std::unordered_set<Stream *> streams;
@@ -306,20 +324,29 @@ struct Server::Impl {
     }
     for (const std::string &id : pr.last_call_ids)
       if (!answered.count(id)) ++stats.missing_results;
+    // Gemini: the signature issued on a turn's first call must come back as it was.
+    for (const auto &[id, sig] : pr.last_call_signatures)
+      if (was_issued(id) && first_call_of_turn.count(id) && sig != gemini::signature_for(id))
+        ++stats.signature_mismatches;
   }
 
-  void handle_llm(evhttp_request *req, Protocol protocol) {
+  void handle_llm(evhttp_request *req, Protocol protocol, const RequestTarget &target = RequestTarget()) {
     const std::string body = request_body(req);
     ParsedRequest pr;
     std::string perr;
-    const bool ok = parse_request(protocol, body, &pr, &perr);
+    const bool ok = parse_request(protocol, body, &pr, &perr, target);
     Plan plan;
     ReplyContext ctx;
     std::vector<uint64_t> call_numbers;
     {
       std::lock_guard<std::mutex> lock(mu);
       ++stats.requests_total;
-      ++(protocol == Protocol::kOpenAI ? stats.requests_openai : stats.requests_anthropic);
+      switch (protocol) {
+        case Protocol::kOpenAI: ++stats.requests_openai; break;
+        case Protocol::kAnthropic: ++stats.requests_anthropic; break;
+        case Protocol::kOpenAIResponses: ++stats.requests_openai_responses; break;
+        case Protocol::kGemini: ++stats.requests_gemini; break;
+      }
       if (!ok) {
         ++stats.bad_requests;
       } else {
@@ -330,14 +357,23 @@ struct Server::Impl {
           stats.round_requests.resize(plan.round + 1, 0);
         ++stats.round_requests[plan.round];
         for (const std::string &f : plan.faults) ++stats.faults_injected[f];
-        const char *prefix = protocol == Protocol::kOpenAI ? "call_" : "toolu_";
+        const char *prefix = protocol == Protocol::kAnthropic ? "toolu_" : "call_";
         call_numbers.reserve(plan.calls.size());
         for (PlannedCall &c : plan.calls) {
           uint64_t n = 0;
           c.id = new_id(prefix, &n);
           call_numbers.push_back(n);
         }
-        ctx.response_id = new_id(protocol == Protocol::kOpenAI ? "chatcmpl-" : "msg_");
+        if (protocol == Protocol::kGemini && !plan.calls.empty()) first_call_of_turn.insert(plan.calls[0].id);
+        switch (protocol) {
+          case Protocol::kOpenAI: ctx.response_id = new_id("chatcmpl-"); break;
+          case Protocol::kAnthropic: ctx.response_id = new_id("msg_"); break;
+          // The round rides in the id, so previous_response_id needs no state here.
+          case Protocol::kOpenAIResponses:
+            ctx.response_id = new_id("resp_") + "_r" + std::to_string(plan.round);
+            break;
+          case Protocol::kGemini: ctx.response_id = new_id(""); break;
+        }
       }
     }
     if (!ok) {
@@ -370,12 +406,16 @@ struct Server::Impl {
 
     const bool openai = path == "/v1/chat/completions" || path == "/chat/completions";
     const bool anthropic = path == "/v1/messages";
-    if (openai || anthropic) {
+    const bool responses = path == "/v1/responses" || path == "/responses";
+    RequestTarget gemini_target;
+    const bool gemini = parse_gemini_path(path, &gemini_target);
+    if (openai || anthropic || responses || gemini) {
       if (!post) {
         send_json(req, 405, "{\"error\":\"use POST\"}");
         return;
       }
-      impl->handle_llm(req, openai ? Protocol::kOpenAI : Protocol::kAnthropic);
+      if (gemini) impl->handle_llm(req, Protocol::kGemini, gemini_target);
+      else impl->handle_llm(req, openai ? Protocol::kOpenAI : responses ? Protocol::kOpenAIResponses : Protocol::kAnthropic);
     } else if (path == "/stats" && get) {
       send_json(req, 200, impl->stats_json());
     } else if (path == "/script" && post) {

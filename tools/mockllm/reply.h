@@ -26,10 +26,11 @@ struct StreamEvents {
   std::vector<size_t> call_start;   // per call: its first event
   std::vector<size_t> call_pieces;  // per call: its argument deltas
   size_t finish_at = 0;    // first event after the content (stop reason, usage, end)
+  bool atomic_calls = false;  // Gemini: a call is one event; a cut falls before call n, not inside it
 };
 
 struct ReplyContext {
-  std::string response_id;  // chatcmpl-... / msg_...
+  std::string response_id;  // chatcmpl-... / msg_... / resp_..._r<round> / gemini's responseId
   std::string model;
   int64_t created = 0;      // unix seconds
   bool include_usage = false;
@@ -49,7 +50,8 @@ struct Reply {
 
 Reply render(const Plan &plan, const ParsedRequest &req, const ReplyContext &ctx);
 // An error answer in the protocol's format (bad request, scripted status).
-Reply render_error(Protocol protocol, int status, std::string_view message);
+// Gemini carries retry_delay_ms (>= 0) as a RetryInfo in the body.
+Reply render_error(Protocol protocol, int status, std::string_view message, int64_t retry_delay_ms = -1);
 
 // Events [0, end) as tick groups: each group is the unpaced events up to and
 // including one paced event; trailing unpaced events form the last group.

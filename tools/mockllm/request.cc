@@ -71,15 +71,141 @@ void read_anthropic(const cJSON *messages, int last_assistant, ParsedRequest *ou
   }
 }
 
+// Responses: an assistant turn is a run of output items (reasoning,
+// message with role assistant, function_call); results are the
+// function_call_output items after the last one.
+bool assistant_item(const cJSON *item) {
+  std::string_view type = string_or(item, "type", "");
+  if (type == "function_call" || type == "reasoning") return true;
+  return role_is(item, "assistant");
+}
+
+void read_responses(const cJSON *input, ParsedRequest *out) {
+  const cJSON *last_start = nullptr;
+  bool in_turn = false;
+  for (const cJSON *it = input->child; it; it = it->next) {
+    bool a = assistant_item(it);
+    if (a && !in_turn) {
+      ++out->assistant_turns;
+      last_start = it;
+    }
+    in_turn = a;
+  }
+  bool after = last_start == nullptr;  // chained: everything given is new
+  for (const cJSON *it = input->child; it; it = it->next) {
+    if (it == last_start) after = true;
+    if (!after) continue;
+    std::string_view type = string_or(it, "type", "");
+    if (type == "function_call") {
+      out->last_call_ids.push_back(string_or(it, "call_id", ""));
+    } else if (type == "function_call_output") {
+      ToolResult r;
+      r.call_id = string_or(it, "call_id", "");
+      r.content = content_text(cJSON_GetObjectItemCaseSensitive(it, "output"));
+      out->results.push_back(std::move(r));
+    }
+  }
+}
+
+void read_gemini(const cJSON *contents, ParsedRequest *out) {
+  const cJSON *last_model = nullptr;
+  for (const cJSON *c = contents->child; c; c = c->next) {
+    if (role_is(c, "model")) {
+      ++out->assistant_turns;
+      last_model = c;
+    }
+  }
+  bool after = last_model == nullptr;
+  for (const cJSON *c = contents->child; c; c = c->next) {
+    if (c == last_model) after = true;
+    if (!after) continue;
+    const cJSON *parts = cJSON_GetObjectItemCaseSensitive(c, "parts");
+    for (const cJSON *p = cJSON_IsArray(parts) ? parts->child : nullptr; p; p = p->next) {
+      const cJSON *fc = cJSON_GetObjectItemCaseSensitive(p, "functionCall");
+      const cJSON *fr = cJSON_GetObjectItemCaseSensitive(p, "functionResponse");
+      if (c == last_model && cJSON_IsObject(fc)) {
+        out->last_call_ids.push_back(string_or(fc, "id", ""));
+        out->last_call_signatures.emplace_back(string_or(fc, "id", ""), string_or(p, "thoughtSignature", ""));
+      } else if (c != last_model && cJSON_IsObject(fr)) {
+        ToolResult r;
+        r.call_id = string_or(fr, "id", "");
+        const cJSON *resp = cJSON_GetObjectItemCaseSensitive(fr, "response");
+        const cJSON *err = cJSON_GetObjectItemCaseSensitive(resp, "error");
+        const cJSON *res = cJSON_GetObjectItemCaseSensitive(resp, "result");
+        if (err) {
+          r.is_error = true;
+          r.content = cJSON_IsString(err) ? err->valuestring : "";
+        } else if (cJSON_IsString(res)) {
+          r.content = res->valuestring;
+        } else if (resp) {
+          char *printed = cJSON_PrintUnformatted(resp);
+          if (printed) r.content = printed;
+          cJSON_free(printed);
+        }
+        out->results.push_back(std::move(r));
+      }
+    }
+  }
+}
+
 }  // namespace
 
-const char *protocol_name(Protocol p) { return p == Protocol::kOpenAI ? "openai" : "anthropic"; }
+const char *protocol_name(Protocol p) {
+  switch (p) {
+    case Protocol::kOpenAI: return "openai";
+    case Protocol::kAnthropic: return "anthropic";
+    case Protocol::kOpenAIResponses: return "openai_responses";
+    case Protocol::kGemini: return "gemini";
+  }
+  return "openai";
+}
 
-bool parse_request(Protocol protocol, std::string_view body, ParsedRequest *out, std::string *err) {
+int responses_round_of(std::string_view id) {
+  size_t r = id.rfind("_r");
+  if (r == std::string_view::npos || r + 2 >= id.size() || id.size() - r > 8) return -1;
+  int n = 0;
+  for (char c : id.substr(r + 2)) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+bool parse_request(Protocol protocol, std::string_view body, ParsedRequest *out, std::string *err,
+                   const RequestTarget &target) {
   std::unique_ptr<cJSON, CJsonDeleter> root(cJSON_ParseWithLength(body.data(), body.size()));
   if (!root || !cJSON_IsObject(root.get())) {
     *err = "the request body is not a JSON object";
     return false;
+  }
+  if (protocol == Protocol::kOpenAIResponses || protocol == Protocol::kGemini) {
+    const bool gem = protocol == Protocol::kGemini;
+    const cJSON *conv = cJSON_GetObjectItemCaseSensitive(root.get(), gem ? "contents" : "input");
+    ParsedRequest r;
+    r.protocol = protocol;
+    r.body_bytes = body.size();
+    if (gem) {
+      if (!cJSON_IsArray(conv)) {
+        *err = "contents: must be an array";
+        return false;
+      }
+      r.model = target.model.empty() ? "mock-model" : target.model;
+      r.stream = target.stream;
+      read_gemini(conv, &r);
+    } else {
+      if (!cJSON_IsArray(conv) && !cJSON_IsString(conv)) {
+        *err = "input: must be a string or an array";
+        return false;
+      }
+      r.model = string_or(root.get(), "model", "mock-model");
+      r.stream = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root.get(), "stream"));
+      if (cJSON_IsArray(conv)) read_responses(conv, &r);
+      // Chained rounds: the rounds before are the server's, named by the id.
+      const int prev = responses_round_of(string_or(root.get(), "previous_response_id", ""));
+      if (prev >= 0) r.assistant_turns += prev + 1;
+    }
+    *out = std::move(r);
+    return true;
   }
   const cJSON *messages = cJSON_GetObjectItemCaseSensitive(root.get(), "messages");
   if (!cJSON_IsArray(messages)) {

@@ -13,6 +13,8 @@ struct Stats {
   int64_t requests_total = 0;
   int64_t requests_openai = 0;
   int64_t requests_anthropic = 0;
+  int64_t requests_openai_responses = 0;
+  int64_t requests_gemini = 0;
   int64_t streamed = 0;
   int64_t bad_requests = 0;         // not JSON, no messages: answered 400
   std::vector<int64_t> round_requests;  // requests per played round (attempts included)
@@ -22,7 +24,8 @@ struct Stats {
   int64_t unknown_result_ids = 0;   // results answering no id this server issued
   int64_t missing_results = 0;      // calls of the last assistant turn left without a result
   int64_t duplicate_results = 0;    // two results for one call in one turn
-  int64_t is_error_results = 0;     // Anthropic tool_result.is_error
+  int64_t is_error_results = 0;     // Anthropic tool_result.is_error, Gemini response.error
+  int64_t signature_mismatches = 0; // Gemini: a thoughtSignature not sent back exactly
   int64_t active_streams = 0;       // streamed answers under way
   int64_t completed_streams = 0;
   int64_t dropped_streams = 0;      // closed on purpose by drop_mid_stream

@@ -10,7 +10,7 @@ here=$src/tests/integration/cli
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 # No key: the CLI must use its own scripted server.
-unset OPENAI_API_KEY ANTHROPIC_API_KEY
+unset OPENAI_API_KEY ANTHROPIC_API_KEY GEMINI_API_KEY GOOGLE_API_KEY
 
 fail() {
   echo "FAIL ($case_name): $*"
@@ -54,6 +54,17 @@ speculate)
   run --config "$src/examples/agent.json" --speculate dice "Research X"
   [ "$rc" -eq 2 ] || fail "exit status $rc for a bad --speculate"
   grep -q "speculate must be model, history or off" "$err" || fail "no reason for a bad --speculate"
+  ;;
+responses|gemini)
+  # The two newer protocols, through the same scripted server, streamed and not.
+  provider=$case_name
+  [ "$provider" = responses ] && provider=openai-responses
+  run --config "$src/examples/agent.json" --provider "$provider" "Research X"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  grep -q "50 results" "$out" || fail "the answer does not mention 50 results"
+  run --config "$src/examples/agent.json" --provider "$provider" --no-stream "Research X"
+  [ "$rc" -eq 0 ] || fail "exit status $rc (not streamed)"
+  grep -q "50 results" "$out" || fail "the answer does not mention 50 results (not streamed)"
   ;;
 unknown_key)
   run --config "$here/unknown_key.json" "q"

@@ -74,7 +74,8 @@ void write_tool(toolorch_call *call, const char *args, void *ud) {
 
 }  // namespace
 
-JobHarness::JobHarness(const std::string &script, const std::string &protocol, const std::string &extra_options) {
+JobHarness::JobHarness(const std::string &script, const std::string &protocol, const std::string &extra_options,
+                       const std::string &llm_extra) {
   mockllm::Options mo;
   mo.script_json = script;
   std::string err;
@@ -85,7 +86,7 @@ JobHarness::JobHarness(const std::string &script, const std::string &protocol, c
   toolorch_opts *o = toolorch_opts_new();
   std::string json = "{\"max_parallel_tools\": 200, \"tool_timeout_ms\": 20000, \"llm\": {\"protocol\": \"" +
                      protocol + "\", \"base_url\": \"" + server_->url() +
-                     "\", \"api_key\": \"sk-test-secret\", \"model\": \"mock-model\"}" + extra_options + "}";
+                     "\", \"api_key\": \"sk-test-secret\", \"model\": \"mock-model\"" + llm_extra + "}" + extra_options + "}";
   if (toolorch_opts_from_json(o, json.c_str()) != TOOLORCH_OK) fail_msg("options: %s", toolorch_opts_last_error(o));
   int status = 0;
   ctx_ = toolorch_new_with_base(base_, o, &status);
@@ -131,6 +132,15 @@ JobRun JobHarness::run(const std::string &request) {
   event_base_loop(base_, EVLOOP_NONBLOCK);
   current_ = nullptr;
   return r;
+}
+
+long JobHarness::round_requests(int round) const {
+  std::string s = server_->stats_json();
+  cJSON *doc = cJSON_Parse(s.c_str());
+  const cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "round_requests"), round);
+  long out = cJSON_IsNumber(v) ? static_cast<long>(v->valuedouble) : -1;
+  cJSON_Delete(doc);
+  return out;
 }
 
 long JobHarness::server_stat(const char *key) const {

@@ -38,8 +38,12 @@ struct JobRun {
 
 class JobHarness {
  public:
-  // protocol: "openai" | "anthropic"
-  JobHarness(const std::string &script, const std::string &protocol, const std::string &extra_options = "");
+  // protocol: "openai" | "anthropic" | "openai-responses" | "gemini";
+  // llm_extra: more keys of the "llm" section (", \"k\": v").
+  JobHarness(const std::string &script, const std::string &protocol, const std::string &extra_options = "",
+             const std::string &llm_extra = "");
+  // requests per played round, from the server's /stats.
+  long round_requests(int round) const;
   ~JobHarness();
 
   // Tools: "fetch" (side-effect free) parks each call until `release_at`

@@ -1,12 +1,14 @@
 // The providers' official SDKs against toolorch-mockllm:
 //   node sdk_check.mjs http://127.0.0.1:PORT
-// Loads its own script (POST /script), then runs the OpenAI and Anthropic
-// SDKs streamed and not, and checks every tool call (name, id, parsed
-// arguments) and the final text. Prints "N passed, M failed" last; exits
+// Loads its own script (POST /script), then runs the OpenAI (Chat
+// Completions and Responses), Anthropic and Google Gen AI SDKs streamed and
+// not, and checks every tool call (name, id, parsed arguments) and the
+// final text. Prints "N passed, M failed" last; exits
 // non-zero on any mismatch.
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
 
 const base = (process.argv[2] || process.env.MOCKLLM_URL || '').replace(/\/$/, '');
 if (!base) {
@@ -47,6 +49,19 @@ const anthropicTools = [
 
 const openai = new OpenAI({ apiKey: 'sk-mock', baseURL: `${base}/v1`, timeout: 30000, maxRetries: 2 });
 const anthropic = new Anthropic({ apiKey: 'sk-ant-mock', baseURL: base, timeout: 30000, maxRetries: 2 });
+
+const genai = new GoogleGenAI({ apiKey: 'AIza-mock', httpOptions: { baseUrl: base } });
+
+const responsesTools = [
+  { type: 'function', name: 'search', parameters: { type: 'object' }, strict: false },
+  { type: 'function', name: 'fetch', parameters: { type: 'object' }, strict: false },
+];
+const geminiTools = [{
+  functionDeclarations: [
+    { name: 'search', parameters: { type: 'OBJECT', properties: { q: { type: 'STRING' } } } },
+    { name: 'fetch', parameters: { type: 'OBJECT', properties: { url: { type: 'STRING' } } } },
+  ],
+}];
 
 async function control(path, body) {
   const res = await fetch(`${base}${path}`, { method: body === undefined ? 'GET' : 'POST', body });
@@ -159,6 +174,128 @@ async function openaiStreamHelper() {
   assert.deepEqual(done, EXPECTED_CALLS.map((_, i) => i), 'each call reported complete, in order');
 }
 
+// ---- OpenAI Responses ----------------------------------------------------------
+
+function responsesCalls(output) {
+  return output.filter((o) => o.type === 'function_call')
+    .map((o) => ({ id: o.call_id, name: o.name, args: JSON.parse(o.arguments) }));
+}
+
+// Stateless follow-up: the output items back, then one output per call_id.
+function responsesFollowUp(output, calls) {
+  return [
+    { role: 'user', content: 'hi' },
+    ...output,
+    ...calls.map((c, i) => ({ type: 'function_call_output', call_id: c.id, output: RESULTS[i] })),
+  ];
+}
+
+async function responsesNonStream() {
+  const r = await openai.responses.create({
+    model: 'gpt-mock', input: 'hi', tools: responsesTools, store: false, parallel_tool_calls: true,
+  });
+  assert.equal(r.object, 'response');
+  assert.equal(r.status, 'completed');
+  assert.equal(r.output_text, TEXT);
+  const calls = responsesCalls(r.output);
+  checkCalls(calls, 'call_');
+  assert.ok(r.usage.input_tokens > 0 && r.usage.output_tokens > 0, 'usage');
+  const r2 = await openai.responses.create({
+    model: 'gpt-mock', input: responsesFollowUp(r.output, calls), tools: responsesTools, store: false,
+  });
+  assert.equal(r2.output_text, FINAL);
+  assert.equal(responsesCalls(r2.output).length, 0);
+}
+
+async function responsesStream() {
+  const stream = await openai.responses.create({
+    model: 'gpt-mock', input: [{ role: 'user', content: 'hi' }], tools: responsesTools, store: false, stream: true,
+  });
+  let text = '';
+  let final = null;
+  let seq = -1;
+  const order = [];  // "added:<item>" / "done:<item>", to see each call sealed before the next begins
+  const deltas = {};
+  for await (const ev of stream) {
+    assert.ok(ev.sequence_number > seq, 'sequence numbers grow');
+    seq = ev.sequence_number;
+    if (ev.type === 'response.output_text.delta') text += ev.delta;
+    if (ev.type === 'response.output_item.added' && ev.item.type === 'function_call') order.push(`added:${ev.item.id}`);
+    if (ev.type === 'response.function_call_arguments.delta') deltas[ev.item_id] = (deltas[ev.item_id] ?? 0) + 1;
+    if (ev.type === 'response.function_call_arguments.done') order.push(`done:${ev.item_id}`);
+    if (ev.type === 'response.completed') final = ev.response;
+  }
+  assert.equal(text, TEXT);
+  assert.ok(final, 'response.completed');
+  assert.equal(final.output_text ?? text, TEXT);
+  const calls = responsesCalls(final.output);
+  checkCalls(calls, 'call_');
+  assert.ok(Object.values(deltas).every((n) => n >= 2), 'arguments arrive in several pieces');
+  for (let i = 0; i + 1 < order.length; i += 2) {
+    assert.ok(order[i].startsWith('added:') && order[i + 1] === `done:${order[i].slice(6)}`, `call ${i / 2} sealed before the next`);
+  }
+  const s2 = await openai.responses.create({
+    model: 'gpt-mock', input: responsesFollowUp(final.output, calls), tools: responsesTools, store: false, stream: true,
+  });
+  let text2 = '';
+  for await (const ev of s2) if (ev.type === 'response.output_text.delta') text2 += ev.delta;
+  assert.equal(text2, FINAL);
+}
+
+// ---- Google Gen AI (Gemini) ----------------------------------------------------
+
+function geminiFollowUp(modelParts, calls) {
+  return [
+    { role: 'user', parts: [{ text: 'hi' }] },
+    { role: 'model', parts: modelParts },
+    { role: 'user', parts: calls.map((c, i) => ({ functionResponse: { id: c.id, name: c.name, response: { result: RESULTS[i] } } })) },
+  ];
+}
+
+async function geminiStream() {
+  const stream = await genai.models.generateContentStream({
+    model: 'gemini-mock', contents: 'hi', config: { tools: geminiTools },
+  });
+  let text = '';
+  let finish = null;
+  let usage = null;
+  const calls = [];
+  const parts = [];
+  for await (const chunk of stream) {
+    const cand = chunk.candidates?.[0];
+    for (const p of cand?.content?.parts ?? []) {
+      parts.push(p);  // thoughtSignatures ride on the parts: sent back as they came
+      if (typeof p.text === 'string') text += p.text;
+    }
+    for (const fc of chunk.functionCalls ?? []) calls.push({ id: fc.id, name: fc.name, args: fc.args });
+    if (cand?.finishReason) finish = cand.finishReason;
+    if (chunk.usageMetadata) usage = chunk.usageMetadata;
+  }
+  assert.equal(text, TEXT);
+  assert.equal(finish, 'STOP');
+  assert.ok(usage && usage.promptTokenCount > 0 && usage.candidatesTokenCount > 0, 'usageMetadata');
+  checkCalls(calls, 'call_');
+  assert.ok(parts.some((p) => p.functionCall && typeof p.thoughtSignature === 'string'), 'a thoughtSignature');
+
+  const s2 = await genai.models.generateContentStream({
+    model: 'gemini-mock', contents: geminiFollowUp(parts, calls), config: { tools: geminiTools },
+  });
+  let text2 = '';
+  for await (const chunk of s2) text2 += chunk.text ?? '';
+  assert.equal(text2, FINAL);
+}
+
+async function geminiNonStream() {
+  const r = await genai.models.generateContent({ model: 'gemini-mock', contents: 'hi', config: { tools: geminiTools } });
+  const calls = (r.functionCalls ?? []).map((fc) => ({ id: fc.id, name: fc.name, args: fc.args }));
+  checkCalls(calls, 'call_');
+  assert.equal(r.candidates[0].finishReason, 'STOP');
+  const r2 = await genai.models.generateContent({
+    model: 'gemini-mock', contents: geminiFollowUp(r.candidates[0].content.parts, calls), config: { tools: geminiTools },
+  });
+  assert.equal(r2.text, FINAL);
+}
+
 // ---- Anthropic -------------------------------------------------------------
 
 function anthropicFollowUp(content, calls) {
@@ -264,6 +401,10 @@ const checks = [
   ['openai: chat.completions.stream().finalChatCompletion()', openaiStreamHelper],
   ['anthropic: messages.create, not streamed', anthropicNonStream],
   ['anthropic: messages.stream().finalMessage()', anthropicStream],
+  ['openai: responses.create, not streamed', responsesNonStream],
+  ['openai: responses.create({stream:true}), events', responsesStream],
+  ['@google/genai: models.generateContentStream with function calling', geminiStream],
+  ['@google/genai: models.generateContent with function calling', geminiNonStream],
 ];
 
 let passed = 0;
@@ -292,7 +433,10 @@ await run('server saw only results for ids it issued', async () => {
   const stats = await control('/stats');
   assert.equal(stats.unknown_result_ids, 0, 'unknown_result_ids');
   assert.equal(stats.missing_results, 0, 'missing_results');
-  assert.equal(stats.tool_results_seen, 4 * EXPECTED_CALLS.length, 'tool_results_seen');  // four follow-ups
+  assert.equal(stats.tool_results_seen, 8 * EXPECTED_CALLS.length, 'tool_results_seen');  // eight follow-ups
+  assert.equal(stats.signature_mismatches, 0, 'Gemini thoughtSignatures came back exactly');
+  assert.equal(stats.requests.openai_responses, 4, 'Responses requests');
+  assert.equal(stats.requests.gemini, 4, 'Gemini requests');
   assert.equal(stats.active_streams, 0, 'active_streams');
 });
 await run('retries on 429 and typed 400 errors', retriesAndErrors);

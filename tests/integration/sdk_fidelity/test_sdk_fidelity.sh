@@ -10,7 +10,8 @@ if ! command -v node >/dev/null 2>&1; then
   echo "FAIL: node is not installed (apt-get install nodejs npm), then run 'npm ci' in $here" >&2
   exit 1
 fi
-if [ ! -d "$here/node_modules/openai" ] || [ ! -d "$here/node_modules/@anthropic-ai/sdk" ]; then
+if [ ! -d "$here/node_modules/openai" ] || [ ! -d "$here/node_modules/@anthropic-ai/sdk" ] ||
+   [ ! -d "$here/node_modules/@google/genai" ]; then
   echo "FAIL: $here/node_modules is missing: run 'npm ci' in $here first" >&2
   exit 1
 fi

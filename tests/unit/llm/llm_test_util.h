@@ -40,6 +40,7 @@ class RecordingListener : public llm::Listener {
  public:
   // One line per event: "text:<delta>", "started:<i>:<id>:<name>",
   // "ready:<i>:<args>", "usage:<in>:<out>", "rate:<status>:<req>:<tok>",
+  // "reset:<status>:<ms>",
   // "finished", "error:<status>".
   std::vector<std::string> events;
   std::string text;
@@ -89,6 +90,9 @@ class RecordingListener : public llm::Listener {
   }
   void on_rate_headers(long status, int64_t rr, int64_t rt) override {
     record("rate:" + std::to_string(status) + ":" + std::to_string(rr) + ":" + std::to_string(rt));
+  }
+  void on_rate_reset(long status, int64_t reset_ms) override {
+    record("reset:" + std::to_string(status) + ":" + std::to_string(reset_ms));
   }
 
  private:

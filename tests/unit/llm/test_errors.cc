@@ -258,6 +258,33 @@ void test_rate_headers(void **) {
   assert_int_equal(none.listener.events.size(), 0);
 }
 
+// Resets of exhausted budgets: OpenAI durations, Anthropic RFC 3339 times.
+void test_rate_resets(void **) {
+  const int64_t now = llm::parse_reset_ms("1970-01-01T00:00:00Z", 0);  // 0: the epoch itself
+  assert_int_equal(now, 0);
+  assert_int_equal(llm::parse_reset_ms("6m0s", 0), 360000);
+  assert_int_equal(llm::parse_reset_ms("1h2m3.5s", 0), 3723500);
+  assert_int_equal(llm::parse_reset_ms("20ms", 0), 20);
+  assert_int_equal(llm::parse_reset_ms("2", 0), 2000);
+  const int64_t at = 1735689630000;  // 2025-01-01T00:00:30Z
+  assert_int_equal(llm::parse_reset_ms("2025-01-01T00:00:30Z", at - 30000), 30000);
+  assert_int_equal(llm::parse_reset_ms("2025-01-01T01:00:30.250+01:00", at - 1000), 1250);
+  assert_int_equal(llm::parse_reset_ms("2025-01-01T00:00:30Z", at + 5000), 0);  // past: now
+  for (const char *bad : {"", "soon", "5x", "2025-13-01T00:00:00Z", "2025-01-01T00:00:00"})
+    assert_int_equal(llm::parse_reset_ms(bad, 0), -1);
+  // Anthropic's reset headers reach the listener when the budget is out.
+  Run a(llm::Protocol::kAnthropic);
+  a.http.headers(0, 200, {{"anthropic-ratelimit-tokens-remaining", "0"},
+                          {"anthropic-ratelimit-tokens-reset", "2999-01-01T00:00:00Z"}});
+  assert_true(a.listener.has("rate:200:-1:0"));
+  assert_true(a.listener.find("reset:200:") >= 0);
+  // Gemini's RetryInfo.
+  assert_int_equal(llm::retry_info_ms(R"({"error":{"details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo",)"
+                                      R"("retryDelay":"1.5s"}]}})"),
+                   1500);
+  assert_int_equal(llm::retry_info_ms(R"({"error":{"details":[]}})"), -1);
+}
+
 void test_bad_schema_fails_before_send_returns(void **) {
   for (llm::Protocol p : kBoth) {
     FakeHttpClient http;
@@ -290,6 +317,7 @@ int main() {
       cmocka_unit_test(test_oversized_stream_event),
       cmocka_unit_test(test_openai_in_stream_error),
       cmocka_unit_test(test_rate_headers),
+      cmocka_unit_test(test_rate_resets),
       cmocka_unit_test(test_bad_schema_fails_before_send_returns),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -260,6 +260,12 @@ void test_request_variants(void **) {
       {"http://127.0.0.1:8080/", "http://127.0.0.1:8080/v1/chat/completions"},
       {"http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1/chat/completions"},
       {"http://127.0.0.1:8080/v1/", "http://127.0.0.1:8080/v1/chat/completions"},
+      // A base with a path is the API root (Gemini's OpenAI-compatible endpoint, gateways) ...
+      {"https://generativelanguage.googleapis.com/v1beta/openai/",
+       "https://generativelanguage.googleapis.com/v1beta/openai/chat/completions"},
+      // ... and one that already ends in the endpoint is the endpoint (Azure).
+      {"https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21",
+       "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21"},
   };
   for (const auto &c : cases) {
     FakeHttpClient http;

@@ -100,9 +100,37 @@ void test_keys_from_the_environment(void **) {
   unsetenv("ANTHROPIC_API_KEY");
 }
 
+// The two newer protocols: names, their keys, and where their keys come from.
+void test_new_protocols(void **) {
+  llm::ProviderConfig cfg;
+  std::string err;
+  setenv("GOOGLE_API_KEY", "g-key", 1);
+  unsetenv("GEMINI_API_KEY");
+  assert_true(parse(R"({"protocol":"gemini"})", &cfg, &err));
+  assert_int_equal(static_cast<int>(cfg.protocol), static_cast<int>(llm::Protocol::kGemini));
+  assert_string_equal(cfg.api_key.c_str(), "g-key");
+  setenv("GEMINI_API_KEY", "gemini-key", 1);  // GEMINI_API_KEY first
+  assert_true(parse(R"({"protocol":"gemini"})", &cfg, &err));
+  assert_string_equal(cfg.api_key.c_str(), "gemini-key");
+  unsetenv("GEMINI_API_KEY");
+  unsetenv("GOOGLE_API_KEY");
+  setenv("OPENAI_API_KEY", "o-key", 1);
+  assert_true(parse(R"({"protocol":"openai-responses","responses_state":"previous_response_id",)"
+                    R"("responses_encrypted_reasoning":true})",
+                    &cfg, &err));
+  assert_int_equal(static_cast<int>(cfg.protocol), static_cast<int>(llm::Protocol::kOpenAIResponses));
+  assert_string_equal(cfg.api_key.c_str(), "o-key");
+  assert_true(cfg.responses_previous_id);
+  assert_true(cfg.responses_encrypted_reasoning);
+  assert_string_equal(llm::protocol_name(cfg.protocol), "openai-responses");
+  unsetenv("OPENAI_API_KEY");
+}
+
 void test_rejections(void **) {
   expect_error(R"({"protocol":"openai","modle":"x"})", "unknown key \"modle\"");
-  expect_error(R"({"protocol":"gemini"})", "protocol");
+  expect_error(R"({"protocol":"gemini-pro"})", "protocol");
+  expect_error(R"({"responses_state":"stored"})", "responses_state");
+  expect_error(R"({"responses_encrypted_reasoning":"yes"})", "responses_encrypted_reasoning");
   expect_error(R"({"protocol":1})", "\"protocol\" must be a string");
   expect_error(R"({"base_url":"ftp://x"})", "base_url");
   expect_error(R"({"base_url":false})", "base_url");
@@ -145,6 +173,7 @@ int main() {
       cmocka_unit_test(test_defaults),
       cmocka_unit_test(test_keys_from_the_environment),
       cmocka_unit_test(test_rejections),
+      cmocka_unit_test(test_new_protocols),
       cmocka_unit_test(test_max_tokens_field),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
