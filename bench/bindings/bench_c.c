@@ -3,7 +3,11 @@
  * one batch, each TOOL_CALL taken from the event queue and completed by this
  * thread, the way the Go, Java and Ruby dispatchers do it (minus their
  * runtime). Prints CPU microseconds per call (process CPU time / calls: the
- * library's loop thread included), then one JSON line for run.sh.
+ * library's loop thread included); then the latency from a call's result
+ * to the code that reads it: 1,000 batches of one call, each from just
+ * before toolorch_call_complete to its CALL_RESULT coming out of
+ * toolorch_next_event (median and p99, microseconds); then one JSON line for
+ * run.sh.
  *
  *   bench_bindings_c [calls]
  */
@@ -18,6 +22,15 @@ static double now_s(clockid_t clock) {
   struct timespec ts;
   clock_gettime(clock, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* When the last call was completed, and how long its result took to come
+ * back out of the queue (run_batch with n == 1). */
+static double completed_at, result_latency_s;
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
 }
 
 /* One batch of n calls to "echo"; 0 when every call succeeded. */
@@ -38,9 +51,11 @@ static int run_batch(toolorch_ctx *ctx, int n) {
     switch (toolorch_event_type_of(ev)) {
       case TOOLORCH_EVENT_TOOL_CALL:
         /* The tool: its result is its arguments. */
+        completed_at = now_s(CLOCK_MONOTONIC);
         toolorch_call_complete(toolorch_event_call(ev), toolorch_event_json(ev));
         break;
       case TOOLORCH_EVENT_CALL_RESULT:
+        result_latency_s = now_s(CLOCK_MONOTONIC) - completed_at;
         ok += toolorch_event_call_state(ev) == TOOLORCH_CALL_SUCCEEDED;
         break;
       case TOOLORCH_EVENT_BATCH_DONE:
@@ -79,13 +94,23 @@ int main(int argc, char **argv) {
   double cpu0 = now_s(CLOCK_PROCESS_CPUTIME_ID), wall0 = now_s(CLOCK_MONOTONIC);
   int rc = run_batch(ctx, calls);
   double cpu = now_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0, wall = now_s(CLOCK_MONOTONIC) - wall0;
+  enum { SAMPLES = 1000 };
+  static double lat[SAMPLES];
+  for (int i = 0; rc == 0 && i < SAMPLES; ++i) {
+    rc = run_batch(ctx, 1);
+    lat[i] = result_latency_s * 1e6;
+  }
   toolorch_free(ctx);
   if (rc != 0) {
     fprintf(stderr, "batch failed\n");
     return 1;
   }
-  double us = cpu * 1e6 / calls;
-  printf("c:    %d calls, %.2f us CPU per call, %.1f ms wall\n", calls, us, wall * 1e3);
-  printf("{\"lang\":\"c\",\"calls\":%d,\"cpu_us_per_call\":%.3f,\"wall_ms\":%.1f}\n", calls, us, wall * 1e3);
+  qsort(lat, SAMPLES, sizeof lat[0], cmp_double);
+  double us = cpu * 1e6 / calls, median = lat[SAMPLES / 2], p99 = lat[SAMPLES * 99 / 100];
+  printf("c:    %d calls, %.2f us CPU per call, %.1f ms wall; result -> reader %.1f us median, %.1f us p99\n",
+         calls, us, wall * 1e3, median, p99);
+  printf("{\"lang\":\"c\",\"calls\":%d,\"cpu_us_per_call\":%.3f,\"wall_ms\":%.1f,"
+         "\"result_to_callback_us\":{\"median\":%.1f,\"p99\":%.1f}}\n",
+         calls, us, wall * 1e3, median, p99);
   return 0;
 }

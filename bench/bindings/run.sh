@@ -2,8 +2,11 @@
 # bench/bindings: 10,000 tool calls through one batch, the tool written in C
 # (bench_c.c, completed through the event queue), Go, Java and Ruby, each
 # completed by that language's own dispatcher. Prints CPU microseconds per
-# call (process CPU time / calls) and what each binding adds over C, then one
-# JSON line.
+# call (process CPU time / calls) and what each binding adds over C, the
+# latency from a call's result to the language's callback (1,000 one-call
+# batches: the tool's return to the CALL_RESULT reaching Events() / the
+# EventListener / the each_event block; median and p99 us), Ruby's CPU per
+# call over Go's (target: 3x at most), then one JSON line.
 #
 #   bench/bindings/run.sh [build-folder] [calls]
 # The build folder (default: build) must be configured with
@@ -37,6 +40,9 @@ run ruby ruby -I"$b/ruby/ext" -I"$root/bindings/ruby/lib" "$here/ruby/bench.rb" 
 # The figures, then one JSON line.
 printf '%s\n' "${lines[@]}" | jq -rs '
   (map({(.lang): .cpu_us_per_call}) | add) as $f
+  | (map({(.lang): .result_to_callback_us}) | add) as $l
   | ($f | to_entries[] | select(.key != "c")
      | "\(.key): +\((.value - $f.c) * 100 | round / 100) us CPU per call over C"),
-    ({bench: "bindings", cpu_us_per_call: $f} | tojson)'
+    "ruby / go CPU per call: \(($f.ruby / $f.go) * 100 | round / 100)x (target <= 3x)",
+    ({bench: "bindings", cpu_us_per_call: $f, result_to_callback_us: $l,
+      ruby_over_go_cpu: (($f.ruby / $f.go) * 100 | round / 100)} | tojson)'

@@ -48,6 +48,7 @@
 %include <toolorch/event.h>
 %include <toolorch/job.h>
 %include <toolorch/group.h>
+%include <toolorch/limits.h>
 
 /*
  * Helpers. A job or batch is known to the bindings by an integer tag (their
@@ -94,9 +95,18 @@ static toolorch_batch *toolorch_bind_batch_new(toolorch_ctx *ctx, int64_t tag) {
   return b;
 }
 
+/* toolorch_limits_stat of the rate limits' backend (service NULL): a NULL
+ * string does not cross every binding. */
+static int64_t toolorch_bind_limits_backend_stat(toolorch_ctx *ctx, const char *key) {
+  return toolorch_limits_stat(ctx, NULL, key);
+}
+
 /* A call handle's address: the same number for every wrapper of one call
  * (bindings key the tool working on a call by it; TOOL_CANCELLED names it). */
 static int64_t toolorch_bind_call_key(const toolorch_call *call) { return (int64_t)(intptr_t)call; }
+
+/* TOOLORCH_STATUS_MIN (a #define some bindings leave out): the lowest code. */
+static int toolorch_bind_status_min(void) { return TOOLORCH_STATUS_MIN; }
 
 /* The tag of the job or batch an event belongs to (0: none). */
 static int64_t toolorch_bind_event_tag(const toolorch_event *ev) {

@@ -20,9 +20,12 @@
   }
 %}
 
-/* Constants are named again, typed, in the Java layer (Status, EventType,
- * CallState, Tool flags); the generated ones stay package-private. SWIG
- * would put the #defines in a public interface: leave them out. */
+/* The C enums become package-private classes of int constants whose values
+ * SWIG reads from the header (toolorch_status.TOOLORCH_ECANCELLED, ...): the
+ * Java layer's Status, EventType and CallState take their values from them.
+ * SWIG would put the #defines in a public interface: leave them out. */
+%include "enumtypeunsafe.swg"
+%javaconst(1);
 %typemap(javaclassmodifiers) enum SWIGTYPE "final class"
 %ignore TOOLORCH_VERSION_MAJOR;
 %ignore TOOLORCH_VERSION_MINOR;

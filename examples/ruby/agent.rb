@@ -50,7 +50,7 @@ begin
                                schema: { type: "object", required: ["city"], properties: { city: { type: "string" } } },
                                flags: Toolorch::SIDE_EFFECT_FREE) do |args|
       sleep 0.3
-      city = args.fetch("city")
+      city = args.fetch(:city)
       raise ArgumentError, "no weather station in #{city.inspect}" unless TEMPERATURES.key?(city)
 
       { city: city, celsius: TEMPERATURES[city] }

@@ -9,9 +9,10 @@ import (
 
 // BatchCall is one call of a batch.
 type BatchCall struct {
-	Tool string
-	Args string // a JSON object; "" for {}
-	ID   string // "" for a generated id
+	Tool  string
+	Args  string // a JSON object; "" for {}
+	ID    string // "" for a generated id
+	Group string // "" for none; else one of the batch's Groups
 }
 
 // CallResult is how one call ended.
@@ -47,14 +48,20 @@ type Batch struct{ s *stream }
 // not fail the batch: that call ends failed with a clear message. Cancelling
 // ctx cancels the calls that have not ended.
 func (o *Orchestrator) StartBatch(ctx context.Context, calls []BatchCall) (*Batch, error) {
+	return o.StartGroupedBatch(ctx, nil, calls)
+}
+
+// StartGroupedBatch is StartBatch with branch groups: calls whose Group names
+// one of groups answer the same question, under that group's policy.
+func (o *Orchestrator) StartGroupedBatch(ctx context.Context, groups []Group, calls []BatchCall) (*Batch, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &Error{Code: ErrCancelled, Msg: err.Error()}
+		return nil, contextError(ctx, err.Error())
 	}
 	s := newStream(o)
 	if err := o.addStream(s); err != nil {
 		return nil, err
 	}
-	if err := o.startBatchC(s, calls); err != nil {
+	if err := o.startBatchC(s, groups, calls); err != nil {
 		o.dropStream(s.tag)
 		return nil, err
 	}
@@ -62,7 +69,7 @@ func (o *Orchestrator) StartBatch(ctx context.Context, calls []BatchCall) (*Batc
 	return &Batch{s}, nil
 }
 
-func (o *Orchestrator) startBatchC(s *stream, calls []BatchCall) error {
+func (o *Orchestrator) startBatchC(s *stream, groups []Group, calls []BatchCall) error {
 	o.life.RLock()
 	defer o.life.RUnlock()
 	if o.ctxGone {
@@ -74,12 +81,24 @@ func (o *Orchestrator) startBatchC(s *stream, calls []BatchCall) error {
 	if b.Swigcptr() == 0 {
 		return &Error{Code: ErrClosed, Msg: "the orchestrator is shutting down"}
 	}
+	for _, g := range groups {
+		if err := addGroup(b, g); err != nil {
+			capi.Toolorch_batch_free(b)
+			return err
+		}
+	}
 	for _, c := range calls {
 		args := c.Args
 		if args == "" {
 			args = "{}"
 		}
-		if rc := capi.Toolorch_batch_add(b, c.Tool, args, c.ID); rc != 0 {
+		var rc int
+		if c.Group != "" {
+			rc = capi.Toolorch_batch_add_in_group(b, c.Group, c.Tool, args, c.ID)
+		} else {
+			rc = capi.Toolorch_batch_add(b, c.Tool, args, c.ID)
+		}
+		if rc != 0 {
 			capi.Toolorch_batch_free(b)
 			return newError(rc, "cannot add call to "+c.Tool)
 		}
@@ -106,13 +125,29 @@ func (o *Orchestrator) RunBatch(ctx context.Context, calls []BatchCall) ([]CallR
 func (b *Batch) Events() <-chan Event { return b.s.events() }
 
 // Wait blocks until every call has ended and returns how each ended, in the
-// order they ended. The error is non-nil only if the batch itself could not
-// finish (the orchestrator was closed).
+// order they ended. The error is non-nil if the batch itself could not
+// finish (the orchestrator was closed), or if its context ended it: then
+// the error and each call it cancelled match the context's error
+// (errors.Is(err, context.DeadlineExceeded) for a deadline).
 func (b *Batch) Wait() ([]CallResult, error) {
 	<-b.s.done
 	b.s.mu.Lock()
 	defer b.s.mu.Unlock()
-	return b.s.results, b.s.finalError()
+	err := b.s.finalError()
+	if b.s.ctxErr == nil || err != nil {
+		return b.s.results, err
+	}
+	cut := false
+	for i := range b.s.results {
+		if e, ok := b.s.results[i].Err.(*Error); ok && e.Code == ErrCancelled {
+			e.ctxErr = b.s.ctxErr
+			cut = true
+		}
+	}
+	if cut {
+		err = &Error{Code: ErrCancelled, Msg: "the context ended the batch: " + b.s.ctxErr.Error(), ctxErr: b.s.ctxErr}
+	}
+	return b.s.results, err
 }
 
 // Done is closed when every call has ended.
@@ -120,3 +155,6 @@ func (b *Batch) Done() <-chan struct{} { return b.s.done }
 
 // Cancel cancels every call that has not ended.
 func (b *Batch) Cancel() { b.s.cancel() }
+
+// CancelGroup cancels every call of the group that has not ended.
+func (b *Batch) CancelGroup(name string) error { return b.s.cancelGroup(name) }

@@ -11,34 +11,35 @@ import (
 // errors.Is(err, toolorch.ErrConfig) tells what an *Error is about.
 type Code int
 
-// The status codes of include/toolorch/status.h.
-const (
-	OK             Code = 0
-	ErrInvalid     Code = -1  // a NULL handle or an argument out of range
-	ErrNoMemory    Code = -2  // allocation failed
-	ErrJSON        Code = -3  // text that should be JSON is not
-	ErrConfig      Code = -4  // unknown option key or wrong type
-	ErrUnknownTool Code = -5  // no tool of that name is registered
-	ErrSchema      Code = -6  // arguments break the tool's JSON Schema
-	ErrExists      Code = -7  // a tool of that name is already registered
-	ErrTool        Code = -8  // the tool reported a failure
-	ErrTimedOut    Code = -9  // a deadline passed
-	ErrCancelled   Code = -10 // cancelled by the caller or a policy
-	ErrAlready     Code = -11 // the call was completed already by its tool
-	ErrLate        Code = -12 // completion after the call ended: dropped
-	ErrState       Code = -13 // not allowed in the handle's current state
-	ErrAgain       Code = -14 // nothing yet (an empty event queue)
-	ErrClosed      Code = -15 // the orchestrator is shutting down
-	ErrRateLimited Code = -16 // a rate limit refused the call
-	ErrHTTP        Code = -17 // an HTTP transfer failed
-	ErrProvider    Code = -18 // the LLM provider answered with an error
-	ErrProtocol    Code = -19 // a malformed response or stream
-	ErrRedis       Code = -20 // the shared-limits backend failed
-	ErrTooBig      Code = -21 // a size or depth limit was exceeded
-	ErrMode        Code = -22 // not available in this drive mode
-	ErrIO          Code = -23 // an OS-level failure (fd, thread, pipe)
-	ErrInternal    Code = -24 // a bug in the library
-	ErrMaxRounds   Code = -25 // a job ran out of rounds
+// The status codes of include/toolorch/status.h. Their values come from the C
+// header through SWIG (package capi), never typed here.
+var (
+	OK             = Code(capi.TOOLORCH_OK)
+	ErrInvalid     = Code(capi.TOOLORCH_EINVAL)        // a NULL handle or an argument out of range
+	ErrNoMemory    = Code(capi.TOOLORCH_ENOMEM)        // allocation failed
+	ErrJSON        = Code(capi.TOOLORCH_EJSON)         // text that should be JSON is not
+	ErrConfig      = Code(capi.TOOLORCH_ECONFIG)       // unknown option key or wrong type
+	ErrUnknownTool = Code(capi.TOOLORCH_EUNKNOWN_TOOL) // no tool of that name is registered
+	ErrSchema      = Code(capi.TOOLORCH_ESCHEMA)       // arguments break the tool's JSON Schema
+	ErrExists      = Code(capi.TOOLORCH_EEXIST)        // a tool of that name is already registered
+	ErrTool        = Code(capi.TOOLORCH_ETOOL)         // the tool reported a failure
+	ErrTimedOut    = Code(capi.TOOLORCH_ETIMEDOUT)     // a deadline passed
+	ErrCancelled   = Code(capi.TOOLORCH_ECANCELLED)    // cancelled by the caller or a policy
+	ErrAlready     = Code(capi.TOOLORCH_EALREADY)      // the call was completed already by its tool
+	ErrLate        = Code(capi.TOOLORCH_ELATE)         // completion after the call ended: dropped
+	ErrState       = Code(capi.TOOLORCH_ESTATE)        // not allowed in the handle's current state
+	ErrAgain       = Code(capi.TOOLORCH_EAGAIN)        // nothing yet (an empty event queue)
+	ErrClosed      = Code(capi.TOOLORCH_ECLOSED)       // the orchestrator is shutting down
+	ErrRateLimited = Code(capi.TOOLORCH_ERATELIMITED)  // a rate limit refused the call
+	ErrHTTP        = Code(capi.TOOLORCH_EHTTP)         // an HTTP transfer failed
+	ErrProvider    = Code(capi.TOOLORCH_EPROVIDER)     // the LLM provider answered with an error
+	ErrProtocol    = Code(capi.TOOLORCH_EPROTOCOL)     // a malformed response or stream
+	ErrRedis       = Code(capi.TOOLORCH_EREDIS)        // the shared-limits backend failed
+	ErrTooBig      = Code(capi.TOOLORCH_ETOOBIG)       // a size or depth limit was exceeded
+	ErrMode        = Code(capi.TOOLORCH_EMODE)         // not available in this drive mode
+	ErrIO          = Code(capi.TOOLORCH_EIO)           // an OS-level failure (fd, thread, pipe)
+	ErrInternal    = Code(capi.TOOLORCH_EINTERNAL)     // a bug in the library
+	ErrMaxRounds   = Code(capi.TOOLORCH_EMAXROUNDS)    // a job ran out of rounds
 )
 
 // String is the library's name of the code (toolorch_strerror).
@@ -52,7 +53,15 @@ func (c Code) Error() string { return "toolorch: " + c.String() }
 type Error struct {
 	Code Code
 	Msg  string
+	// The context.Context error that made the job or batch end (its
+	// deadline or its cancel), if that is why it ended: Unwrap gives it.
+	ctxErr error
 }
+
+// Unwrap gives the context's error when the job or batch ended because its
+// context was done: errors.Is(err, context.DeadlineExceeded) then holds for
+// a deadline, and context.Canceled for a cancel.
+func (e *Error) Unwrap() error { return e.ctxErr }
 
 func (e *Error) Error() string {
 	if e.Msg == "" {
@@ -62,7 +71,9 @@ func (e *Error) Error() string {
 }
 
 // Is matches a Code (errors.Is(err, toolorch.ErrCancelled)), and lets a
-// cancelled or timed-out job match context.Canceled / DeadlineExceeded.
+// cancelled or timed-out job match context.Canceled / DeadlineExceeded. When
+// a context ended it, the context's error decides (through Unwrap): a
+// deadline is DeadlineExceeded, never Canceled.
 func (e *Error) Is(target error) bool {
 	switch t := target.(type) {
 	case Code:
@@ -70,8 +81,17 @@ func (e *Error) Is(target error) bool {
 	case *Error:
 		return e.Code == t.Code
 	}
+	if e.ctxErr != nil {
+		return false // Unwrap answers for the context
+	}
 	return (target == context.Canceled && e.Code == ErrCancelled) ||
 		(target == context.DeadlineExceeded && e.Code == ErrTimedOut)
+}
+
+// contextError is the error of a job or batch refused or ended because ctx
+// was done.
+func contextError(ctx context.Context, msg string) *Error {
+	return &Error{Code: ErrCancelled, Msg: msg, ctxErr: ctx.Err()}
 }
 
 // newError builds an *Error, naming the code when the library gave no detail.

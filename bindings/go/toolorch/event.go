@@ -9,17 +9,18 @@ import (
 // EventType tells what an Event is about (toolorch_event_type).
 type EventType int
 
-// Event types. TOOL_CALL events never reach the caller: the orchestrator runs
-// the tool itself.
-const (
-	EventCallStarted EventType = 2 // a call got its slot and is running (option emit_call_started)
-	EventCallResult  EventType = 3 // a call ended: State, Text = result or error
-	EventBatchDone   EventType = 4 // every call of a batch has ended
-	EventTextDelta   EventType = 5 // a piece of the model's text
-	EventLLMToolCall EventType = 6 // the model asked for a call (its arguments are complete)
-	EventUsage       EventType = 7 // tokens used by one LLM response
-	EventRoundDone   EventType = 8 // one LLM round and its calls finished
-	EventJobDone     EventType = 9 // a job ended: Code, Text = final answer or error
+// Event types (values from the C header through SWIG). TOOL_CALL and
+// TOOL_CANCELLED events never reach the caller: the orchestrator runs the tool
+// itself, and interrupts it.
+var (
+	EventCallStarted = EventType(capi.TOOLORCH_EVENT_CALL_STARTED)  // a call got its slot and is running (option emit_call_started)
+	EventCallResult  = EventType(capi.TOOLORCH_EVENT_CALL_RESULT)   // a call ended: State, Text = result or error
+	EventBatchDone   = EventType(capi.TOOLORCH_EVENT_BATCH_DONE)    // every call of a batch has ended
+	EventTextDelta   = EventType(capi.TOOLORCH_EVENT_TEXT_DELTA)    // a piece of the model's text
+	EventLLMToolCall = EventType(capi.TOOLORCH_EVENT_LLM_TOOL_CALL) // the model asked for a call (its arguments are complete)
+	EventUsage       = EventType(capi.TOOLORCH_EVENT_USAGE)         // tokens used by one LLM response
+	EventRoundDone   = EventType(capi.TOOLORCH_EVENT_ROUND_DONE)    // one LLM round and its calls finished
+	EventJobDone     = EventType(capi.TOOLORCH_EVENT_JOB_DONE)      // a job ended: Code, Text = final answer or error
 )
 
 func (t EventType) String() string { return capi.Toolorch_event_type_name(int(t)) }
@@ -27,15 +28,16 @@ func (t EventType) String() string { return capi.Toolorch_event_type_name(int(t)
 // CallState is where a call is in its life (toolorch_call_state).
 type CallState int
 
-// Call states; a call reaches exactly one of the last four, once.
-const (
-	CallPending   CallState = 0
-	CallWaiting   CallState = 1
-	CallRunning   CallState = 2
-	CallSucceeded CallState = 3
-	CallFailed    CallState = 4
-	CallCancelled CallState = 5
-	CallTimedOut  CallState = 6
+// Call states (values from the C header through SWIG); a call reaches
+// exactly one of the last four, once.
+var (
+	CallPending   = CallState(capi.TOOLORCH_CALL_PENDING)
+	CallWaiting   = CallState(capi.TOOLORCH_CALL_WAITING)
+	CallRunning   = CallState(capi.TOOLORCH_CALL_RUNNING)
+	CallSucceeded = CallState(capi.TOOLORCH_CALL_SUCCEEDED)
+	CallFailed    = CallState(capi.TOOLORCH_CALL_FAILED)
+	CallCancelled = CallState(capi.TOOLORCH_CALL_CANCELLED)
+	CallTimedOut  = CallState(capi.TOOLORCH_CALL_TIMED_OUT)
 )
 
 func (s CallState) String() string { return capi.Toolorch_call_state_name(int(s)) }

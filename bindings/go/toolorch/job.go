@@ -26,7 +26,7 @@ type Result struct {
 // The job's C handle is freed when it ends.
 func (o *Orchestrator) StartJob(ctx context.Context, requestJSON string) (*Job, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &Error{Code: ErrCancelled, Msg: err.Error()}
+		return nil, contextError(ctx, err.Error())
 	}
 	s := newStream(o)
 	if err := o.addStream(s); err != nil {
@@ -83,3 +83,8 @@ func (j *Job) Done() <-chan struct{} { return j.s.done }
 // Cancel ends the job: its running calls are cancelled (their tools' contexts
 // too) and it ends with ErrCancelled. Does nothing once it has ended.
 func (j *Job) Cancel() { j.s.cancel() }
+
+// CancelGroup cancels every call of the job's branch group name (its
+// "groups" in the request) that has not ended; the model sees them as
+// cancelled.
+func (j *Job) CancelGroup(name string) error { return j.s.cancelGroup(name) }

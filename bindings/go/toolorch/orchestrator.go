@@ -33,7 +33,7 @@ type Orchestrator struct {
 	mu      sync.Mutex // guards the fields below
 	closed  bool
 	tools   map[string]ToolFunc
-	streams map[int64]*stream // jobs and batches by tag
+	streams map[int64]*stream        // jobs and batches by tag
 	running map[uintptr]*runningCall // by call handle: one attempt at a time
 	nextTag int64
 

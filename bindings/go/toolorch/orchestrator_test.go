@@ -495,3 +495,50 @@ func TestToolTimeoutCancelsItsContext(t *testing.T) {
 		t.Fatal("the tool's context was not cancelled")
 	}
 }
+
+// A context's deadline surfaces as context.DeadlineExceeded (never as
+// Canceled); the tool still running learns of it through TOOL_CANCELLED.
+func TestContextDeadlineIsDeadlineExceeded(t *testing.T) {
+	cfg := startMock(t, `{"rounds": [{"tool_calls": [{"name": "slow"}]}, {"text": "too late"}]}`)
+	o := newOrch(t, cfg)
+	toolSawCancel := make(chan struct{})
+	mustRegister(t, o, "slow", func(ctx context.Context, _ json.RawMessage) (string, error) {
+		<-ctx.Done()
+		close(toolSawCancel)
+		return "", ctx.Err()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	job, err := o.StartJob(ctx, `{"prompt": "go slow"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = waitJob(t, job)
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		t.Fatalf("job ended with %v, want context.DeadlineExceeded only", err)
+	}
+	if !errors.Is(err, ErrCancelled) {
+		t.Errorf("job ended with %v, want the library's status too", err)
+	}
+	select {
+	case <-toolSawCancel:
+	case <-time.After(patience):
+		t.Fatal("the tool's context was not cancelled")
+	}
+	// A context already past its deadline refuses the start the same way.
+	if _, err := o.StartJob(ctx, `{"prompt": "again"}`); !errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled) {
+		t.Fatalf("StartJob after the deadline: %v", err)
+	}
+	// And a batch's.
+	bctx, bcancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer bcancel()
+	mustRegister(t, o, "stuck", func(ctx context.Context, _ json.RawMessage) (string, error) {
+		<-ctx.Done()
+		return "", ctx.Err()
+	})
+	if _, err := o.RunBatch(bctx, []BatchCall{{Tool: "stuck"}}); !errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled) {
+		t.Fatalf("RunBatch past its deadline: %v", err)
+	}
+}

@@ -23,6 +23,7 @@ type stream struct {
 	wake     chan struct{} // a new event for the pump
 	results  []CallResult  // a batch's CALL_RESULTs
 	final    Event         // JOB_DONE / BATCH_DONE (or a synthetic one at Close)
+	ctxErr   error         // the context's error, if the context cancelled it
 	done     chan struct{} // closed once final is set
 }
 
@@ -147,6 +148,9 @@ func (s *stream) watch(ctx context.Context) {
 	go func() {
 		select {
 		case <-ctx.Done():
+			s.mu.Lock()
+			s.ctxErr = ctx.Err()
+			s.mu.Unlock()
 			s.cancel()
 		case <-s.done:
 		}
@@ -158,5 +162,9 @@ func (s *stream) finalError() error {
 	if s.final.Code == OK {
 		return nil
 	}
-	return &Error{Code: s.final.Code, Msg: s.final.Text}
+	e := &Error{Code: s.final.Code, Msg: s.final.Text}
+	if e.Code == ErrCancelled {
+		e.ctxErr = s.ctxErr // a context's deadline or cancel ended it
+	}
+	return e
 }

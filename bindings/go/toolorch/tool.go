@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"runtime"
 
 	"toolorch.dev/go/toolorch/internal/capi"
 )
@@ -18,74 +17,26 @@ import (
 // dropped anyway).
 type ToolFunc func(ctx context.Context, args json.RawMessage) (string, error)
 
-// ToolFlags qualify a tool (TOOLORCH_TOOL_*).
+// ToolFlags qualify a tool (TOOLORCH_TOOL_*, values from the C header).
 type ToolFlags uint
 
 const (
 	// ToolSideEffectFree tools may start before the model's whole answer has
 	// arrived (eager dispatch) or speculatively.
-	ToolSideEffectFree ToolFlags = 0x1
+	ToolSideEffectFree = ToolFlags(capi.TOOLORCH_TOOL_SIDE_EFFECT_FREE)
 	// ToolRetryable tools' failures may be retried.
-	ToolRetryable ToolFlags = 0x4
+	ToolRetryable = ToolFlags(capi.TOOLORCH_TOOL_RETRYABLE)
 )
 
 // RegisterTool adds a tool written in Go. schemaJSON is the JSON Schema of
 // its arguments (an object schema; "" for any object). The library sees it
 // as an external tool: each call comes out of its event queue and fn runs on
-// a goroutine.
+// a goroutine. Register takes every other setting (ToolSpec).
 func (o *Orchestrator) RegisterTool(name, description, schemaJSON string, flags ToolFlags, fn ToolFunc) error {
 	if fn == nil {
 		return &Error{Code: ErrInvalid, Msg: "the tool function is nil"}
 	}
-	o.mu.Lock()
-	if o.closed {
-		o.mu.Unlock()
-		return &Error{Code: ErrClosed, Msg: "the orchestrator is closed"}
-	}
-	if _, taken := o.tools[name]; taken {
-		o.mu.Unlock()
-		return &Error{Code: ErrExists, Msg: fmt.Sprintf("a tool named %q is registered already", name)}
-	}
-	o.tools[name] = fn
-	o.mu.Unlock()
-
-	if err := o.registerC(name, description, schemaJSON, flags); err != nil {
-		o.mu.Lock()
-		delete(o.tools, name)
-		o.mu.Unlock()
-		return err
-	}
-	return nil
-}
-
-func (o *Orchestrator) registerC(name, description, schemaJSON string, flags ToolFlags) error {
-	t := capi.Toolorch_tool_new(name)
-	if t.Swigcptr() == 0 {
-		return &Error{Code: ErrInvalid, Msg: "a tool needs a non-empty name"}
-	}
-	defer capi.Toolorch_tool_free(t)
-	if rc := capi.Toolorch_tool_set_description(t, description); rc != 0 {
-		return newError(rc, "description")
-	}
-	if schemaJSON != "" {
-		if rc := capi.Toolorch_tool_set_schema(t, schemaJSON); rc != 0 {
-			return newError(rc, "schema")
-		}
-	}
-	if rc := capi.Toolorch_tool_set_flags(t, uint(flags)); rc != 0 {
-		return newError(rc, fmt.Sprintf("unknown tool flags %#x", uint(flags)))
-	}
-	o.life.RLock()
-	defer o.life.RUnlock()
-	if o.ctxGone {
-		return &Error{Code: ErrClosed, Msg: "the orchestrator is closed"}
-	}
-	runtime.LockOSThread() // the detail is kept per thread
-	defer runtime.UnlockOSThread()
-	if rc := capi.Toolorch_register_tool(o.c, t); rc != 0 {
-		return o.lastError(rc)
-	}
-	return nil
+	return o.Register(ToolSpec{Name: name, Description: description, Schema: schemaJSON, Flags: flags, Func: fn})
 }
 
 // runningCall is a call a Go tool is working on.
@@ -147,7 +98,7 @@ func (o *Orchestrator) finishCall(rc *runningCall, result string, err error) {
 		if msg == "" {
 			msg = "the tool failed"
 		}
-		capi.Toolorch_call_fail(rc.call, msg)
+		capi.Toolorch_call_fail_ex(rc.call, msg, failFlags(err))
 		return
 	}
 	capi.Toolorch_call_complete(rc.call, result)

@@ -35,7 +35,7 @@ class OrchestratorTest < Minitest::Test
             all_in.wait(lock, deadline - Time.now) while arrived < 50 && Time.now < deadline
             in_flight -= 1
           end
-          { i: args.fetch("i").to_i }
+          { i: args.fetch(:i).to_i }
         end
         text = +""
         asked = results = 0
@@ -169,7 +169,7 @@ class OrchestratorTest < Minitest::Test
   def test_batch_with_ruby_tools
     Toolorch::Orchestrator.open do |o|
       o.register_tool("upper", schema: { type: "object", required: ["s"] }, flags: Toolorch::SIDE_EFFECT_FREE) do |args|
-        args.fetch("s").upcase
+        args.fetch(:s).upcase
       end
       calls = [{ tool: "nope", id: "missing" }, { tool: "upper", args: {}, id: "schema" }]
       20.times { |i| calls << { tool: "upper", args: { s: "w#{i}" }, id: "c#{i}" } }
@@ -224,5 +224,101 @@ class OrchestratorTest < Minitest::Test
       assert_raises(Toolorch::Error) { o.register_tool("bad", schema: { type: "string" }) { "" } }
       o.register_tool("bad", schema: { type: "object" }) { "" } # the name was given back
     end
+  end
+
+  # A tool that sleeps until its thread gets CancelledError (through TOOL_CANCELLED).
+  def blocking_tool(o, started, interrupted)
+    o.register_tool("slow") do |_|
+      started << true
+      begin
+        sleep PATIENCE
+        "finished"
+      rescue Toolorch::CancelledError
+        interrupted << true
+        raise
+      end
+    end
+  end
+
+  SLOW_SCRIPT = '{"rounds": [{"tool_calls": [{"name": "slow"}]}, {"text": "late"}]}'
+
+  # Leaving each_event with break cancels the job, and its tool is interrupted.
+  def test_break_out_of_each_event_cancels_the_job
+    MockLLM.open(SLOW_SCRIPT) do |mock|
+      Toolorch::Orchestrator.open(mock.config) do |o|
+        started = Thread::Queue.new
+        interrupted = Thread::Queue.new
+        blocking_tool(o, started, interrupted)
+        job = o.start_job(prompt: "go slow")
+        seen = job.each_event do |ev|
+          next unless ev.type == :llm_tool_call
+
+          wait_for(started)
+          break ev
+        end
+        assert_equal :llm_tool_call, seen.type
+        assert_raises(Toolorch::CancelledError) { wait_job(job) }
+        assert wait_for(interrupted)
+        assert_equal 1, o.stat("calls_cancelled")
+      end
+    end
+  end
+
+  # An exception out of the block, and Timeout.timeout around each_event, cancel it too.
+  def test_exception_or_timeout_in_each_event_cancels_the_job
+    MockLLM.open(SLOW_SCRIPT) do |mock|
+      Toolorch::Orchestrator.open(mock.config) do |o|
+        started = Thread::Queue.new
+        interrupted = Thread::Queue.new
+        blocking_tool(o, started, interrupted)
+        job = o.start_job(prompt: "go slow")
+        wait_for(started) # its events wait for each_event meanwhile
+        assert_raises(ArgumentError) do
+          job.each_event { |ev| raise ArgumentError, "seen enough" if ev.type == :llm_tool_call }
+        end
+        assert_raises(Toolorch::CancelledError) { wait_job(job) }
+        assert wait_for(interrupted)
+
+        job = o.start_job(prompt: "go slow again")
+        wait_for(started) # the job cannot end while its tool sleeps: each_event blocks
+        assert_raises(Timeout::Error) { Timeout.timeout(0.3) { job.each_event { |_| nil } } }
+        assert_raises(Toolorch::CancelledError) { wait_job(job) }
+        assert wait_for(interrupted)
+      end
+    end
+  end
+
+  # A job read to its end is not cancelled by leaving each_event.
+  def test_each_event_to_the_end_does_not_cancel
+    MockLLM.open('{"rounds": [{"text": "done"}]}') do |mock|
+      Toolorch::Orchestrator.open(mock.config) do |o|
+        job = o.start_job(prompt: "hi")
+        types = job.each_event.map(&:type)
+        assert_equal :job_done, types.last
+        assert_equal "done", wait_job(job).text
+      end
+    end
+  end
+
+  # Tool arguments come with symbol keys, or as keyword arguments.
+  def test_tool_arguments_with_symbol_keys_and_keywords
+    Toolorch::Orchestrator.open do |o|
+      o.register_tool("hash") { |args| "#{args[:city]}/#{args[:where][:zip]}" }
+      o.register_tool("kw") { |city:, **rest| "#{city}+#{rest.keys.join(',')}" }
+      r = o.run_batch([{ tool: "hash", args: { city: "Oslo", where: { zip: "0150" } }, id: "h" },
+                       { tool: "kw", args: { city: "Rome", lang: "it" }, id: "k" }])
+      texts = r.to_h { |c| [c.call_id, c.text] }
+      assert_equal({ "h" => "Oslo/0150", "k" => "Rome+lang" }, texts)
+    end
+  end
+
+  # Codes, event types and call states are the C header's, as SWIG read them.
+  def test_codes_come_from_the_header
+    assert_equal Toolorch::Native::TOOLORCH_ECANCELLED, Toolorch::Status::ECANCELLED
+    assert_equal Toolorch::Native::TOOLORCH_EMAXROUNDS, Toolorch::Status::EMAXROUNDS
+    assert_equal :tool_cancelled, Toolorch::EVENT_TYPES[Toolorch::Native::TOOLORCH_EVENT_TOOL_CANCELLED]
+    assert_equal :timed_out, Toolorch::CALL_STATES[Toolorch::Native::TOOLORCH_CALL_TIMED_OUT]
+    names = Toolorch::Status.constants.map { |c| Toolorch::Status.const_get(c) }
+    (Toolorch::Status::MIN..0).each { |code| assert_includes names, code }
   end
 end

@@ -14,6 +14,23 @@ module Toolorch
     end
   end
 
+  # Raised by a tool to fail its call with flags: ToolFailure.retryable
+  # (worth retrying -- a 429, a 5xx -- when the tool has a retry: policy) or
+  # ToolFailure.fatal (never retried; with on_failure "cancel_siblings" it
+  # cancels the rest of its group or round). Any other exception is a plain
+  # failure (retried only for a tool flagged Toolorch::RETRYABLE).
+  class ToolFailure < StandardError
+    attr_reader :flags
+
+    def initialize(message, flags = 0)
+      super(message)
+      @flags = flags
+    end
+
+    def self.retryable(message) = new(message, 0x1)
+    def self.fatal(message) = new(message, 0x2)
+  end
+
   class InvalidError < Error; end
   class OutOfMemoryError < Error; end
   class JSONError < Error; end
@@ -33,28 +50,14 @@ module Toolorch
   class TooBigError < Error; end
   class MaxRoundsError < Error; end
 
-  # Status codes (include/toolorch/status.h).
+  # Status codes (include/toolorch/status.h): Status::OK, Status::ECONFIG, ...
+  # Made from the constants SWIG read from the C header, never typed here.
   module Status
-    OK = 0
-    EINVAL = -1
-    ENOMEM = -2
-    EJSON = -3
-    ECONFIG = -4
-    EUNKNOWN_TOOL = -5
-    ESCHEMA = -6
-    EEXIST = -7
-    ETOOL = -8
-    ETIMEDOUT = -9
-    ECANCELLED = -10
-    ESTATE = -13
-    EAGAIN = -14
-    ECLOSED = -15
-    ERATELIMITED = -16
-    EHTTP = -17
-    EPROVIDER = -18
-    EPROTOCOL = -19
-    ETOOBIG = -21
-    EMAXROUNDS = -25
+    Native.constants.each do |c|
+      m = /\ATOOLORCH_(OK|E(?!VENT_)[A-Z_]+)\z/.match(c.to_s)
+      const_set(m[1], Native.const_get(c)) if m
+    end
+    MIN = Native.toolorch_bind_status_min
   end
 
   ERROR_CLASSES = {

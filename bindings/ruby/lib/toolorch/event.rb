@@ -1,9 +1,16 @@
 # frozen_string_literal: true
 
 module Toolorch
-  EVENT_TYPES = %i[none tool_call call_started call_result batch_done text_delta llm_tool_call usage round_done
-                   job_done].freeze
-  CALL_STATES = %i[pending waiting running succeeded failed cancelled timed_out].freeze
+  # { number => :name } of the C header's enums, as SWIG read them:
+  # TOOLORCH_EVENT_JOB_DONE -> :job_done, TOOLORCH_CALL_TIMED_OUT -> :timed_out.
+  def self.enum_names(prefix)
+    Native.constants.filter_map do |c|
+      name = c.to_s
+      [Native.const_get(c), name.delete_prefix(prefix).downcase.to_sym] if name.start_with?(prefix)
+    end.to_h.freeze
+  end
+  EVENT_TYPES = enum_names("TOOLORCH_EVENT_")
+  CALL_STATES = enum_names("TOOLORCH_CALL_")
 
   # One thing a job or batch reports. Fields that do not apply to its type
   # are nil.

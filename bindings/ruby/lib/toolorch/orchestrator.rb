@@ -2,8 +2,8 @@
 
 module Toolorch
   # Tool flags.
-  SIDE_EFFECT_FREE = 0x1 # may start before the model's whole answer arrived
-  RETRYABLE = 0x4        # failures may be retried
+  SIDE_EFFECT_FREE = Native::TOOLORCH_TOOL_SIDE_EFFECT_FREE # may start before the model's whole answer arrived
+  RETRYABLE = Native::TOOLORCH_TOOL_RETRYABLE               # failures may be retried
 
   # One toolorch context in event-queue mode. Thread-safe. #close frees
   # everything (nothing is left to a finaliser).
@@ -54,14 +54,27 @@ module Toolorch
       @dispatcher.name = "toolorch-dispatcher"
     end
 
-    # Registers a tool written in Ruby: the block gets the arguments (a Hash)
-    # and returns the result (a String is sent as is, anything else as JSON).
-    # An exception fails the call with its message: the model sees it as
-    # that call's error and the job goes on. The block runs on a Ruby thread
-    # of its own; a cancelled or timed-out call gets Toolorch::CancelledError
-    # raised in that thread.
-    def register_tool(name, description: "", schema: nil, flags: 0, &block)
-      raise ArgumentError, "register_tool needs a block" unless block
+    # Registers a tool. With a block, a tool written in Ruby: the block gets
+    # the arguments (a Hash with symbol keys, args[:city]; or keyword
+    # arguments, |city:, **|) and returns the result (a String is sent as is,
+    # anything else as JSON). An exception fails the call with its message:
+    # the model sees it as that call's error and the job goes on (raise
+    # Toolorch::ToolFailure.retryable / .fatal to flag it). The block runs on
+    # a Ruby thread of its own; a cancelled or timed-out call gets
+    # Toolorch::CancelledError raised in that thread.
+    # Without a block, http: (a URL, or { url:, headers: ["Name: value"] })
+    # or command: (argv, run without a shell) says what runs a call.
+    # Settings (include/toolorch/tool.h): service: (whose rate limits the
+    # calls take), max_parallel:, timeout_ms:, retry_policy: { attempts:, backoff:
+    # (:exponential, :linear, :fixed), base_ms:, max_ms: }.
+    def register_tool(name, description: "", schema: nil, flags: 0, service: nil, max_parallel: 0,
+                      timeout_ms: 0, retry_policy: nil, http: nil, command: nil, &block)
+      kinds = [block, http, command].count { |k| !k.nil? }
+      raise ArgumentError, "register_tool needs exactly one of a block, http: or command:" unless kinds == 1
+
+      settings = { description: description.to_s, schema: schema, flags: flags, service: service,
+                   max_parallel: max_parallel, timeout_ms: timeout_ms, retry_policy: retry_policy, http: http, command: command }
+      return tap { register_c(name.to_s, settings) } unless block
 
       @lock.synchronize do
         raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @closed
@@ -70,7 +83,7 @@ module Toolorch
         @tools[name] = block
       end
       begin
-        register_c(name.to_s, description.to_s, schema, flags)
+        register_c(name.to_s, settings)
       rescue StandardError
         @lock.synchronize { @tools.delete(name) }
         raise
@@ -99,17 +112,31 @@ module Toolorch
       job.wait
     end
 
-    # Submits calls: each a Hash { tool:, args: (Hash or JSON), id: (optional) }.
-    # An unknown tool or bad arguments fail that call only.
-    def start_batch(calls)
+    # Submits calls: each a Hash { tool:, args: (Hash or JSON), id: (optional),
+    # group: (optional) }. An unknown tool or bad arguments fail that call
+    # only. groups: branch groups by name, each policy a Hash or JSON
+    # (include/toolorch/group.h): { "research" => { keep_top_n_branches: 1,
+    # timeout_ms: 5000, cancel_on_better_result: { threshold: 0.8 },
+    # on_failure: "cancel_siblings" } }.
+    def start_batch(calls, groups: nil)
       run = add_run(Batch)
       start_c(run) do
         b = Native.toolorch_bind_batch_new(@ctx, run.tag)
         raise Toolorch.error(Status::ECLOSED, "the orchestrator is shutting down") if b.nil?
 
+        begin
+          (groups || {}).each { |name, policy| add_group(b, name.to_s, policy) }
+        rescue StandardError
+          Native.toolorch_batch_free(b)
+          raise
+        end
         calls.each do |c|
           args = c[:args].nil? ? "{}" : (c[:args].is_a?(String) ? c[:args] : JSON.generate(c[:args]))
-          rc = Native.toolorch_batch_add(b, c.fetch(:tool).to_s, args, c[:id]&.to_s)
+          rc = if c[:group]
+                 Native.toolorch_batch_add_in_group(b, c[:group].to_s, c.fetch(:tool).to_s, args, c[:id]&.to_s)
+               else
+                 Native.toolorch_batch_add(b, c.fetch(:tool).to_s, args, c[:id]&.to_s)
+               end
           next if rc.zero?
 
           Native.toolorch_batch_free(b)
@@ -125,8 +152,8 @@ module Toolorch
     end
 
     # Runs a batch, yielding each event to the block: the CallResults.
-    def run_batch(calls, &block)
-      batch = start_batch(calls)
+    def run_batch(calls, groups: nil, &block)
+      batch = start_batch(calls, groups: groups)
       batch.each_event(&block) if block
       batch.wait
     end
@@ -135,6 +162,27 @@ module Toolorch
     # "max_running", ...; -1 for an unknown key or after close.
     def stat(key)
       @life.synchronize { @ctx_gone ? -1 : Native.toolorch_stat(@ctx, key.to_s) }
+    end
+
+    # A counter of a service's rate limits (include/toolorch/limits.h):
+    # "granted", "waited", "rejected", "timed_out", "wait_us_total",
+    # "waiting"; -1 for an unknown key, a context without rate limits, or
+    # after close.
+    def limits_stat(service, key)
+      @life.synchronize { @ctx_gone ? -1 : Native.toolorch_limits_stat(@ctx, service.to_s, key.to_s) }
+    end
+
+    # A counter of the rate limits' backend: "redis_connected",
+    # "redis_fallbacks", "redis_failed_closed", "redis_errors"; -1 as above.
+    def limits_backend_stat(key)
+      @life.synchronize { @ctx_gone ? -1 : Native.toolorch_bind_limits_backend_stat(@ctx, key.to_s) }
+    end
+
+    # A service's effective call rate now, in calls per second (the adaptive
+    # rate when cut); Infinity without a call limit; negative for a context
+    # without rate limits or after close.
+    def current_rate(service)
+      @life.synchronize { @ctx_gone ? -1.0 : Native.toolorch_limits_current_rate(@ctx, service.to_s) }
     end
 
     # Cancels everything still running (jobs and batches end with
@@ -173,14 +221,13 @@ module Toolorch
 
     private
 
-    def register_c(name, description, schema, flags)
+    BACKOFF = { exponential: 0, linear: 1, fixed: 2 }.freeze
+    private_constant :BACKOFF
+
+    def register_c(name, settings)
       t = Native.toolorch_tool_new(name) or raise Toolorch.error(Status::EINVAL, "a tool needs a non-empty name")
       begin
-        check(Native.toolorch_tool_set_description(t, description), "description")
-        unless schema.nil?
-          check(Native.toolorch_tool_set_schema(t, schema.is_a?(String) ? schema : JSON.generate(schema)), "schema")
-        end
-        check(Native.toolorch_tool_set_flags(t, flags), "unknown tool flags #{flags}")
+        configure_tool(t, **settings)
         @life.synchronize do
           raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @ctx_gone
 
@@ -192,8 +239,47 @@ module Toolorch
       end
     end
 
+    def configure_tool(t, description:, schema:, flags:, service:, max_parallel:, timeout_ms:, retry_policy:, http:, command:)
+      check(Native.toolorch_tool_set_description(t, description), "description")
+      check(Native.toolorch_tool_set_schema(t, schema.is_a?(String) ? schema : JSON.generate(schema)), "schema") if schema
+      check(Native.toolorch_tool_set_flags(t, flags), "unknown tool flags #{flags}")
+      check(Native.toolorch_tool_set_service(t, service.to_s), "service") if service
+      check(Native.toolorch_tool_set_max_parallel(t, Integer(max_parallel)), "max_parallel")
+      check(Native.toolorch_tool_set_timeout_ms(t, Integer(timeout_ms)), "timeout_ms")
+      if retry_policy
+        backoff = BACKOFF.fetch(retry_policy.fetch(:backoff, :exponential).to_sym) do |b|
+          raise ArgumentError, "backoff must be :exponential, :linear or :fixed, not #{b.inspect}"
+        end
+        check(Native.toolorch_tool_set_retry(t, Integer(retry_policy.fetch(:attempts)), backoff,
+                                             Integer(retry_policy.fetch(:base_ms, 0)), Integer(retry_policy.fetch(:max_ms, 0))),
+              "retry")
+      end
+      if http
+        url, headers = http.is_a?(Hash) ? [http.fetch(:url), http.fetch(:headers, [])] : [http, []]
+        check(Native.toolorch_tool_set_http(t, url.to_s), "url")
+        headers.each { |h| check(Native.toolorch_tool_add_http_header(t, h.to_s), "header") }
+      end
+      check(Native.toolorch_tool_set_command(t, JSON.generate(Array(command).map(&:to_s))), "command") if command
+    end
+
+    def add_group(batch, name, policy)
+      p = Native.toolorch_group_policy_new or raise Toolorch.error(Status::ENOMEM)
+      begin
+        text = policy.is_a?(String) ? policy : JSON.generate(policy || {})
+        rc = Native.toolorch_group_policy_from_json(p, text)
+        rc = Native.toolorch_batch_add_group(batch, name, p) if rc.zero?
+        raise Toolorch.error(rc, "group #{name}: #{Native.toolorch_last_error(nil)}") unless rc.zero?
+      ensure
+        Native.toolorch_group_policy_free(p)
+      end
+    end
+
+    # The setters leave their detail in toolorch_last_error(NULL), per thread.
     def check(rc, what)
-      raise Toolorch.error(rc, what) unless rc.zero?
+      return if rc.zero?
+
+      detail = Native.toolorch_last_error(nil)
+      raise Toolorch.error(rc, detail.empty? ? what : detail)
     end
 
     def add_run(klass)
@@ -271,6 +357,17 @@ module Toolorch
       run.finish(e)
     end
 
+    # The tool's block gets the arguments with symbol keys (args[:city]);
+    # a block that takes keyword arguments (|city:, **|) gets them as such.
+    def call_tool(tool, args_json)
+      args = JSON.parse(args_json, symbolize_names: true)
+      if args.is_a?(Hash) && tool.parameters.any? { |kind, _| %i[key keyreq keyrest].include?(kind) }
+        tool.call(**args)
+      else
+        tool.call(args)
+      end
+    end
+
     # A call for a tool thread. thread: who runs it now (under @lock).
     ToolTask = Struct.new(:key, :call, :tool, :args, :thread, :cancelled)
 
@@ -316,6 +413,7 @@ module Toolorch
     # (cancel_task raises it under @lock while task.thread is set).
     def run_tool(task)
       result = error = nil
+      fail_flags = 0
       run = @lock.synchronize do
         task.thread = Thread.current
         !task.cancelled
@@ -323,10 +421,13 @@ module Toolorch
       begin
         raise CancelledError.new(Status::ECANCELLED, "cancelled before it started") unless run
 
-        value = Thread.handle_interrupt(CancelledError => :immediate) { task.tool.call(JSON.parse(task.args)) }
+        value = Thread.handle_interrupt(CancelledError => :immediate) { call_tool(task.tool, task.args) }
         result = value.is_a?(String) ? value : JSON.generate(value)
       rescue CancelledError
         error = "cancelled"
+      rescue ToolFailure => e
+        error = e.message.empty? ? e.class.name : e.message
+        fail_flags = e.flags
       rescue StandardError, ScriptError => e
         error = e.message.empty? ? e.class.name : e.message
       end
@@ -335,7 +436,7 @@ module Toolorch
         @running.delete(task.key) if @running[task.key].equal?(task)
       end
       discard_late_cancel
-      finish_call(task.call, result, error)
+      finish_call(task.call, result, error, fail_flags)
     end
 
     # A cancel raised just as the tool returned is pending: drop it here, or
@@ -349,12 +450,12 @@ module Toolorch
     end
 
     # Hands a result back to the library, unless close has begun.
-    def finish_call(call, result, error)
+    def finish_call(call, result, error, fail_flags = 0)
       @life.synchronize do
         next if @calls_gone
 
         if error
-          Native.toolorch_call_fail(call, error)
+          Native.toolorch_call_fail_ex(call, error, fail_flags)
         else
           Native.toolorch_call_complete(call, result)
         end

@@ -20,14 +20,21 @@ module Toolorch
 
     # Yields each event in order, ending with the :job_done / :batch_done
     # event; blocks between them. Without a block, an Enumerator. Every
-    # event is kept until read. One reader at a time.
+    # event is kept until read. One reader at a time. Leaving early (break,
+    # an exception, Timeout.timeout, an Enumerator not read to the end)
+    # cancels the run: nobody is left to see the rest.
     def each_event
       return enum_for(:each_event) unless block_given?
 
-      loop do
-        ev = @events.pop
-        yield ev
-        break if ev.type == end_type
+      ended = false
+      begin
+        until ended
+          ev = @events.pop
+          ended = ev.type == end_type
+          yield ev
+        end
+      ensure
+        cancel unless ended
       end
       self
     end
@@ -40,6 +47,16 @@ module Toolorch
     # Cancels what still runs; the end arrives as an event like any other.
     def cancel
       @orch.with_handle(self) { |h| cancel_handle(h) }
+      self
+    end
+
+    # Cancels every call of the branch group that has not ended (a batch's
+    # group, or a job's "groups" entry). Nothing once the run has ended.
+    def cancel_group(name)
+      @orch.with_handle(self) do |h|
+        rc = cancel_group_handle(h, name.to_s)
+        raise Toolorch.error(rc, Native.toolorch_last_error(nil)) unless rc.zero?
+      end
       self
     end
 
@@ -98,6 +115,7 @@ module Toolorch
     private
 
     def free_handle(h) = Native.toolorch_job_free(h)
+    def cancel_group_handle(h, name) = Native.toolorch_job_cancel_group(h, name)
     def cancel_handle(h) = Native.toolorch_job_cancel(h)
   end
 
@@ -128,6 +146,7 @@ module Toolorch
     private
 
     def free_handle(h) = Native.toolorch_batch_free(h)
+    def cancel_group_handle(h, name) = Native.toolorch_batch_cancel_group(h, name)
     def cancel_handle(h) = Native.toolorch_batch_cancel(h)
   end
 end

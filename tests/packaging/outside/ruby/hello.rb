@@ -11,7 +11,7 @@ Toolorch::Orchestrator.open(max_parallel_tools: 8) do |o|
   o.register_tool("upper", description: "Upper-cases a word",
                            schema: { type: "object", properties: { word: { type: "string" } }, required: ["word"] },
                            flags: Toolorch::SIDE_EFFECT_FREE) do |args|
-    args["word"].upcase
+    args[:word].upcase
   end
   calls = %w[go java ruby].map { |w| { tool: "upper", args: { word: w }, id: w } }
   o.run_batch(calls).sort_by(&:call_id).each do |r|

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** Many calls run at once without an LLM. */
 public final class Batch extends Run {
-  private final CompletableFuture<List<CallResult>> result = new CompletableFuture<>();
+  private final CompletableFuture<List<CallResult>> result = new ResultFuture<>();
   private final List<CallResult> results = Collections.synchronizedList(new ArrayList<>());
 
   Batch(Orchestrator orch, long tag, EventListener listener) {
@@ -47,5 +47,10 @@ public final class Batch extends Run {
   @Override
   void cancelHandle(long handle) {
     Native.toolorch_batch_cancel(handle);
+  }
+
+  @Override
+  int cancelGroupHandle(long handle, byte[] group) {
+    return Native.toolorch_batch_cancel_group(handle, group);
   }
 }

@@ -1,20 +1,37 @@
 package org.toolorch;
 
-/** What an {@link Event} is about (toolorch_event_type). */
+/**
+ * What an {@link Event} is about (toolorch_event_type). The values come from
+ * the C header through SWIG (class toolorch_event_type), never typed here.
+ */
 public enum EventType {
-  NONE,
+  NONE(toolorch_event_type.TOOLORCH_EVENT_NONE),
   /** Never shown: the orchestrator runs the tool itself. */
-  TOOL_CALL,
-  CALL_STARTED,
-  CALL_RESULT,
-  BATCH_DONE,
-  TEXT_DELTA,
-  LLM_TOOL_CALL,
-  USAGE,
-  ROUND_DONE,
-  JOB_DONE;
+  TOOL_CALL(toolorch_event_type.TOOLORCH_EVENT_TOOL_CALL),
+  CALL_STARTED(toolorch_event_type.TOOLORCH_EVENT_CALL_STARTED),
+  CALL_RESULT(toolorch_event_type.TOOLORCH_EVENT_CALL_RESULT),
+  BATCH_DONE(toolorch_event_type.TOOLORCH_EVENT_BATCH_DONE),
+  TEXT_DELTA(toolorch_event_type.TOOLORCH_EVENT_TEXT_DELTA),
+  LLM_TOOL_CALL(toolorch_event_type.TOOLORCH_EVENT_LLM_TOOL_CALL),
+  USAGE(toolorch_event_type.TOOLORCH_EVENT_USAGE),
+  ROUND_DONE(toolorch_event_type.TOOLORCH_EVENT_ROUND_DONE),
+  JOB_DONE(toolorch_event_type.TOOLORCH_EVENT_JOB_DONE),
+  /** Never shown: the orchestrator interrupts the tool's thread. */
+  TOOL_CANCELLED(toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED);
+
+  private final int code;
+
+  EventType(int code) {
+    this.code = code;
+  }
+
+  /** The library's number for this type. */
+  public int code() {
+    return code;
+  }
 
   static EventType of(int type) {
-    return type >= 0 && type < values().length ? values()[type] : NONE;
+    for (EventType t : values()) if (t.code == type) return t;
+    return NONE;
   }
 }

@@ -5,9 +5,10 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One run of the agent loop against the LLM of the "llm" options. Its C
  * handle is freed as soon as it ends (or at {@link Orchestrator#close()}).
+ * AutoCloseable: {@link #close()} cancels it if it has not ended.
  */
 public final class Job extends Run {
-  private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+  private final CompletableFuture<JobResult> result = new ResultFuture<>();
 
   Job(Orchestrator orch, long tag, EventListener listener) {
     super(orch, tag, listener);
@@ -18,6 +19,7 @@ public final class Job extends Run {
    * {@link ToolorchException} (status CANCELLED after {@link #cancel()},
    * CLOSED when the orchestrator closed first, or the failure's status).
    * Dependent stages run on the dispatcher thread unless made async.
+   * {@code result().cancel(true)} cancels the job and its calls.
    */
   public CompletableFuture<JobResult> result() {
     return result;
@@ -45,5 +47,10 @@ public final class Job extends Run {
   @Override
   void cancelHandle(long handle) {
     Native.toolorch_job_cancel(handle);
+  }
+
+  @Override
+  int cancelGroupHandle(long handle, byte[] group) {
+    return Native.toolorch_job_cancel_group(handle, group);
   }
 }

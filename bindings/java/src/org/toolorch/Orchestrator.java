@@ -26,8 +26,8 @@ public final class Orchestrator implements AutoCloseable {
   /** Tool flag: failures may be retried. */
   public static final int RETRYABLE = 0x4;
 
-  private static final int EVENT_TOOL_CALL = toolorch_event_type.TOOLORCH_EVENT_TOOL_CALL.swigValue();
-  private static final int EVENT_TOOL_CANCELLED = toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED.swigValue();
+  private static final int EVENT_TOOL_CALL = toolorch_event_type.TOOLORCH_EVENT_TOOL_CALL;
+  private static final int EVENT_TOOL_CANCELLED = toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED;
 
   private final long ctx;
   // Orders C calls on calls, jobs, batches and the context against close():
@@ -51,7 +51,12 @@ public final class Orchestrator implements AutoCloseable {
 
   /** An orchestrator with the library's defaults. */
   public Orchestrator() {
-    this(null);
+    this((String) null);
+  }
+
+  /** An orchestrator configured by typed options. */
+  public Orchestrator(Options options) {
+    this(options.toJson());
   }
 
   /**
@@ -95,27 +100,57 @@ public final class Orchestrator implements AutoCloseable {
    */
   public void registerTool(String name, String description, String schemaJson, int flags, Tool tool) {
     if (tool == null || name == null) throw new ToolorchException(Status.INVALID.code(), "name and tool are required");
+    register(ToolSpec.builder(name).description(description == null ? "" : description).schema(schemaJson)
+        .flags(flags).function(tool).build());
+  }
+
+  /**
+   * Registers a tool with every setting: a Java function, an HTTP endpoint or
+   * a command, its service, parallelism cap, deadline and retry policy.
+   *
+   * @throws ToolorchException EXISTS if the name is taken, SCHEMA for a bad schema, INVALID for a bad setting
+   */
+  public void register(ToolSpec spec) {
+    if (spec.name == null) throw new ToolorchException(Status.INVALID.code(), "a tool needs a name");
+    if (spec.function == null) {
+      registerC(spec);
+      return;
+    }
     synchronized (this) {
       if (closed) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
-      if (tools.putIfAbsent(name, tool) != null) {
-        throw new ToolorchException(Status.EXISTS.code(), "a tool named \"" + name + "\" is registered already");
+      if (tools.putIfAbsent(spec.name, spec.function) != null) {
+        throw new ToolorchException(Status.EXISTS.code(), "a tool named \"" + spec.name + "\" is registered already");
       }
     }
     try {
-      registerC(name, description, schemaJson, flags);
+      registerC(spec);
     } catch (RuntimeException e) {
-      tools.remove(name, tool);
+      tools.remove(spec.name, spec.function);
       throw e;
     }
   }
 
-  private void registerC(String name, String description, String schemaJson, int flags) {
-    long t = Native.toolorch_tool_new(Text.bytes(name));
+  private void registerC(ToolSpec spec) {
+    long t = Native.toolorch_tool_new(Text.bytes(spec.name));
     if (t == 0) throw new ToolorchException(Status.INVALID.code(), "a tool needs a non-empty name");
     try {
-      check(Native.toolorch_tool_set_description(t, Text.bytes(description == null ? "" : description)), "description");
-      if (schemaJson != null) check(Native.toolorch_tool_set_schema(t, Text.bytes(schemaJson)), "schema");
-      check(Native.toolorch_tool_set_flags(t, flags), "unknown tool flags " + flags);
+      check(Native.toolorch_tool_set_description(t, Text.bytes(spec.description)), "description");
+      if (spec.schemaJson != null) check(Native.toolorch_tool_set_schema(t, Text.bytes(spec.schemaJson)), "schema");
+      check(Native.toolorch_tool_set_flags(t, spec.flags), "unknown tool flags " + spec.flags);
+      check(Native.toolorch_tool_set_service(t, Text.bytes(spec.service)), "service");
+      check(Native.toolorch_tool_set_max_parallel(t, spec.maxParallel), "max_parallel");
+      check(Native.toolorch_tool_set_timeout_ms(t, spec.timeoutMs), "timeout");
+      if (spec.retryAttempts >= 0) {
+        check(Native.toolorch_tool_set_retry(t, spec.retryAttempts, spec.backoff.ordinal(), spec.backoffBaseMs,
+            spec.backoffMaxMs), "retry");
+      }
+      if (spec.url != null) {
+        check(Native.toolorch_tool_set_http(t, Text.bytes(spec.url)), "url");
+        for (String h : spec.headers) check(Native.toolorch_tool_add_http_header(t, Text.bytes(h)), "header");
+      }
+      if (spec.command != null) {
+        check(Native.toolorch_tool_set_command(t, Text.bytes(Json.of(spec.command))), "command");
+      }
       life.readLock().lock();
       try {
         if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
@@ -129,8 +164,11 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
+  // The setters leave their detail in toolorch_last_error(NULL), on this thread.
   private static void check(int rc, String what) {
-    if (rc != 0) throw new ToolorchException(rc, what);
+    if (rc == 0) return;
+    String detail = Text.str(Native.toolorch_last_error(0));
+    throw new ToolorchException(rc, detail.isEmpty() ? what : detail);
   }
 
   /** Starts a job; see {@link #start(String, EventListener)}. */
@@ -169,6 +207,11 @@ public final class Orchestrator implements AutoCloseable {
     return job;
   }
 
+  /** Starts a job from a typed request; see {@link #start(String, EventListener)}. */
+  public Job start(JobRequest request, EventListener listener) {
+    return start(request.toJson(), listener);
+  }
+
   /** Submits calls; see {@link #startBatch(List, EventListener)}. */
   public Batch startBatch(List<BatchCall> calls) {
     return startBatch(calls, null);
@@ -179,6 +222,15 @@ public final class Orchestrator implements AutoCloseable {
    * JSON do not fail the batch: that call ends failed with a clear message.
    */
   public Batch startBatch(List<BatchCall> calls, EventListener listener) {
+    return startBatch(Map.of(), calls, listener);
+  }
+
+  /**
+   * Submits many calls at once, with branch groups: the calls whose
+   * {@link BatchCall#group()} names a key of groups answer the same question,
+   * under that group's policy.
+   */
+  public Batch startBatch(Map<String, GroupPolicy> groups, List<BatchCall> calls, EventListener listener) {
     Batch batch = new Batch(this, nextTag.incrementAndGet(), listener);
     addRun(batch);
     life.readLock().lock();
@@ -187,9 +239,20 @@ public final class Orchestrator implements AutoCloseable {
       synchronized (batch) {
         long b = Native.toolorch_bind_batch_new(ctx, batch.tag);
         if (b == 0) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is shutting down");
+        for (Map.Entry<String, GroupPolicy> g : groups.entrySet()) {
+          try {
+            addGroup(b, g.getKey(), g.getValue());
+          } catch (RuntimeException e) {
+            Native.toolorch_batch_free(b);
+            throw e;
+          }
+        }
         for (BatchCall c : calls) {
-          int rc = Native.toolorch_batch_add(b, Text.bytes(c.tool()),
-              Text.bytes(c.argsJson() == null ? "{}" : c.argsJson()), Text.bytes(c.id()));
+          byte[] args = Text.bytes(c.argsJson() == null ? "{}" : c.argsJson());
+          int rc = c.group() == null
+              ? Native.toolorch_batch_add(b, Text.bytes(c.tool()), args, Text.bytes(c.id()))
+              : Native.toolorch_batch_add_in_group(b, Text.bytes(c.group()), Text.bytes(c.tool()), args,
+                  Text.bytes(c.id()));
           if (rc != 0) {
             Native.toolorch_batch_free(b);
             throw new ToolorchException(rc, "cannot add a call to " + c.tool());
@@ -209,6 +272,56 @@ public final class Orchestrator implements AutoCloseable {
       life.readLock().unlock();
     }
     return batch;
+  }
+
+  private static void addGroup(long batch, String name, GroupPolicy policy) {
+    long p = Native.toolorch_group_policy_new();
+    if (p == 0) throw new ToolorchException(Status.NO_MEMORY.code(), "");
+    try {
+      int rc = Native.toolorch_group_policy_from_json(p, Text.bytes(policy.toJson()));
+      if (rc == 0) rc = Native.toolorch_batch_add_group(batch, Text.bytes(name), p);
+      if (rc != 0) throw new ToolorchException(rc, "group " + name + ": " + Text.str(Native.toolorch_last_error(0)));
+    } finally {
+      Native.toolorch_group_policy_free(p);
+    }
+  }
+
+  /**
+   * A counter of a service's rate limits (include/toolorch/limits.h):
+   * "granted", "waited", "rejected", "timed_out", "wait_us_total", "waiting";
+   * -1 for an unknown key, a context without rate limits, or after close.
+   */
+  public long limitsStat(String service, String key) {
+    life.readLock().lock();
+    try {
+      return ctxGone ? -1 : Native.toolorch_limits_stat(ctx, Text.bytes(service), Text.bytes(key));
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /** A counter of the rate limits' backend: "redis_connected", "redis_fallbacks", ...; -1 as limitsStat. */
+  public long limitsBackendStat(String key) {
+    life.readLock().lock();
+    try {
+      return ctxGone ? -1 : Native.toolorch_bind_limits_backend_stat(ctx, Text.bytes(key));
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /**
+   * A service's effective call rate now, in calls per second (the adaptive
+   * rate when cut); infinite without a call limit; negative for a context
+   * without rate limits or after close.
+   */
+  public double currentRate(String service) {
+    life.readLock().lock();
+    try {
+      return ctxGone ? -1 : Native.toolorch_limits_current_rate(ctx, Text.bytes(service));
+    } finally {
+      life.readLock().unlock();
+    }
   }
 
   /** Runs a batch and waits for every call to end. */
@@ -354,7 +467,7 @@ public final class Orchestrator implements AutoCloseable {
     RunningCall rc = new RunningCall(Native.toolorch_event_call(ev));
     Tool tool = tools.get(name);
     if (tool == null) {
-      finishCall(rc, null, "no Java tool is registered as \"" + name + "\"");
+      finishCall(rc, null, "no Java tool is registered as \"" + name + "\"", 0);
       return;
     }
     // TOOL_CANCELLED for this call is handled by this same thread, after
@@ -370,24 +483,28 @@ public final class Orchestrator implements AutoCloseable {
 
   private void runTool(RunningCall rc, Tool tool, String args) {
     String result = null, error = null;
+    int failFlags = 0;
     try {
       result = tool.call(args);
       if (result == null) result = "";
     } catch (InterruptedException e) {
       error = "interrupted";
+    } catch (ToolFailure f) {
+      error = f.getMessage() != null ? f.getMessage() : "the tool failed";
+      failFlags = f.flags;
     } catch (Throwable t) {
       error = t.getMessage() != null && !t.getMessage().isEmpty() ? t.getMessage() : t.toString();
     }
     running.remove(rc.call, rc);
-    finishCall(rc, result, error);
+    finishCall(rc, result, error, failFlags);
   }
 
   /** Hands a result back to the library, unless close() has begun. */
-  private void finishCall(RunningCall rc, String result, String error) {
+  private void finishCall(RunningCall rc, String result, String error, int failFlags) {
     life.readLock().lock();
     try {
       if (callsGone) return;
-      if (error != null) Native.toolorch_call_fail(rc.call, Text.bytes(error));
+      if (error != null) Native.toolorch_call_fail_ex(rc.call, Text.bytes(error), failFlags);
       else Native.toolorch_call_complete(rc.call, Text.bytes(result));
     } finally {
       life.readLock().unlock();

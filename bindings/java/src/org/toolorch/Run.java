@@ -2,6 +2,7 @@ package org.toolorch;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -9,7 +10,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * for {@link #events()}, cancel and release. The dispatcher thread is the
  * only one that pushes events and finishes a run.
  */
-abstract class Run {
+abstract class Run implements AutoCloseable {
   final Orchestrator orch;
   final long tag;
   private final EventListener listener;
@@ -60,6 +61,29 @@ abstract class Run {
     return done;
   }
 
+  /**
+   * The future of a run's result: cancelling it (cancel(true) or
+   * cancel(false)) cancels the run in the library, and with it every call
+   * still running (their tools' threads are interrupted).
+   */
+  final class ResultFuture<T> extends CompletableFuture<T> {
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) Run.this.cancel();
+      return cancelled;
+    }
+  }
+
+  /**
+   * Cancels the run if it has not ended (try-with-resources: leaving the
+   * block early cancels it). The C handle is freed as the end arrives.
+   */
+  @Override
+  public void close() {
+    if (!done) cancel();
+  }
+
   /** Cancels what still runs; the end arrives as an event like any other. */
   public void cancel() {
     orch.life.readLock().lock();
@@ -67,6 +91,26 @@ abstract class Run {
       synchronized (this) {
         if (released || handle == 0 || orch.ctxGone) return;
         cancelHandle(handle);
+      }
+    } finally {
+      orch.life.readLock().unlock();
+    }
+  }
+
+  /** Cancel a branch group in the library. */
+  abstract int cancelGroupHandle(long handle, byte[] group);
+
+  /**
+   * Cancels every call of the branch group that has not ended (a batch's
+   * group, or a job's "groups" entry). Does nothing once the run has ended.
+   */
+  public void cancelGroup(String group) {
+    orch.life.readLock().lock();
+    try {
+      synchronized (this) {
+        if (released || handle == 0 || orch.ctxGone) return;
+        int rc = cancelGroupHandle(handle, Text.bytes(group));
+        if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(0)));
       }
     } finally {
       orch.life.readLock().unlock();

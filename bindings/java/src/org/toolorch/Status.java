@@ -1,33 +1,36 @@
 package org.toolorch;
 
-/** The library's status codes (toolorch_status); append-only. */
+/**
+ * The library's status codes (toolorch_status); append-only. The values come
+ * from the C header through SWIG (class toolorch_status), never typed here.
+ */
 public enum Status {
-  OK(0),
-  INVALID(-1),
-  NO_MEMORY(-2),
-  JSON(-3),
-  CONFIG(-4),
-  UNKNOWN_TOOL(-5),
-  SCHEMA(-6),
-  EXISTS(-7),
-  TOOL(-8),
-  TIMED_OUT(-9),
-  CANCELLED(-10),
-  ALREADY(-11),
-  LATE(-12),
-  STATE(-13),
-  AGAIN(-14),
-  CLOSED(-15),
-  RATE_LIMITED(-16),
-  HTTP(-17),
-  PROVIDER(-18),
-  PROTOCOL(-19),
-  REDIS(-20),
-  TOO_BIG(-21),
-  MODE(-22),
-  IO(-23),
-  INTERNAL(-24),
-  MAX_ROUNDS(-25),
+  OK(toolorch_status.TOOLORCH_OK),
+  INVALID(toolorch_status.TOOLORCH_EINVAL),
+  NO_MEMORY(toolorch_status.TOOLORCH_ENOMEM),
+  JSON(toolorch_status.TOOLORCH_EJSON),
+  CONFIG(toolorch_status.TOOLORCH_ECONFIG),
+  UNKNOWN_TOOL(toolorch_status.TOOLORCH_EUNKNOWN_TOOL),
+  SCHEMA(toolorch_status.TOOLORCH_ESCHEMA),
+  EXISTS(toolorch_status.TOOLORCH_EEXIST),
+  TOOL(toolorch_status.TOOLORCH_ETOOL),
+  TIMED_OUT(toolorch_status.TOOLORCH_ETIMEDOUT),
+  CANCELLED(toolorch_status.TOOLORCH_ECANCELLED),
+  ALREADY(toolorch_status.TOOLORCH_EALREADY),
+  LATE(toolorch_status.TOOLORCH_ELATE),
+  STATE(toolorch_status.TOOLORCH_ESTATE),
+  AGAIN(toolorch_status.TOOLORCH_EAGAIN),
+  CLOSED(toolorch_status.TOOLORCH_ECLOSED),
+  RATE_LIMITED(toolorch_status.TOOLORCH_ERATELIMITED),
+  HTTP(toolorch_status.TOOLORCH_EHTTP),
+  PROVIDER(toolorch_status.TOOLORCH_EPROVIDER),
+  PROTOCOL(toolorch_status.TOOLORCH_EPROTOCOL),
+  REDIS(toolorch_status.TOOLORCH_EREDIS),
+  TOO_BIG(toolorch_status.TOOLORCH_ETOOBIG),
+  MODE(toolorch_status.TOOLORCH_EMODE),
+  IO(toolorch_status.TOOLORCH_EIO),
+  INTERNAL(toolorch_status.TOOLORCH_EINTERNAL),
+  MAX_ROUNDS(toolorch_status.TOOLORCH_EMAXROUNDS),
   /** A code newer than this binding. */
   UNKNOWN(Integer.MIN_VALUE);
 
@@ -47,7 +50,7 @@ public enum Status {
   }
 
   public static Status of(int code) {
-    if (code <= 0 && code >= MAX_ROUNDS.code) return values()[-code];
+    for (Status s : values()) if (s.code == code) return s;
     return UNKNOWN;
   }
 }

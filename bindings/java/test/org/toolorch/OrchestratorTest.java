@@ -130,6 +130,82 @@ public class OrchestratorTest {
     }
   }
 
+  /** A tool that blocks until its thread is interrupted (by TOOL_CANCELLED). */
+  private static final class Blocker {
+    final CountDownLatch started = new CountDownLatch(1), interrupted = new CountDownLatch(1);
+
+    Tool tool() {
+      return args -> {
+        started.countDown();
+        try {
+          Thread.sleep(TimeUnit.SECONDS.toMillis(PATIENCE_S));
+          return "finished";
+        } catch (InterruptedException e) {
+          interrupted.countDown();
+          throw e;
+        }
+      };
+    }
+  }
+
+  /** The last event of a run, read through events() (its JOB_DONE / BATCH_DONE). */
+  private static Event lastEvent(Run run) {
+    Event last = null;
+    for (Event e : run.events()) last = e;
+    return last;
+  }
+
+  /** job.result().cancel(true) cancels the job in the library and interrupts its tool. */
+  @Test
+  public void cancellingTheResultCancelsTheJob() throws Exception {
+    try (MockLlm mock = new MockLlm("{\"rounds\": [{\"tool_calls\": [{\"name\": \"slow\"}]}, {\"text\": \"late\"}]}");
+        Orchestrator o = new Orchestrator(mock.config())) {
+      Blocker slow = new Blocker();
+      o.registerTool("slow", slow.tool());
+      Job job = o.start("{\"prompt\": \"go slow\"}");
+      assertTrue("the tool never started", slow.started.await(PATIENCE_S, TimeUnit.SECONDS));
+      assertTrue(job.result().cancel(true));
+      assertTrue(job.result().isCancelled());
+      assertTrue("the tool was not interrupted", slow.interrupted.await(PATIENCE_S, TimeUnit.SECONDS));
+      Event end = lastEvent(job);
+      assertEquals(EventType.JOB_DONE, end.type());
+      assertEquals(Status.CANCELLED.code(), end.code());
+      assertEquals(1, o.stat("calls_cancelled"));
+      assertTrue(job.isDone());
+    }
+  }
+
+  /** Job is AutoCloseable: leaving try-with-resources early cancels it. */
+  @Test
+  public void closingAJobCancelsIt() throws Exception {
+    try (MockLlm mock = new MockLlm("{\"rounds\": [{\"tool_calls\": [{\"name\": \"slow\"}]}, {\"text\": \"late\"}]}");
+        Orchestrator o = new Orchestrator(mock.config())) {
+      Blocker slow = new Blocker();
+      o.registerTool("slow", slow.tool());
+      Job kept;
+      try (Job job = o.start("{\"prompt\": \"go slow\"}")) {
+        kept = job;
+        assertTrue("the tool never started", slow.started.await(PATIENCE_S, TimeUnit.SECONDS));
+      }
+      assertTrue("the tool was not interrupted", slow.interrupted.await(PATIENCE_S, TimeUnit.SECONDS));
+      assertEquals(Status.CANCELLED, failure(kept).status());
+      kept.close(); // after the end: nothing happens
+    }
+  }
+
+  /** A call's own timeout reaches its Java tool through TOOL_CANCELLED: the thread is interrupted. */
+  @Test
+  public void toolTimeoutInterruptsTheTool() throws Exception {
+    try (Orchestrator o = new Orchestrator("{\"tool_timeout_ms\": 100}")) {
+      Blocker slow = new Blocker();
+      o.registerTool("slow", slow.tool());
+      List<CallResult> results = o.runBatch(List.of(new BatchCall("slow", "{}")));
+      assertEquals(1, results.size());
+      assertEquals(CallState.TIMED_OUT, results.get(0).state());
+      assertTrue("the tool was not interrupted", slow.interrupted.await(PATIENCE_S, TimeUnit.SECONDS));
+    }
+  }
+
   private static long rssKiB() throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) return Long.parseLong(line.split("\\s+")[1]);
@@ -319,11 +395,16 @@ public class OrchestratorTest {
   /** The Java constants are the library's. */
   @Test
   public void statusCodesMatchTheLibrary() {
-    assertEquals(Status.MAX_ROUNDS.code(), toolorch_status.TOOLORCH_EMAXROUNDS.swigValue());
-    assertEquals(Status.CONFIG.code(), toolorch_status.TOOLORCH_ECONFIG.swigValue());
-    assertEquals(Status.CLOSED.code(), toolorch_status.TOOLORCH_ECLOSED.swigValue());
-    assertEquals(EventType.JOB_DONE.ordinal(), toolorch_event_type.TOOLORCH_EVENT_JOB_DONE.swigValue());
-    assertEquals(CallState.TIMED_OUT.ordinal(), toolorch_call_state.TOOLORCH_CALL_TIMED_OUT.swigValue());
+    assertEquals(Status.MAX_ROUNDS.code(), toolorch_status.TOOLORCH_EMAXROUNDS);
+    assertEquals(Status.CONFIG.code(), toolorch_status.TOOLORCH_ECONFIG);
+    assertEquals(Status.CLOSED.code(), toolorch_status.TOOLORCH_ECLOSED);
+    assertEquals(EventType.JOB_DONE.code(), toolorch_event_type.TOOLORCH_EVENT_JOB_DONE);
+    assertEquals(CallState.TIMED_OUT.code(), toolorch_call_state.TOOLORCH_CALL_TIMED_OUT);
+    // Every code the library has is named here (none falls to UNKNOWN).
+    for (int code = 0; code >= Native.toolorch_bind_status_min(); code--) {
+      assertTrue("code " + code + " has no name", Status.of(code) != Status.UNKNOWN);
+      assertEquals(code, Status.of(code).code());
+    }
     for (Status s : Status.values()) {
       if (s != Status.UNKNOWN) assertEquals(s, Status.of(s.code()));
     }

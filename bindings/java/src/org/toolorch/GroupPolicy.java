@@ -1,0 +1,67 @@
+package org.toolorch;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The policy of a branch group (include/toolorch/group.h): calls that answer
+ * the same question in different ways, and which of them to cancel once they
+ * are no longer worth their cost. Unset fields are off.
+ *
+ * <pre>{@code GroupPolicy.builder().keepTopN(1).timeoutMs(5000).build()}</pre>
+ */
+public final class GroupPolicy {
+  final Map<String, Object> fields;
+
+  private GroupPolicy(Map<String, Object> fields) {
+    this.fields = fields;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The policy as the library's JSON (e.g. from a configuration file), checked when used. */
+  public static GroupPolicy fromJson(String json) {
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("", new Json.Raw(json));
+    return new GroupPolicy(f);
+  }
+
+  public String toJson() {
+    Object raw = fields.get("");
+    return raw != null ? ((Json.Raw) raw).json() : Json.of(fields);
+  }
+
+  public static final class Builder {
+    private final Map<String, Object> f = new LinkedHashMap<>();
+
+    /** Every branch still running after this (from the group's first call) times out. */
+    public Builder timeoutMs(long ms) {
+      f.put("timeout_ms", ms);
+      return this;
+    }
+
+    /** The first success scoring at least threshold cancels the other branches. */
+    public Builder cancelOnScore(double threshold) {
+      f.put("cancel_on_better_result", Map.of("threshold", threshold));
+      return this;
+    }
+
+    /** Once n branches succeeded, the rest are cancelled. */
+    public Builder keepTopN(int n) {
+      f.put("keep_top_n_branches", n);
+      return this;
+    }
+
+    /** A FATAL failure of one branch cancels its siblings (default: isolate). */
+    public Builder cancelSiblingsOnFailure(boolean cancel) {
+      f.put("on_failure", cancel ? "cancel_siblings" : "isolate");
+      return this;
+    }
+
+    public GroupPolicy build() {
+      return new GroupPolicy(new LinkedHashMap<>(f));
+    }
+  }
+}
