@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install what building and testing toolorch needs, from Debian's packages
 # (and the npm registry for the SDK fidelity check). Safe to run again.
+# clang: the libFuzzer targets (scripts/fuzz.sh); abigail-tools: abidw and
+# abidiff for the ABI check (scripts/abi-check.sh).
 set -euo pipefail
 packages=(build-essential cmake pkg-config git
   libcurl4-openssl-dev libevent-dev libcjson-dev libhiredis-dev libcmocka-dev
   redis-server
+  clang abigail-tools
   swig golang-go ruby-dev ruby-minitest default-jdk-headless junit4 libhamcrest-java)
 missing=()
 for p in "${packages[@]}"; do

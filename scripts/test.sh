@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build and run every test: the normal build (warnings are errors), then the
-# suite under ASan+UBSan, then the threading tests under TSan. This is what
-# CI runs (.ci/run). Build folders: build/, build-asan/, build-tsan/.
+# Build and run every test: the normal build (warnings are errors) and the
+# ABI check, then the suite under ASan+UBSan, the threading tests under TSan,
+# and every fuzz target for 30 s. This is what CI runs (.ci/run). Build
+# folders: build/, build-asan/, build-tsan/, build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -15,6 +16,8 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTOOLORCH_WERROR=ON \
 cmake --build build -j "$jobs"
 step "tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
+step "ABI check (abidiff against abi/)"
+bash scripts/abi-check.sh build
 
 if [ "${TOOLORCH_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "build with ASan+UBSan"
@@ -32,5 +35,9 @@ if [ "${TOOLORCH_SKIP_SANITIZERS:-0}" != 1 ]; then
   step "threading tests under TSan"
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan --output-on-failure -j "$jobs" -L threads
+fi
+if [ "${TOOLORCH_SKIP_FUZZ:-0}" != 1 ]; then
+  step "fuzzing (clang, libFuzzer, ASan+UBSan, ${FUZZ_SECONDS:-30} s per target)"
+  JOBS="$jobs" bash scripts/fuzz.sh
 fi
 step "all tests passed"

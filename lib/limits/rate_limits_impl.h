@@ -12,6 +12,7 @@
 #include "limits/limiter_spec.h"
 #include "limits/rate_limits.h"
 #include "limits/redis_client.h"
+#include "limits/redis_link.h"
 
 namespace toolorch::limits {
 
@@ -87,7 +88,7 @@ struct RateLimits::Impl {
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 
   // Redis (rate_limits_redis.cc)
-  std::unique_ptr<RedisClient> redis;
+  std::unique_ptr<RedisLink> redis;  // one server or a cluster
   int scripts[3] = {-1, -1, -1};  // by Algorithm
   std::map<uint64_t, Attempt> attempts;
   uint64_t next_attempt = 1, next_grant = 1;

@@ -46,7 +46,7 @@ bool RateLimits::Impl::init_redis(std::string *err) {
   o.connect_timeout_us = us_of_ms(cfg.redis_connect_timeout_ms);
   o.reconnect_min_us = us_of_ms(cfg.reconnect_min_ms);
   o.reconnect_max_us = us_of_ms(cfg.reconnect_max_ms);
-  redis = std::make_unique<RedisClient>(sched, base, o);
+  redis = make_redis_link(sched, base, o);
   for (Algorithm a : {Algorithm::kSlidingWindow, Algorithm::kTokenBucket, Algorithm::kGcra})
     scripts[static_cast<int>(a)] = redis->add_script(script_text(a));
   client_id = random_id();

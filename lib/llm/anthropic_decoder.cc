@@ -83,6 +83,15 @@ void AnthropicDecoder::on_event(const SseEvent &event) {
     }
   } else if (type == "content_block_start") {
     int index = block_index(ev);
+    // A block started again at an index whose tool_use block never stopped:
+    // that call is complete as it stands (otherwise it would be lost from
+    // the blocks and never reported ready, yet still be in the response).
+    auto old = blocks_.find(index);
+    if (old != blocks_.end() && old->second.tool && !old->second.stopped) {
+      old->second.stopped = true;
+      ready_call(old->second);
+      if (!out_->alive()) return;
+    }
     const cJSON *cb = cJSON_GetObjectItemCaseSensitive(ev, "content_block");
     std::string btype = json::get_string(cb, "type", "");
     Block block;

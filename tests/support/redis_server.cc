@@ -88,6 +88,12 @@ bool RedisServer::launch(std::string *err) {
     return false;
   }
   std::string port = std::to_string(port_);
+  // Built before fork: the child only execs.
+  std::vector<const char *> argv = {bin.c_str(), "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
+                                    "--appendonly", "no", "--daemonize", "no", "--dir", dir_.c_str(),
+                                    "--loglevel", "warning"};
+  for (const std::string &a : extra_args_) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
   pid_t pid = fork();
   if (pid < 0) {
     if (err) *err = std::string("fork: ") + std::strerror(errno);
@@ -101,10 +107,7 @@ bool RedisServer::launch(std::string *err) {
       dup2(devnull, 0);
       dup2(devnull, 1);
     }
-    const char *argv[] = {bin.c_str(), "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
-                          "--appendonly", "no", "--daemonize", "no", "--dir", "/tmp",
-                          "--loglevel", "warning", nullptr};
-    execv(bin.c_str(), const_cast<char *const *>(argv));
+    execv(bin.c_str(), const_cast<char *const *>(argv.data()));
     _exit(127);
   }
   pid_ = pid;

@@ -40,6 +40,11 @@ class RedisServer {
   void freeze();
   void thaw();
   bool running() const { return pid_ > 0; }
+  // Arguments added to the command line of the next start() (e.g.
+  // {"--cluster-enabled", "yes"}); the working directory of the server
+  // ("--dir", default /tmp).
+  void set_extra_args(std::vector<std::string> args) { extra_args_ = std::move(args); }
+  void set_dir(std::string dir) { dir_ = std::move(dir); }
   int port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
 
@@ -52,6 +57,8 @@ class RedisServer {
   bool launch(std::string *err);
   int port_ = 0;
   pid_t pid_ = -1;
+  std::vector<std::string> extra_args_;
+  std::string dir_ = "/tmp";
 };
 
 // A free TCP port on 127.0.0.1 (bound once to port 0, then released).

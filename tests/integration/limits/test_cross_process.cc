@@ -1,7 +1,8 @@
 // Four processes share one 200-per-second limit through Redis for 3 s:
 // together they must admit 600 +- 2%, and no 1-second window may hold more
 // than 200. Admissions are counted by the Redis TIME stamp each was
-// decided at; nothing is asserted on elapsed time.
+// decided at; nothing is asserted on elapsed time. Run against one
+// redis-server, then against a 3-master Redis Cluster (redis+cluster://).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 
 #include "cmocka_cpp.h"
 #include "redis_server.h"
+#include "redis_test_cluster.h"
 
 namespace {
 
@@ -58,11 +60,9 @@ long long redis_time(const toolorch::test::RedisServer &r) {
   return std::stoll(out.substr(0, nl)) * kSec + std::stoll(out.substr(nl + 1));
 }
 
-void four_processes_share_200_per_second(void **) {
-  toolorch::test::RedisServer redis;
-  std::string err;
-  if (!redis.start(&err)) fail_msg("cannot start redis-server: %s", err.c_str());
-  std::string cfg = R"({"backend": "redis", "redis_url": ")" + redis.url() +
+// redis: where TIME is asked (the cluster's nodes share the host's clock).
+void four_processes_share_200_per_second(const toolorch::test::RedisServer &redis, const std::string &url) {
+  std::string cfg = R"({"backend": "redis", "redis_url": ")" + url +
                     R"(", "key_prefix": "xp:", "services": {"shared": {"calls": 200, "window_s": 1}}})";
   std::vector<Child> kids;
   for (int i = 0; i < 4; ++i) kids.push_back(spawn({g_worker, cfg, "shared", "8"}));
@@ -114,6 +114,20 @@ void four_processes_share_200_per_second(void **) {
   assert_true(worst <= 200);
 }
 
+void on_one_server(void **) {
+  toolorch::test::RedisServer redis;
+  std::string err;
+  if (!redis.start(&err)) fail_msg("cannot start redis-server: %s", err.c_str());
+  four_processes_share_200_per_second(redis, redis.url());
+}
+
+void on_a_cluster(void **) {
+  toolorch::test::RedisTestCluster cluster;
+  std::string err;
+  if (!cluster.start(3, &err)) fail_msg("cannot start the Redis Cluster: %s", err.c_str());
+  four_processes_share_200_per_second(cluster.node(0), cluster.url());
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -124,7 +138,8 @@ int main(int argc, char **argv) {
   g_worker = argv[1];
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(four_processes_share_200_per_second),
+      cmocka_unit_test(on_one_server),
+      cmocka_unit_test(on_a_cluster),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -94,6 +94,34 @@ void test_call_ready_at_its_block_stop(void **) {
   for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
 }
 
+// Found by tests/fuzz: a block index reused before its tool_use block
+// stopped. The earlier call is ready at the restart, so every call of the
+// response is reported ready exactly once.
+void test_block_index_reused_before_stop(void **) {
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kAnthropic), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(), &l);
+  http.headers(0, 200, test::sse_headers());
+  http.data(0,
+            "event: content_block_start\n"
+            "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+            "{\"type\":\"tool_use\",\"id\":\"toolu_A\",\"name\":\"a\",\"input\":{}}}\n\n"
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+            "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"x\\\":1}\"}}\n\n"
+            "event: content_block_start\n"
+            "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+            "{\"type\":\"tool_use\",\"id\":\"toolu_B\",\"name\":\"b\",\"input\":{}}}\n\n"
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+  http.done(0);
+  std::vector<std::string> want = {"started:0:toolu_A:a", "ready:0:{\"x\":1}", "started:1:toolu_B:b",
+                                   "ready:1:{}", "finished"};
+  assert_int_equal(l.events.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  assert_int_equal(l.response.tool_calls.size(), 2);
+}
+
 const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 const char *str(const cJSON *o, const char *k) { return json::get_string(o, k, "<missing>"); }
 
@@ -265,6 +293,7 @@ int main() {
       cmocka_unit_test(test_request_defaults),
       cmocka_unit_test(test_non_streamed_answer),
       cmocka_unit_test(test_error_event),
+      cmocka_unit_test(test_block_index_reused_before_stop),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -1,0 +1,41 @@
+// The strict JSON reader (every document from outside goes through it) and
+// canonical JSON (the identity of a call). Properties: a parse that succeeds
+// stays within the limits; the canonical text parses back to the same
+// canonical text; a failure always says why.
+#include <string>
+
+#include "fuzz_input.h"
+#include "json/json.h"
+
+using namespace toolorch;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  std::string_view text(reinterpret_cast<const char *>(data), size);
+  json::Limits limits;
+  limits.max_bytes = 1 << 16;
+  limits.max_depth = 24;
+  std::string err;
+  json::ParseError why = json::ParseError::kNone;
+  json::Ptr v = json::parse(text, limits, &err, &why);
+  int depth = json::nesting_depth(text);
+  FUZZ_CHECK(depth >= 0);
+  if (!v) {
+    FUZZ_CHECK(why != json::ParseError::kNone);
+    FUZZ_CHECK(!err.empty());
+    if (why == json::ParseError::kTooDeep) FUZZ_CHECK(depth > limits.max_depth);
+    return 0;
+  }
+  FUZZ_CHECK(why == json::ParseError::kNone);
+  FUZZ_CHECK(text.size() <= limits.max_bytes);
+  FUZZ_CHECK(depth <= limits.max_depth);
+
+  std::string canon = json::canonical(v.get());
+  FUZZ_CHECK(!canon.empty());
+  std::string again;
+  FUZZ_CHECK(json::canonicalize(canon, &again));
+  FUZZ_CHECK(again == canon);
+  std::string compact = json::print(v.get());
+  FUZZ_CHECK(json::canonicalize(compact, &again));
+  FUZZ_CHECK(again == canon);
+  return 0;
+}
