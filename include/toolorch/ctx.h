@@ -45,6 +45,12 @@ TOOLORCH_API const char *toolorch_last_error(const toolorch_ctx *ctx);
 /* Counters of a context, [any thread]. Keys: "calls_started", "calls_succeeded",
  * "calls_failed", "calls_cancelled", "calls_timed_out", "late_completions",
  * "max_running" (the most calls seen running at once), "running", "waiting".
+ * Speculation (toolorch/speculation.h): "speculation_guesses", "speculation_hits",
+ * "speculation_cancelled", "speculation_wasted", "speculation_wasted_tool_us",
+ * "speculation_saved_us", "speculation_source_failures", "speculation_preempted"
+ * (guesses cancelled to free a slot for a real call), and per reason
+ * "speculation_dropped_side_effects", "_over_cap", "_below_threshold",
+ * "_unknown_tool", "_invalid_arguments", "_rate_limited".
  * Unknown key: -1. */
 TOOLORCH_API int64_t toolorch_stat(const toolorch_ctx *ctx, const char *key);
 

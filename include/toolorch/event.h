@@ -24,6 +24,7 @@ typedef enum toolorch_event_type {
                                         its work; event_call is the same handle, call_state says how
                                         it ended, status is ECANCELLED or ETIMEDOUT, text says why.
                                         Completing it afterwards returns ELATE. */
+  TOOLORCH_EVENT_SPECULATION = 11,    /* a guessed call's outcome (toolorch/speculation.h) */
   TOOLORCH_EVENT_PROGRESS = 12    /* a running call's tool reported progress (MCP): see event_progress */
 } toolorch_event_type;
 

@@ -44,6 +44,12 @@ typedef struct toolorch_job toolorch_job;
  *                       for the model, the others go on; cancel_siblings: a
  *                       failure the tool marks TOOLORCH_FAIL_FATAL cancels
  *                       the other calls of its round.
+ *    "speculation": {"source": "model" | "predictor" | "history" | "off",
+ *                    "confidence_threshold": 0.5, "max_speculative_calls": 20,
+ *                    "timeout_ms": 2000, "model": {...}},
+ *                    -- start likely calls before the model asks for them
+ *                       (toolorch/speculation.h); "model" is laid over the
+ *                       context's "llm" section (default: the main model).
  *    "groups": [{"name": "research", "tools": ["arxiv", "web", "so"],
  *                "timeout_ms": 5000, "cancel_on_better_result": {"threshold": 0.8},
  *                "keep_top_n_branches": 2, "on_failure": "cancel_siblings"}]}
@@ -57,7 +63,8 @@ typedef struct toolorch_job toolorch_job;
  * (Anthropic's is_error), e.g. "Error: cancelled: another branch of group
  * \"research\" answered well enough (score 0.9)".
  * Events (userdata on each): TEXT_DELTA, LLM_TOOL_CALL, CALL_STARTED (if
- * emit_call_started), CALL_RESULT, USAGE, ROUND_DONE, and one JOB_DONE whose
+ * emit_call_started), CALL_RESULT, USAGE, ROUND_DONE, SPECULATION (one per
+ * guess, when speculating), and one JOB_DONE whose
  * status is OK (text = the final answer) or the failure (text = message),
  * and whose json is the transcript.
  * Returns NULL (and *status) on a bad request or a missing provider.

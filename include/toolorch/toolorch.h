@@ -45,5 +45,6 @@
 #include <toolorch/limits.h>
 #include <toolorch/metrics.h>
 #include <toolorch/log.h>
+#include <toolorch/speculation.h>
 
 #endif /* TOOLORCH_TOOLORCH_H */

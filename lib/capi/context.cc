@@ -174,6 +174,7 @@ void toolorch_free(toolorch_ctx *ctx) {
       for (auto &r : ctx->runners) r->shutdown();
       ctx->runners.clear();
     }
+    toolorch::capi::release_predictions(ctx);
     ctx->provider.reset();
     ctx->exporter.reset();        // its transfer, while the client exists
     ctx->metrics_server.reset();  // its events, while the base exists

@@ -55,6 +55,7 @@ const char *toolorch_event_type_name(int type) {
     case TOOLORCH_EVENT_ROUND_DONE: return "round_done";
     case TOOLORCH_EVENT_JOB_DONE: return "job_done";
     case TOOLORCH_EVENT_TOOL_CANCELLED: return "tool_cancelled";
+    case TOOLORCH_EVENT_SPECULATION: return "speculation";
     case TOOLORCH_EVENT_PROGRESS: return "progress";
     default: return "none";
   }

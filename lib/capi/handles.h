@@ -68,8 +68,19 @@ inline toolorch_event *handle_of(core::Event *e) { return reinterpret_cast<toolo
 struct toolorch_job {
   toolorch_ctx *ctx = nullptr;
   std::unique_ptr<toolorch::core::Job> impl;
+  std::unique_ptr<toolorch::llm::Provider> spec_model;  // speculation source "model"
 };
 
+namespace toolorch::capi {
+// The speculation model of a job (its "model" section over the context's
+// "llm"); fills env's model name and service. Null + *err if it cannot be made.
+std::unique_ptr<llm::Provider> make_speculation_model(toolorch_ctx *ctx, const core::SpeculationConfig &cfg,
+                                                      core::SpeculationEnv *env, std::string *err);
+// toolorch_free: the prediction handles a predictor never finished.
+void release_predictions(toolorch_ctx *ctx);
+}  // namespace toolorch::capi
+
+struct toolorch_prediction;
 struct toolorch_ctx final : toolorch::core::EventSink {
   bool owned = true;
   std::unique_ptr<toolorch::loop::EventLoop> loop;
@@ -108,6 +119,11 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   std::vector<std::shared_ptr<toolorch::tools::BuiltinRunner>> runners;  // guarded by runners_mu
   // MCP servers added (capi/mcp.cc); each is in `runners` too. Loop thread.
   std::vector<std::shared_ptr<toolorch::mcp::Server>> mcp_servers;
+
+  // Prediction handles handed to the host's predictor and not yet done:
+  // released by toolorch_free.
+  std::mutex predictions_mu;
+  std::unordered_set<toolorch_prediction *> predictions;  // guarded by predictions_mu
 
   // Deliver an event: to the callback if set, else to the queue. Loop thread.
   void emit(toolorch::core::EventPtr ev) override;

@@ -37,8 +37,16 @@ toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, vo
     rc = ctx->on_loop([&]() -> int {
       toolorch::llm::Provider *p = ctx->get_provider(&err);
       if (!p) return fail(ctx, TOOLORCH_ECONFIG, "no LLM provider: " + err);
+      toolorch::core::SpeculationConfig spec = cfg.speculation;
+      toolorch::core::SpeculationEnv env = ctx->engine->speculation_env();
+      if (spec.source == toolorch::core::SpecSource::kModel) {
+        raw->spec_model = toolorch::capi::make_speculation_model(ctx, spec, &env, &err);
+        if (!raw->spec_model) return fail(ctx, TOOLORCH_ECONFIG, "speculation.model: " + err);
+        env.model = raw->spec_model.get();
+      }
       raw->impl = std::make_unique<toolorch::core::Job>(&ctx->engine->dispatcher(), ctx, p, std::move(cfg),
                                                         userdata, raw, &ctx->engine->scorer());
+      raw->impl->set_speculation(std::move(env));
       raw->impl->set_limits(ctx->engine->limits(), ctx->engine->llm_service());
       int r = raw->impl->start(&err);
       if (r) return fail(ctx, r, err);

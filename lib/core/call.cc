@@ -5,7 +5,15 @@
 namespace toolorch::core {
 
 Call::Call(uint64_t seq, std::string id, std::string tool_name, std::string args)
-    : seq_(seq), id_(std::move(id)), tool_name_(std::move(tool_name)), args_(std::move(args)) {}
+    : seq_(seq), tool_name_(std::move(tool_name)), args_(std::move(args)) {
+  ids_.push_back(std::make_unique<std::string>(std::move(id)));
+  id_.store(ids_.back().get(), std::memory_order_release);
+}
+
+void Call::set_id(std::string id) {
+  ids_.push_back(std::make_unique<std::string>(std::move(id)));
+  id_.store(ids_.back().get(), std::memory_order_release);
+}
 
 int Call::set_cancel_hook(std::function<void()> hook) {
   std::lock_guard<std::mutex> lk(hook_mu_);

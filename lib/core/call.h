@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/codes.h"
 
@@ -36,7 +37,11 @@ class Call {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
-  const std::string &id() const { return id_; }
+  // The id may change once, on the loop thread, when a speculative call is
+  // taken over by the model's real call: earlier ids stay alive (events
+  // already queued may still read them), so readers never see freed text.
+  const std::string &id() const { return *id_.load(std::memory_order_acquire); }
+  void set_id(std::string id);
   const std::string &tool_name() const { return tool_name_; }
   const std::string &args() const { return args_; }
   uint64_t seq() const { return seq_; }
@@ -98,12 +103,20 @@ class Call {
   // event after the takeover carries the id the transcript uses; id() stays
   // what the tool was handed (other threads read it).
   std::string event_id;
+  // Speculation (core/speculation.h): a guess runs before the model asked
+  // for it; it yields its slot to real calls and never reaches the model
+  // unless a real call takes it over (then `speculative` is cleared).
+  bool speculative = false;
+  int taken_over = 0;                     // toolorch_speculation_kind of a taken-over call
+  loop::Micros taken_over_us = 0;
 
  private:
   ~Call() = default;
   std::atomic<int> refs_{1};
   uint64_t seq_;
-  std::string id_, tool_name_, args_;
+  std::atomic<const std::string *> id_;
+  std::vector<std::unique_ptr<std::string>> ids_;  // every id it had; loop thread only
+  std::string tool_name_, args_;
   std::atomic<int> state_{TOOLORCH_CALL_PENDING};
   std::atomic<bool> tool_finished_{false};
   std::mutex hook_mu_;

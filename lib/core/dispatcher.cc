@@ -2,6 +2,7 @@
 
 #include "core/codes.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "core/group.h"
@@ -111,8 +112,20 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
     int rc = limits_->acquire(tool->spec().service, 1.0, call->deadline_us,
                               [this, keep](int status, loop::Micros waited) { on_permit(keep.get(), status, waited); },
                               &ticket);
+    if (rc == TOOLORCH_EAGAIN && call->speculative) {
+      // A guess never queues for permits (a real call could queue behind
+      // it): it gives up unless they are free now.
+      limits_->cancel(ticket);
+      end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ERATELIMITED,
+               "guess dropped: no rate-limit permit free for service \"" + tool->spec().service + "\"");
+      return;
+    }
     if (rc == TOOLORCH_EAGAIN) {
       call->limit_ticket = ticket;
+      return;
+    }
+    if (rc != TOOLORCH_OK && call->speculative) {
+      end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ERATELIMITED, "guess dropped: rate limit refused it");
       return;
     }
     if (rc != TOOLORCH_OK) {
@@ -125,6 +138,11 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
 }
 
 void Dispatcher::enqueue(Call *call) {
+  if (call->speculative) {
+    guesses_waiting_.emplace_back(call);
+    pump();
+    return;
+  }
   call->tool->waiting.emplace_back(call);
   make_ready(call->tool.get());
   pump();
@@ -149,7 +167,12 @@ void Dispatcher::make_ready(Tool *tool) {
   while (!tool->waiting.empty() && tool->waiting.front()->ended()) tool->waiting.pop_front();
   if (tool->in_ready_set || tool->waiting.empty()) return;
   int cap = tool->spec().max_parallel;
-  if (cap > 0 && tool->running >= cap) return;
+  if (cap > 0 && tool->running >= cap) {
+    // A real call waits for the tool's own cap: a running guess of this
+    // tool gives its slot (done in pump, outside whatever ended a call).
+    if (!guesses_running_.empty()) preempt_for_.push_back(tool);
+    return;
+  }
   ready_.emplace(tool->waiting.front()->seq(), tool);
   tool->in_ready_set = true;
 }
@@ -180,8 +203,62 @@ void Dispatcher::pump() {
       }
       make_ready(tool);
     }
+    // Real calls blocked by a full cap take the slot of a running guess.
+    if (!shut_down_ && !ready_.empty() && running_ >= env_.opts->max_parallel_tools && preempt_guess(nullptr))
+      pump_again_ = true;
+    std::vector<Tool *> blocked;
+    blocked.swap(preempt_for_);
+    for (Tool *t : blocked) {
+      int cap = t->spec().max_parallel;
+      if (!shut_down_ && !t->waiting.empty() && cap > 0 && t->running >= cap && preempt_guess(t)) pump_again_ = true;
+    }
+    if (!pump_again_ && ready_.empty() && !shut_down_) serve_guesses();
   } while (pump_again_);
   pumping_ = false;
+}
+
+void Dispatcher::serve_guesses() {
+  // FIFO, skipping guesses whose tool is at its own cap.
+  for (size_t i = 0; i < guesses_waiting_.size() && running_ < env_.opts->max_parallel_tools && !shut_down_;) {
+    Call *g = guesses_waiting_[i].get();
+    int cap = g->tool->spec().max_parallel;
+    if (!g->ended() && cap > 0 && g->tool->running >= cap) {
+      ++i;
+      continue;
+    }
+    CallRef next = std::move(guesses_waiting_[i]);
+    guesses_waiting_.erase(guesses_waiting_.begin() + static_cast<std::ptrdiff_t>(i));
+    if (!next->ended()) start_or_expire(std::move(next));
+  }
+}
+
+bool Dispatcher::preempt_guess(Tool *tool) {
+  // The newest running guess (of `tool`, if given) has done the least work.
+  for (auto it = guesses_running_.rbegin(); it != guesses_running_.rend(); ++it) {
+    Call *g = *it;
+    if (tool && g->tool.get() != tool) continue;
+    env_.stats->spec_preempted.fetch_add(1, std::memory_order_relaxed);
+    end_call(g, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, "cancelled: a real call needed the guess's slot");
+    return true;
+  }
+  return false;
+}
+
+void Dispatcher::promote(Call *call) {
+  if (!call->speculative) return;
+  call->speculative = false;
+  auto r = std::find(guesses_running_.begin(), guesses_running_.end(), call);
+  if (r != guesses_running_.end()) guesses_running_.erase(r);
+  for (auto it = guesses_waiting_.begin(); it != guesses_waiting_.end(); ++it) {
+    if (it->get() != call) continue;
+    guesses_waiting_.erase(it);
+    if (!call->ended()) {
+      call->tool->waiting.emplace_back(call);
+      make_ready(call->tool.get());
+      pump();
+    }
+    return;
+  }
 }
 
 bool Dispatcher::start_or_expire(CallRef next) {
@@ -207,6 +284,7 @@ void Dispatcher::start(CallRef ref) {
   call->started_us = env_.sched->now_us();
   call->attempts++;
   call->holds_slot = true;
+  if (call->speculative) guesses_running_.push_back(call);
   ++running_;
   ++tool->running;
   env_.stats->calls_started.fetch_add(1, std::memory_order_relaxed);
@@ -274,6 +352,10 @@ void Dispatcher::tool_abandon(Call *call) {
 void Dispatcher::release_slot(Call *call) {
   if (!call->holds_slot) return;
   call->holds_slot = false;
+  if (call->speculative) {
+    auto it = std::find(guesses_running_.begin(), guesses_running_.end(), call);
+    if (it != guesses_running_.end()) guesses_running_.erase(it);
+  }
   --running_;
   --call->tool->running;
   env_.stats->note_running(running_);
@@ -302,8 +384,12 @@ bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text,
   if (!call->retry_timer) {
     call->retry_timer = env_.sched->make_timer([this, call] {
       if (call->ended()) return;
-      call->tool->waiting.emplace_back(call);
-      make_ready(call->tool.get());
+      if (call->speculative) {
+        guesses_waiting_.emplace_back(call);
+      } else {
+        call->tool->waiting.emplace_back(call);
+        make_ready(call->tool.get());
+      }
       pump();
     });
     if (!call->retry_timer) return false;
@@ -406,6 +492,9 @@ void Dispatcher::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   ready_.clear();
+  guesses_waiting_.clear();
+  guesses_running_.clear();
+  preempt_for_.clear();
   for (auto &tool : env_.registry->all()) {
     tool->waiting.clear();
     tool->in_ready_set = false;

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <random>
+#include <deque>
 #include <set>
+#include <vector>
 #include <unordered_set>
 #include <utility>
 
@@ -84,7 +86,14 @@ class Dispatcher {
   // and queues. Used when the context goes away.
   void shutdown();
 
+  // Loop thread. A guess (call->speculative) taken over by a real call: from
+  // now on it is an ordinary call (it waits among real calls, and is no
+  // longer cancelled to free a slot).
+  void promote(Call *call);
+
   loop::Scheduler *sched() const { return env_.sched; }
+  Stats *stats() const { return env_.stats; }
+  EventSink *sink() const { return env_.sink; }
   // Calls of tools with a service (and every call, for a global limit)
   // first wait for their permits here. Loop thread, before any work.
   void set_limits(limits::RateLimits *limits) { limits_ = limits; }
@@ -110,6 +119,8 @@ class Dispatcher {
   bool retry_later(Call *call, unsigned fail_flags, std::string &text, int64_t retry_after_ms);
   void release_slot(Call *call);
   void emit_about(Call *call, int type);
+  void serve_guesses();
+  bool preempt_guess(Tool *tool);
 
   Env env_;
   std::atomic<uint64_t> next_seq_{1};
@@ -122,6 +133,11 @@ class Dispatcher {
   obs::Observer *obs_ = nullptr;
   std::mt19937_64 rng_{std::random_device{}()};  // batches repeat one tool: skip the registry's lock
   std::unordered_set<Call *> tool_held_;  // calls whose tool owes a completion
+  // Guesses wait apart from real calls, served only when no real call is
+  // ready; running guesses are the slots a blocked real call may take.
+  std::deque<CallRef> guesses_waiting_;
+  std::vector<Call *> guesses_running_;
+  std::vector<Tool *> preempt_for_;       // tools at their cap with real calls waiting
   bool pumping_ = false, pump_again_ = false, shut_down_ = false;
   int holds_ = 0;  // live PumpHolds
 };

@@ -11,6 +11,7 @@ Engine::Engine(const Options &opts, loop::Scheduler *sched, EventSink *sink, eve
       sched_(sched),
       sink_(sink),
       base_(base),
+      gate_(std::make_shared<LoopGate>(sched)),
       pool_(static_cast<size_t>(opts_.core().worker_threads)),
       dispatcher_(Dispatcher::Env{sched, sink, &registry_, &opts_.core(), &stats_}) {}
 
@@ -29,6 +30,7 @@ int Engine::init(std::string *err) {
 }
 
 Engine::~Engine() {
+  gate_->close();
   // Blocking tools still running may touch their calls: let them finish
   // before the dispatcher drops the references it keeps for them.
   pool_.shutdown();
@@ -36,6 +38,7 @@ Engine::~Engine() {
 }
 
 void Engine::shutdown() {
+  gate_->close();
   pool_.shutdown();
   dispatcher_.shutdown();
 }

@@ -9,6 +9,8 @@
 #include "core/group.h"
 #include "limits/rate_limits.h"
 #include "core/options.h"
+#include "core/speculation.h"
+#include "core/speculation_history.h"
 #include "core/stats.h"
 #include "core/tool_registry.h"
 #include "loop/worker_pool.h"
@@ -45,6 +47,21 @@ class Engine {
   // Where runners of blocking tools run them (lib/capi's C-function runner).
   loop::WorkerPool &pool() { return pool_; }
 
+  // Speculation: the context's history of calls per conversation state, its
+  // predictor (loop thread), and the gate late host callbacks post through.
+  SpeculationHistory &spec_history() { return spec_history_; }
+  Predictor &predictor() { return predictor_; }
+  const std::shared_ptr<LoopGate> &gate() const { return gate_; }
+  // What a job's speculation may use (its model aside).
+  SpeculationEnv speculation_env() {
+    SpeculationEnv env;
+    env.history = &spec_history_;
+    env.predictor = &predictor_;
+    env.gate = gate_;
+    env.limits = limits_.get();
+    return env;
+  }
+
  private:
   Options opts_;
   loop::Scheduler *sched_;
@@ -54,6 +71,9 @@ class Engine {
   event_base *base_;
   std::unique_ptr<limits::RateLimits> limits_;
   std::string llm_service_;
+  SpeculationHistory spec_history_;
+  Predictor predictor_;
+  std::shared_ptr<LoopGate> gate_;
 
   ToolRegistry registry_;
   loop::WorkerPool pool_;

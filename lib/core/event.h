@@ -28,13 +28,20 @@ struct Event {
   int64_t input_tokens = 0, output_tokens = 0;
   double progress = 0, progress_total = 0;  // PROGRESS (total 0 = unknown)
   int64_t cache_read_tokens = 0, cache_write_tokens = 0;  // parts of input_tokens
+  // CALL_RESULT: toolorch_speculation_kind; SPECULATION: toolorch_speculation_outcome.
+  int speculation = 0;
+  // The call's id as it was when the event was made: events about a guess
+  // keep the guess's id even if a real call takes it over later.
+  bool id_frozen = false;
+  std::string spec_json;  // JOB_DONE: the speculation summary ("" if none)
 };
 
 // Accessors that read through `about` when the event refers to a call.
-// call_id, when set, wins over the call's own id (a call taken over by a
-// retried LLM request, core/call.h event_id).
+// call_id, when set, wins over the call's own id: a call taken over by a
+// retried LLM request (core/call.h event_id), or an event about a guess
+// whose id is frozen as it was when the event was made (speculation).
 inline const std::string &event_call_id(const Event &e) {
-  return e.about && e.call_id.empty() ? e.about->id() : e.call_id;
+  return e.about && e.call_id.empty() && !e.id_frozen ? e.about->id() : e.call_id;
 }
 inline const std::string &event_tool_name(const Event &e) { return e.about ? e.about->tool_name() : e.tool_name; }
 // TOOL_CALL, CALL_STARTED: the arguments; otherwise the event's own json.
@@ -65,6 +72,11 @@ inline EventPtr event_about(Call *call, int type) {
   ev->status = call->ended() ? call->end_status : 0;
   ev->attempts = call->attempts;
   if (type == TOOLORCH_EVENT_TOOL_CALL || type == TOOLORCH_EVENT_TOOL_CANCELLED) ev->call = CallRef(call);
+  if (call->speculative) {
+    // A guess may be taken over (and renamed) later: keep the id it has now.
+    ev->call_id = call->id();
+    ev->id_frozen = true;
+  }
   return ev;
 }
 

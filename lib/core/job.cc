@@ -52,6 +52,11 @@ bool Job::cancel_group(const std::string &name) {
 
 Job::~Job() { detach(); }
 
+void Job::set_speculation(SpeculationEnv env) {
+  if (cfg_.speculation.source == SpecSource::kOff) return;
+  spec_ = std::make_unique<Speculation>(d_, sink_, cfg_.speculation, std::move(env), userdata_, handle_);
+}
+
 EventPtr Job::event(int type) const {
   auto ev = std::make_unique<Event>();
   ev->type = type;
@@ -186,6 +191,10 @@ void Job::really_send() {
   llm_timer_->arm_at(d_->sched()->now_us() + cfg_.llm_timeout_ms * 1000);
   pending_.reset();
   pending_ = provider_->send(req, this);
+  // Guesses start beside the main request, never before it goes out. (Its
+  // send may have failed at once and ended the job.)
+  if (spec_ && phase_ == Phase::kRequesting)
+    spec_->begin(req, round_, SpeculationHistory::state_of(req.messages, req.tools));
 }
 
 Job::Slot &Job::slot(int index) {
@@ -261,6 +270,23 @@ void Job::dispatch(Slot &s) {
       return;
     }
   }
+  // A guess of this very call takes its place: its run (or result) is the call's.
+  if (spec_) {
+    if (CallRef g = spec_->take(s.asked.name, s.canonical_args, s.asked.id, this)) {
+      if (phase_ == Phase::kDone) {  // cancelled from the SPECULATION event's callback
+        if (!g->ended()) d_->cancel(g.get());
+        return;
+      }
+      s.call = g;
+      if (!g->ended()) {
+        if (Group *grp = group_for(s.asked.name)) grp->add(g.get());
+      } else if (g->taken_over == TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED) {
+        on_call_ended(g.get());  // its result event, now under the real id
+      }
+      return;
+    }
+    if (phase_ == Phase::kDone) return;
+  }
   std::string args = s.asked.args_json.empty() ? "{}" : s.asked.args_json;
   Call *c = d_->new_call(s.asked.id, s.asked.name, args);
   s.call = CallRef(c, /*adopt=*/true);
@@ -332,6 +358,13 @@ void Job::on_finished(llm::Response &&response) {
       if (o.call && !o.call->ended()) d_->cancel(o.call.get());
   }
   if (phase_ != Phase::kRequesting) return;
+  // Every call of the response is known: guesses not asked for go.
+  if (spec_) {
+    std::vector<std::pair<std::string, std::string>> asked;
+    for (Slot &s : slots_) asked.emplace_back(s.asked.name, s.canonical_args);
+    spec_->close_round(asked);
+    if (phase_ != Phase::kRequesting) return;
+  }
 
   llm::Message assistant;
   assistant.role = llm::Message::Role::kAssistant;
@@ -350,6 +383,7 @@ void Job::on_finished(llm::Response &&response) {
 void Job::on_call_ended(Call *call) {
   auto ev = make_result_event(*call);
   ev->round = round_;
+  ev->speculation = call->taken_over;
   emit(std::move(ev));
   if (phase_ == Phase::kCalls) maybe_round_done();
 }
@@ -464,7 +498,9 @@ void Job::finish(int status, std::string text) {
       if (s.call && !s.call->ended()) d_->cancel(s.call.get());
   }
   if (obs_) obs_->job_ended(obs_state_, status, text, round_, d_->sched()->now_us());
+  if (spec_) spec_->stop(detached_);
   auto ev = event(TOOLORCH_EVENT_JOB_DONE);
+  if (spec_) ev->spec_json = spec_->summary().json();
   ev->status = status;
   ev->text = std::move(text);
   ev->json = transcript_json(cfg_.system, transcript_);

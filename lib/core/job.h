@@ -13,6 +13,7 @@
 
 #include "core/dispatcher.h"
 #include "core/job_config.h"
+#include "core/speculation.h"
 #include "limits/rate_limits.h"
 #include "llm/provider.h"
 #include "obs/observer.h"
@@ -32,6 +33,9 @@ class Job final : public CallOwner, public llm::Listener {
     limits_ = limits;
     llm_service_ = std::move(service);
   }
+  // Guesses of the coming calls (the request's "speculation" section) from
+  // what env offers. Before start(); without it the job does not speculate.
+  void set_speculation(SpeculationEnv env);
   // Starts the first round. Fails (returns a status, *err) on a bad tool list.
   int start(std::string *err);
   void cancel() { finish(TOOLORCH_ECANCELLED, "the job was cancelled"); }
@@ -101,6 +105,7 @@ class Job final : public CallOwner, public llm::Listener {
   loop::Micros total_deadline_us_ = 0;
   double estimated_tokens_ = 0;
   std::map<std::string, std::unique_ptr<Group>> round_groups_;  // this round's branch groups
+  std::unique_ptr<Speculation> spec_;  // null: no speculation
   Group *group_for(const std::string &tool_name);
   // Observability (the dispatcher's observer; null: none).
   obs::Observer *obs_ = nullptr;

@@ -166,6 +166,8 @@ int parse_job_config(const std::string &request_json, const cJSON *llm_section, 
           return bad(err, "group \"" + jg.name + "\": " + perr);
         c.groups.push_back(std::move(jg));
       }
+    } else if (key == "speculation") {
+      if (int rc = parse_speculation(v, &c.speculation, err)) return rc;
     } else {
       return bad(err, "unknown job request key \"" + key + "\"");
     }

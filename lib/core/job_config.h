@@ -7,6 +7,7 @@
 
 #include "core/backoff.h"
 #include "core/group.h"
+#include "core/speculation.h"
 #include "json/json.h"
 #include "llm/provider.h"
 
@@ -41,6 +42,7 @@ struct JobConfig {
   BackoffPolicy llm_backoff;
   std::vector<JobGroup> groups;
   bool cancel_siblings = false;  // job-wide "on_failure": a FATAL failure cancels the rest of its round
+  SpeculationConfig speculation;  // "speculation": off unless given
 };
 
 // OK, or a status (EJSON, ECONFIG) with *err naming the key.

@@ -170,6 +170,16 @@ std::string job_request(const CliArgs &args, const AgentConfig &config) {
   if (args.llm_timeout_ms) set_number(req.get(), "llm_timeout_ms", *args.llm_timeout_ms);
   if (args.total_timeout_ms) set_number(req.get(), "total_timeout_ms", *args.total_timeout_ms);
   if (args.eager) set_string(req.get(), "eager_dispatch", *args.eager);
+  if (args.speculate) {
+    // The config's "speculation" section (its model, threshold...) stays;
+    // the flag picks the source.
+    cJSON *spec = cJSON_GetObjectItemCaseSensitive(req.get(), "speculation");
+    if (!cJSON_IsObject(spec)) {
+      cJSON_DeleteItemFromObjectCaseSensitive(req.get(), "speculation");
+      spec = cJSON_AddObjectToObject(req.get(), "speculation");
+    }
+    set_string(spec, "source", *args.speculate);
+  }
   if (args.no_stream) {
     cJSON_DeleteItemFromObjectCaseSensitive(req.get(), "stream");
     cJSON_AddFalseToObject(req.get(), "stream");
@@ -179,9 +189,29 @@ std::string job_request(const CliArgs &args, const AgentConfig &config) {
 
 struct JobOutcome {
   int status = TOOLORCH_EINTERNAL;
-  std::string text, transcript;
+  std::string text, transcript, speculation;
   bool interrupted = false;
 };
+
+// The closing line about speculation, from JOB_DONE's summary.
+void print_speculation(const std::string &summary) {
+  JsonPtr s(cJSON_Parse(summary.c_str()));
+  if (!s) return;
+  auto n = [&](const cJSON *o, const char *k) {
+    return static_cast<long long>(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, k)));
+  };
+  std::string dropped;
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive(s.get(), "dropped");
+  for (const cJSON *v = d ? d->child : nullptr; v; v = v->next)
+    if (cJSON_GetNumberValue(v) > 0)
+      dropped += std::string(dropped.empty() ? "" : ", ") + v->string + " " + std::to_string(n(d, v->string));
+  std::fprintf(stderr,
+               "toolorch: speculation: %lld guesses, %lld hits, %lld cancelled, %lld wasted (%lld ms of tool time), "
+               "dropped: %s, time saved %lld ms, source failures %lld\n",
+               n(s.get(), "guesses"), n(s.get(), "hits"), n(s.get(), "cancelled"), n(s.get(), "wasted"),
+               n(s.get(), "wasted_tool_ms"), dropped.empty() ? "none" : dropped.c_str(), n(s.get(), "saved_ms"),
+               n(s.get(), "source_failures"));
+}
 
 // Reads the context's events until JOB_DONE: one stderr line per tool call
 // start and end. SIGINT/SIGTERM (blocked, read from sigfd) cancel the job;
@@ -223,9 +253,12 @@ JobOutcome follow_job(toolorch_ctx *ctx, toolorch_job *job, int sigfd) {
         std::fprintf(stderr, "[start] %s id=%s\n", toolorch_event_tool_name(ev), toolorch_event_call_id(ev));
         break;
       case TOOLORCH_EVENT_CALL_RESULT:
-        std::fprintf(stderr, "[end]   %s id=%s status=%s %lld ms\n", toolorch_event_tool_name(ev),
+        std::fprintf(stderr, "[end]   %s id=%s status=%s %lld ms%s\n", toolorch_event_tool_name(ev),
                      toolorch_event_call_id(ev), toolorch_call_state_name(toolorch_event_call_state(ev)),
-                     static_cast<long long>(toolorch_event_run_us(ev) / 1000));
+                     static_cast<long long>(toolorch_event_run_us(ev) / 1000),
+                     toolorch_event_speculation(ev) == TOOLORCH_SPECULATION_TAKEN_OVER_RUNNING    ? " (guessed, taken over running)"
+                     : toolorch_event_speculation(ev) == TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED ? " (guessed, already done)"
+                                                                                                  : "");
         break;
       case TOOLORCH_EVENT_PROGRESS: {  // an MCP tool's progress notification
         char of[48] = "";
@@ -234,10 +267,19 @@ JobOutcome follow_job(toolorch_ctx *ctx, toolorch_job *job, int sigfd) {
                      toolorch_event_progress(ev), of, toolorch_event_text(ev));
         break;
       }
+      case TOOLORCH_EVENT_SPECULATION: {
+        static const char *const kOutcome[] = {"?", "used", "cancelled", "wasted", "dropped"};
+        int o = toolorch_event_speculation(ev);
+        std::fprintf(stderr, "[guess] %s %s %s%s%s\n", toolorch_event_tool_name(ev), toolorch_event_json(ev),
+                     kOutcome[o >= 1 && o <= 4 ? o : 0], o == TOOLORCH_SPECULATION_DROPPED ? ": " : "",
+                     o == TOOLORCH_SPECULATION_DROPPED ? toolorch_event_text(ev) : "");
+        break;
+      }
       case TOOLORCH_EVENT_JOB_DONE:
         out.status = toolorch_event_status(ev);
         out.text.assign(toolorch_event_text(ev), toolorch_event_text_len(ev));
         out.transcript = toolorch_event_json(ev);
+        out.speculation = toolorch_event_speculation_json(ev);
         toolorch_event_free(ev);
         return out;
       default:
@@ -333,6 +375,7 @@ int run_agent(const CliArgs &args, AgentConfig &config) {
 
   std::fprintf(stderr, "toolorch: max running at once: %lld\n",
                static_cast<long long>(toolorch_stat(ctx.get(), "max_running")));
+  if (!outcome.speculation.empty()) print_speculation(outcome.speculation);
   if (args.json && !outcome.transcript.empty()) std::printf("%s\n", outcome.transcript.c_str());
   int code = kExitOk;
   if (outcome.status == TOOLORCH_OK) {

@@ -41,6 +41,11 @@ const char *usage_text() {
          "  --max-rounds N           LLM rounds before giving up\n"
          "  --eager safe|all|off     start streamed tool calls as soon as their arguments are\n"
          "                           complete: side-effect-free tools only (safe), all, or none\n"
+         "  --speculate model|history|off\n"
+         "                           start likely tool calls before the model asks: guessed by\n"
+         "                           a cheaper model (the config's job.speculation.model, else\n"
+         "                           the llm section), or from calls seen after the same\n"
+         "                           conversation state; off (default) speculates nothing\n"
          "  --no-stream              ask the LLM for whole responses\n"
          "  --json                   print the transcript as JSON instead of the answer\n"
          "  --metrics-listen A:P     serve Prometheus metrics on http://A:P/metrics while running\n"
@@ -110,6 +115,15 @@ ArgsOutcome parse_args(int argc, char **argv, CliArgs *out, std::string *err) {
            return false;
          }
          out->eager = v;
+         return true;
+       }},
+      {"--speculate",
+       [out](const std::string &v, std::string *e) {
+         if (v != "model" && v != "history" && v != "off") {
+           *e = "must be model, history or off";
+           return false;
+         }
+         out->speculate = v;
          return true;
        }},
       {"--max-parallel", int_opt(&out->max_parallel, 1, 100000)},

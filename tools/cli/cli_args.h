@@ -2,7 +2,7 @@
 //   toolorch run --config agent.json [--provider openai|anthropic] [--model M]
 //                [--base-url URL] [--max-parallel N] [--tool-timeout-ms N]
 //                [--llm-timeout-ms N] [--total-timeout-ms N] [--max-rounds N]
-//                [--eager safe|all|off] [--no-stream] [--json]
+//                [--eager safe|all|off] [--speculate model|history|off] [--no-stream] [--json]
 //                [--metrics-listen ADDR:PORT] [--metrics-file PATH] [--otlp-endpoint URL]
 //                [--trace-sample RATIO] [--log-json] "prompt"
 #pragma once
@@ -18,7 +18,7 @@ namespace toolorch::cli {
 struct CliArgs {
   std::string config_path;
   std::string prompt;
-  std::optional<std::string> provider, model, base_url, eager;
+  std::optional<std::string> provider, model, base_url, eager, speculate;
   std::optional<int64_t> max_parallel, tool_timeout_ms, llm_timeout_ms, total_timeout_ms, max_rounds;
   bool no_stream = false;
   bool json = false;

@@ -39,6 +39,22 @@ anthropic_no_stream)
   [ "$rc" -eq 0 ] || fail "exit status $rc"
   grep -q "50 results" "$out" || fail "the answer does not mention 50 results"
   ;;
+speculate)
+  # The scripted server plays the speculation model too, with the main
+  # script: it never calls predict_calls, so each guess request fails —
+  # counted, and the job's answer is unchanged.
+  run --config "$src/examples/agent.json" --speculate model "Research X"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  grep -q "50 results" "$out" || fail "the answer does not mention 50 results"
+  grep -q "^toolorch: speculation: 0 guesses, 0 hits, 0 cancelled, 0 wasted (0 ms of tool time), dropped: none, time saved 0 ms, source failures [0-2]$" "$err" ||
+    fail "no speculation summary line"
+  run --config "$src/examples/agent.json" --speculate history "Research X"
+  [ "$rc" -eq 0 ] || fail "exit status $rc (history)"
+  grep -q "^toolorch: speculation: 0 guesses, 0 hits" "$err" || fail "no summary (history)"
+  run --config "$src/examples/agent.json" --speculate dice "Research X"
+  [ "$rc" -eq 2 ] || fail "exit status $rc for a bad --speculate"
+  grep -q "speculate must be model, history or off" "$err" || fail "no reason for a bad --speculate"
+  ;;
 responses|gemini)
   # The two newer protocols, through the same scripted server, streamed and not.
   provider=$case_name

@@ -18,6 +18,11 @@ void on_event(const toolorch_event *ev, void *ud) {
     case TOOLORCH_EVENT_CALL_RESULT:
       r->log.push_back(std::string("result:") + toolorch_event_call_id(ev) + ":" +
                        toolorch_call_state_name(toolorch_event_call_state(ev)));
+      if (toolorch_event_speculation(ev)) r->taken_over[toolorch_event_speculation(ev)]++;
+      break;
+    case TOOLORCH_EVENT_SPECULATION:
+      r->spec.push_back(std::to_string(toolorch_event_speculation(ev)) + ":" + toolorch_event_tool_name(ev) + ":" +
+                        toolorch_event_text(ev));
       break;
     case TOOLORCH_EVENT_TEXT_DELTA:
       r->deltas++;
@@ -29,6 +34,7 @@ void on_event(const toolorch_event *ev, void *ud) {
       r->done_status = toolorch_event_status(ev);
       r->done_text = toolorch_event_text(ev);
       r->transcript = toolorch_event_json(ev);
+      r->spec_json = toolorch_event_speculation_json(ev);
       r->input_tokens = toolorch_event_input_tokens(ev);
       r->output_tokens = toolorch_event_output_tokens(ev);
       h->finished_ = true;

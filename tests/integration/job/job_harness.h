@@ -24,6 +24,16 @@ struct JobRun {
   std::string done_text, transcript;
   int rounds = 0, deltas = 0;
   int64_t input_tokens = 0, output_tokens = 0;
+  // Speculation: "<outcome>:<tool>:<text>" per SPECULATION event; results
+  // taken over, by toolorch_speculation_kind; JOB_DONE's summary.
+  std::vector<std::string> spec;
+  int taken_over[3] = {0, 0, 0};
+  std::string spec_json;
+  int tool_runs() const {
+    int n = 0;
+    for (auto &l : log) n += l.rfind("tool:", 0) == 0;
+    return n;
+  }
 };
 
 class JobHarness {
