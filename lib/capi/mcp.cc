@@ -5,6 +5,7 @@
 #include <toolorch/mcp.h>
 
 #include <toolorch/event.h>
+#include <toolorch/log.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +16,7 @@
 #include "capi/handles.h"
 #include "capi/mcp_servers.h"
 #include "mcp/server.h"
+#include "obs/observability.h"
 
 using toolorch::capi::fail;
 using toolorch::capi::guarded;
@@ -96,6 +98,13 @@ int start_server(toolorch_ctx *ctx, mcp::ServerConfig cfg, Done done) {
   };
   env.on_progress = [ctx](core::Call *call, double p, double t, const std::string &m) {
     emit_progress(ctx, call, p, t, m);
+  };
+  // The server's stderr lines (info) and its faults (warnings) go to the
+  // context's log callback, if the host set one.
+  env.on_log = [ctx](mcp::Server &s, int level, const std::string &line) {
+    if (!ctx->obs) return;
+    int lvl = level == 0 ? TOOLORCH_LOG_INFO : TOOLORCH_LOG_WARN;
+    if (ctx->obs->logger().enabled(lvl)) ctx->obs->logger().log(lvl, line, {{"mcp_server", s.config().name}});
   };
   auto server = mcp::Server::create(std::move(cfg), std::move(env));
   ctx->mcp_servers.push_back(server);

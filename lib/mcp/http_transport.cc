@@ -128,10 +128,7 @@ void HttpTransport::on_done(int64_t key, http::Result &&result) {
     return;
   }
   if (ex->sse) {
-    ex->reader.finish([&](llm::SseEvent &e) {
-      if (!e.data.empty()) deliver(*ex, e.data);
-      return !closed_;
-    });
+    ex->reader.finish();  // an event cut at the end is dropped: no response, said below
   } else if (!ex->body.empty()) {
     deliver(*ex, ex->body);
   }

@@ -14,7 +14,10 @@ jar="$prefix/share/java/toolorch.jar"
 pom="$prefix/share/java/toolorch.pom"
 [ -f "$jar" ] && [ -f "$pom" ] || { echo "no toolorch.jar/toolorch.pom under $prefix/share/java"; exit 1; }
 grep -q '<artifactId>toolorch</artifactId>' "$pom"
-unzip -l "$jar" | grep -q 'org/toolorch/native/.*/libtoolorch_jni.so' || { echo "no JNI library in $jar"; exit 1; }
+# The JDK's own jar tool lists it (no unzip needed); the listing is read
+# whole first: `... | grep -q` under pipefail fails when grep stops early.
+listing=$("$(dirname "$javac")/jar" tf "$jar")
+grep 'org/toolorch/native/.*/libtoolorch_jni.so' <<<"$listing" > /dev/null || { echo "no JNI library in $jar"; exit 1; }
 
 echo "== the outside program"
 mkdir "$tmp/app"

@@ -90,7 +90,7 @@ static void retried_request_renames_the_calls_it_takes_over(void **) {
   f.provider.call_ready(0, "c0", "search", "{\"q\":\"a\"}");
   assert_int_equal(f.search.invocations, 1);
   assert_string_equal(last_id_of(f, TOOLORCH_EVENT_CALL_STARTED).c_str(), "c0");
-  f.provider.fail_request(TOOLORCH_EPROTOCOL, true, -1, "stream ended before the response was complete");
+  f.provider.fail_request(TOOLORCH_ESTREAM, true, -1, "stream ended before the response was complete");
   f.sched.advance(0);
   f.provider.call_ready(0, "d0", "search", "{\"q\":\"a\"}");
   assert_int_equal(f.search.invocations, 1);  // taken over, not run again
