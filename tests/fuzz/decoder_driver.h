@@ -3,7 +3,9 @@
 // piece size for the stream. Checks the contract every request keeps: it ends
 // exactly once (on_finished or on_error), nothing is reported after the end,
 // tool call indexes are announced before they are ready, and the API key
-// never reaches the listener.
+// never reaches an error message. (The model's text is passed on verbatim:
+// a response may carry any bytes, the key's included, and that is not a
+// leak; the fuzzer found such a response, so text is not checked for it.)
 #pragma once
 
 #include <memory>
@@ -20,10 +22,7 @@ constexpr const char *kSecret = "sk-fuzz-secret-key";
 
 class CheckingListener final : public llm::Listener {
  public:
-  void on_text(std::string_view delta) override {
-    live();
-    FUZZ_CHECK(delta.find(kSecret) == std::string_view::npos);
-  }
+  void on_text(std::string_view) override { live(); }
   void on_tool_call_started(int index, const std::string &, const std::string &) override {
     live();
     FUZZ_CHECK(index >= 0);
