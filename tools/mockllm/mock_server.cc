@@ -26,6 +26,7 @@
 
 #include "mockllm/demo_tools.h"
 #include "mockllm/gemini_writer.h"
+#include "mockllm/journal.h"
 #include "mockllm/player.h"
 #include "mockllm/reply.h"
 #include "mockllm/request.h"
@@ -115,6 +116,7 @@ struct Server::Impl {
   mutable std::mutex mu;  // guards the fields below it
   std::unique_ptr<Player> player;
   Stats stats;
+  Journal journal;  // filled only with options.journal
   // Tool call ids are <prefix><nonce><hex n>: one bit per n says whether
   // call n went out, so millions of calls cost kilobytes.
   std::vector<bool> issued;
@@ -316,14 +318,25 @@ struct Server::Impl {
   // server issued. Under mu.
   void check_results(const ParsedRequest &pr) {
     std::unordered_set<std::string> answered;
+    const bool j = options.journal;
+    const int64_t request = stats.requests_total - 1;
     for (const ToolResult &r : pr.results) {
       ++stats.tool_results_seen;
-      if (!was_issued(r.call_id)) ++stats.unknown_result_ids;
-      if (!answered.insert(r.call_id).second) ++stats.duplicate_results;
+      const bool known = was_issued(r.call_id);
+      if (!known) ++stats.unknown_result_ids;
+      if (!known && j) journal.add(&journal.unknown_result_ids, r.call_id);
+      if (!answered.insert(r.call_id).second) {
+        ++stats.duplicate_results;
+        if (j) journal.add(&journal.duplicate_result_ids, r.call_id);
+      }
       if (r.is_error) ++stats.is_error_results;
+      if (j) journal.add(&journal.results, Journal::Result{r.call_id, r.content, r.is_error, known, request});
     }
     for (const std::string &id : pr.last_call_ids)
-      if (!answered.count(id)) ++stats.missing_results;
+      if (!answered.count(id)) {
+        ++stats.missing_results;
+        if (j) journal.add(&journal.missing_result_ids, id);
+      }
     // Gemini: the signature issued on a turn's first call must come back as it was.
     for (const auto &[id, sig] : pr.last_call_signatures)
       if (was_issued(id) && first_call_of_turn.count(id) && sig != gemini::signature_for(id))
@@ -338,14 +351,24 @@ struct Server::Impl {
     Plan plan;
     ReplyContext ctx;
     std::vector<uint64_t> call_numbers;
+    int64_t request_index = 0;
     {
       std::lock_guard<std::mutex> lock(mu);
-      ++stats.requests_total;
+      request_index = stats.requests_total++;
       switch (protocol) {
         case Protocol::kOpenAI: ++stats.requests_openai; break;
         case Protocol::kAnthropic: ++stats.requests_anthropic; break;
         case Protocol::kOpenAIResponses: ++stats.requests_openai_responses; break;
         case Protocol::kGemini: ++stats.requests_gemini; break;
+      }
+      if (options.journal) {
+        Journal::Request jr;
+        jr.protocol = protocol_name(protocol);
+        jr.model = ok ? pr.model : std::string();
+        jr.stream = ok && pr.stream;
+        jr.bad = !ok;
+        jr.results = ok ? pr.results.size() : 0;
+        journal.add(&journal.requests, std::move(jr));
       }
       if (!ok) {
         ++stats.bad_requests;
@@ -357,6 +380,10 @@ struct Server::Impl {
           stats.round_requests.resize(plan.round + 1, 0);
         ++stats.round_requests[plan.round];
         for (const std::string &f : plan.faults) ++stats.faults_injected[f];
+        if (options.journal && journal.requests.size() == static_cast<size_t>(stats.requests_total)) {
+          journal.requests.back().round = plan.round;
+          journal.requests.back().faults = plan.faults;
+        }
         const char *prefix = protocol == Protocol::kAnthropic ? "toolu_" : "call_";
         call_numbers.reserve(plan.calls.size());
         for (PlannedCall &c : plan.calls) {
@@ -391,7 +418,12 @@ struct Server::Impl {
       for (size_t i = 0; i < reply.calls_sent && i < call_numbers.size(); ++i) {
         if (issued.size() <= call_numbers[i]) issued.resize(call_numbers[i] + 1 + issued.size() / 2, false);
         issued[call_numbers[i]] = true;
+        if (options.journal && i < plan.calls.size())
+          journal.add(&journal.calls, Journal::Call{plan.calls[i].id, plan.calls[i].name, plan.calls[i].arguments,
+                                                    plan.round, request_index});
       }
+      if (options.journal && journal.requests.size() > static_cast<size_t>(request_index))
+        journal.requests[request_index].calls = reply.calls_sent;
     }
     play(req, std::move(reply));
   }
@@ -442,6 +474,11 @@ struct Server::Impl {
     return stats.to_json();
   }
 
+  std::string seen_json() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return "{\"stats\":" + stats.to_json() + "," + journal.to_json_members() + "}";
+  }
+
   bool load_script(const std::string &json, std::string *err) {
     Script script;
     if (!parse_script(json, &script, err)) return false;
@@ -456,6 +493,7 @@ struct Server::Impl {
     const int64_t active = stats.active_streams;  // still under way: keep them balanced
     stats = Stats();
     stats.active_streams = active;
+    journal.clear();
     player->rearm();
   }
 
@@ -568,6 +606,7 @@ Server::~Server() { stop(); }
 std::unique_ptr<Server> Server::start(const Options &options, std::string *err) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->journal.limit = options.journal_limit;
   if (!impl->init(err)) {
     impl->release();
     return nullptr;
@@ -591,6 +630,8 @@ std::string Server::url() const {
 }
 
 std::string Server::stats_json() const { return impl_->stats_json(); }
+
+std::string Server::seen_json() const { return impl_->seen_json(); }
 
 bool Server::load_script(const std::string &json, std::string *err) { return impl_->load_script(json, err); }
 

@@ -8,6 +8,7 @@
 // script), POST /reset (zero the counters and re-arm the faults).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,10 @@ struct Options {
   int port = 0;                    // 0: a free port
   std::string script_json;         // empty: default_script_json()
   int idle_timeout_s = 300;        // a silent connection is closed after this
+  // Keep a journal of every request, call issued and result answered
+  // (journal.h; seen_json). Off: only the counters, whatever the load.
+  bool journal = false;
+  size_t journal_limit = 10000;    // items kept per journal list
 };
 
 class Server {
@@ -35,6 +40,11 @@ class Server {
 
   // Thread-safe.
   std::string stats_json() const;
+  // {"stats": <stats_json>, "requests": [...], "calls": [...], "results": [...],
+  //  "unknown_result_ids": [...], "duplicate_result_ids": [...],
+  //  "missing_result_ids": [...], "truncated": false} (SCRIPT.md); the lists
+  // are empty unless Options::journal.
+  std::string seen_json() const;
   bool load_script(const std::string &json, std::string *err);  // also re-arms the faults
   void reset();                                                  // as POST /reset
 
