@@ -1,5 +1,6 @@
 # Installation: headers, both libraries, toolorch.pc and a CMake package
-# (find_package(toolorch) -> toolorch::toolorch).
+# (find_package(toolorch) -> toolorch::toolorch, and toolorch::testing, the
+# test kit, when the tools are built).
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/toolorch DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -8,6 +9,13 @@ install(TARGETS toolorch EXPORT toolorchTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS toolorch_static ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# The test kit (tools/testing), a library of its own: toolorch::testing.
+if(TARGET toolorch_testing)
+  set_target_properties(toolorch_testing PROPERTIES EXPORT_NAME testing)
+  install(TARGETS toolorch_testing EXPORT toolorchTargets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endif()
 install(EXPORT toolorchTargets NAMESPACE toolorch::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/toolorch)
 
@@ -25,3 +33,7 @@ file(RELATIVE_PATH TOOLORCH_PC_TO_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig
 string(REGEX REPLACE "/$" "" TOOLORCH_PC_TO_PREFIX "${TOOLORCH_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/pkgconfig/toolorch.pc.in ${PROJECT_BINARY_DIR}/toolorch.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/toolorch.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(TARGET toolorch_testing)
+  configure_file(${PROJECT_SOURCE_DIR}/pkgconfig/toolorch-testing.pc.in ${PROJECT_BINARY_DIR}/toolorch-testing.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/toolorch-testing.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()
