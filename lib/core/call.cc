@@ -10,6 +10,16 @@ Call::Call(uint64_t seq, std::string id, std::string tool_name, std::string args
   id_.store(ids_.back().get(), std::memory_order_release);
 }
 
+Call::~Call() {
+  if (parent_) parent_->unref();
+}
+
+void Call::set_parent(Call *parent) {
+  if (parent) parent->ref();
+  if (parent_) parent_->unref();
+  parent_ = parent;
+}
+
 void Call::set_id(std::string id) {
   ids_.push_back(std::make_unique<std::string>(std::move(id)));
   id_.store(ids_.back().get(), std::memory_order_release);

@@ -43,6 +43,11 @@ class Call {
   const std::string &id() const { return *id_.load(std::memory_order_acquire); }
   void set_id(std::string id);
   const std::string &tool_name() const { return tool_name_; }
+  // The call this one runs for (a chain's step: the chain's call), or null.
+  // Set once, before submission; the parent is kept alive (referenced)
+  // while this call lives, so events can name it.
+  void set_parent(Call *parent);
+  Call *parent() const { return parent_; }
   const std::string &args() const { return args_; }
   uint64_t seq() const { return seq_; }
 
@@ -111,8 +116,9 @@ class Call {
   loop::Micros taken_over_us = 0;
 
  private:
-  ~Call() = default;
+  ~Call();
   std::atomic<int> refs_{1};
+  Call *parent_ = nullptr;  // referenced
   uint64_t seq_;
   std::atomic<const std::string *> id_;
   std::vector<std::unique_ptr<std::string>> ids_;  // every id it had; loop thread only

@@ -285,7 +285,7 @@ void Dispatcher::start(CallRef ref) {
   call->attempts++;
   call->holds_slot = true;
   if (call->speculative) guesses_running_.push_back(call);
-  ++running_;
+  if (!tool->spec().composite) ++running_;
   ++tool->running;
   env_.stats->calls_started.fetch_add(1, std::memory_order_relaxed);
   env_.stats->note_running(running_);
@@ -356,7 +356,7 @@ void Dispatcher::release_slot(Call *call) {
     auto it = std::find(guesses_running_.begin(), guesses_running_.end(), call);
     if (it != guesses_running_.end()) guesses_running_.erase(it);
   }
-  --running_;
+  if (!call->tool->spec().composite) --running_;
   --call->tool->running;
   env_.stats->note_running(running_);
 }

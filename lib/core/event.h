@@ -43,6 +43,12 @@ struct Event {
 inline const std::string &event_call_id(const Event &e) {
   return e.about && e.call_id.empty() && !e.id_frozen ? e.about->id() : e.call_id;
 }
+// The id of the call the event's call runs for (a chain's step: the
+// chain's call), "" if none.
+inline const std::string &event_parent_call_id(const Event &e) {
+  static const std::string kNone;
+  return e.about && e.about->parent() ? e.about->parent()->id() : kNone;
+}
 inline const std::string &event_tool_name(const Event &e) { return e.about ? e.about->tool_name() : e.tool_name; }
 // TOOL_CALL, CALL_STARTED: the arguments; otherwise the event's own json.
 inline const std::string &event_json(const Event &e) {

@@ -514,6 +514,12 @@ void Job::finish(int status, std::string text) {
 void Job::detach() {
   if (detached_) return;
   detached_ = true;
+  // Its calls' ends are no one's business any more (a chain's steps look at
+  // their chain call's owner before they emit: lib/chain).
+  for (Slot &s : slots_)
+    if (s.call) s.call->owner = nullptr;
+  for (Slot &s : orphans_)
+    if (s.call) s.call->owner = nullptr;
   finish(TOOLORCH_ECANCELLED, "detached");
   pending_.reset();
 }

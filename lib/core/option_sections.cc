@@ -43,6 +43,17 @@ int check_section(const char *name, const cJSON *value, std::string *err) {
     }
     return TOOLORCH_OK;
   }
+  if (section == "chains") {
+    // Only the shape here: each chain is checked in full by lib/chain (above
+    // core) when the context registers it.
+    bool ok = cJSON_IsArray(value);
+    for (const cJSON *it = ok ? value->child : nullptr; it && ok; it = it->next) ok = cJSON_IsObject(it);
+    if (!ok) {
+      *err = "option \"chains\" must be an array of objects";
+      return TOOLORCH_ECONFIG;
+    }
+    return TOOLORCH_OK;
+  }
   if (section == "observability") {
     obs::Config cfg;
     std::string perr;

@@ -32,6 +32,11 @@ struct ToolSpec {
   std::shared_ptr<ToolRunner> runner;  // runs its calls; required at registration
   int retry_attempts = 0;              // retries after the first attempt
   BackoffPolicy retry_backoff;
+  // A composite tool (a chain: lib/chain) runs other calls through the
+  // dispatcher: its own calls count against its max_parallel but hold no
+  // slot of max_parallel_tools (its steps do), so a chain never waits for a
+  // slot it holds itself.
+  bool composite = false;
   // Who registered it, for messages: "" = the host; a tool source (an MCP
   // server) names itself, e.g. `MCP server "fs"`.
   std::string source;
