@@ -82,6 +82,10 @@ TOOLORCH_API int64_t toolorch_event_run_us(const toolorch_event *event);
 TOOLORCH_API int64_t toolorch_event_wait_us(const toolorch_event *event);
 /* CALL_RESULT: how many times the tool was run (retries included). */
 TOOLORCH_API int toolorch_event_attempts(const toolorch_event *event);
+/* CALL_STARTED, CALL_RESULT, TOOL_CALL, TOOL_CANCELLED, PROGRESS of a call
+ * that runs for another (a chain's step: toolorch/chain.h): the id of that
+ * call (the chain's call); "" otherwise. */
+TOOLORCH_API const char *toolorch_event_parent_call_id(const toolorch_event *event);
 /* PROGRESS: how far the call is, and the total if the tool said (else 0);
  * toolorch_event_text is the tool's message ("" if none). */
 TOOLORCH_API double toolorch_event_progress(const toolorch_event *event);

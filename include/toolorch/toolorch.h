@@ -46,5 +46,6 @@
 #include <toolorch/metrics.h>
 #include <toolorch/log.h>
 #include <toolorch/speculation.h>
+#include <toolorch/chain.h>
 
 #endif /* TOOLORCH_TOOLORCH_H */

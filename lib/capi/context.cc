@@ -5,6 +5,7 @@
 
 #include "capi/border.h"
 #include "capi/handles.h"
+#include "capi/chains.h"
 #include "capi/mcp_servers.h"
 #include "core/option_sections.h"
 
@@ -115,6 +116,15 @@ toolorch_ctx *create(struct event_base *base, const toolorch_opts *opts, int *st
   // The MCP servers the options list; a context that cannot start one of
   // them is not made (its detail names the server).
   rc = toolorch::capi::start_mcp_servers(ctx.get());
+  if (rc) {
+    std::string detail = toolorch::capi::last_error(nullptr);
+    toolorch_free(ctx.release());
+    toolorch::capi::set_error(nullptr, detail);
+    set(rc);
+    return nullptr;
+  }
+  // The chains the options list (their steps' tools may come later).
+  rc = toolorch::capi::register_chains_option(ctx.get());
   if (rc) {
     std::string detail = toolorch::capi::last_error(nullptr);
     toolorch_free(ctx.release());

@@ -72,6 +72,9 @@ toolorch_call *toolorch_event_call(const toolorch_event *e) {
 const char *toolorch_event_call_id(const toolorch_event *e) {
   return e ? toolorch::core::event_call_id(*event_of(e)).c_str() : "";
 }
+const char *toolorch_event_parent_call_id(const toolorch_event *e) {
+  return e ? toolorch::core::event_parent_call_id(*event_of(e)).c_str() : "";
+}
 const char *toolorch_event_tool_name(const toolorch_event *e) {
   return e ? toolorch::core::event_tool_name(*event_of(e)).c_str() : "";
 }

@@ -160,6 +160,11 @@ toolorch_opts *build_opts(const CliArgs &args, const AgentConfig &config, const 
     cJSON_AddItemToObject(servers.get(), "mcp_servers", cJSON_Duplicate(config.mcp_servers.get(), true));
     if (!check(toolorch_opts_from_json(o.get(), print(servers.get()).c_str()), "mcp_servers")) return nullptr;
   }
+  if (config.chains) {
+    JsonPtr chains(cJSON_CreateObject());
+    cJSON_AddItemToObject(chains.get(), "chains", cJSON_Duplicate(config.chains.get(), true));
+    if (!check(toolorch_opts_from_json(o.get(), print(chains.get()).c_str()), "chains")) return nullptr;
+  }
   return o.release();
 }
 
@@ -250,11 +255,14 @@ JobOutcome follow_job(toolorch_ctx *ctx, toolorch_job *job, int sigfd) {
     }
     switch (toolorch_event_type_of(ev)) {
       case TOOLORCH_EVENT_CALL_STARTED:
-        std::fprintf(stderr, "[start] %s id=%s\n", toolorch_event_tool_name(ev), toolorch_event_call_id(ev));
+        // A chain's step names its chain's call.
+        std::fprintf(stderr, "[start] %s id=%s%s%s\n", toolorch_event_tool_name(ev), toolorch_event_call_id(ev),
+                     *toolorch_event_parent_call_id(ev) ? " parent=" : "", toolorch_event_parent_call_id(ev));
         break;
       case TOOLORCH_EVENT_CALL_RESULT:
-        std::fprintf(stderr, "[end]   %s id=%s status=%s %lld ms%s\n", toolorch_event_tool_name(ev),
-                     toolorch_event_call_id(ev), toolorch_call_state_name(toolorch_event_call_state(ev)),
+        std::fprintf(stderr, "[end]   %s id=%s%s%s status=%s %lld ms%s\n", toolorch_event_tool_name(ev),
+                     toolorch_event_call_id(ev), *toolorch_event_parent_call_id(ev) ? " parent=" : "",
+                     toolorch_event_parent_call_id(ev), toolorch_call_state_name(toolorch_event_call_state(ev)),
                      static_cast<long long>(toolorch_event_run_us(ev) / 1000),
                      toolorch_event_speculation(ev) == TOOLORCH_SPECULATION_TAKEN_OVER_RUNNING    ? " (guessed, taken over running)"
                      : toolorch_event_speculation(ev) == TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED ? " (guessed, already done)"

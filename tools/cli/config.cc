@@ -207,7 +207,7 @@ bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
     *err = "the config must be a JSON object";
     return false;
   }
-  if (!check_keys(root.get(), "", {"llm", "options", "job", "tools", "mcp_servers", "mock_script", "observability", "comment"}, err)) return false;
+  if (!check_keys(root.get(), "", {"llm", "options", "job", "tools", "mcp_servers", "chains", "mock_script", "observability", "comment"}, err)) return false;
   if (!get_object(root.get(), "llm", &out->llm, err)) return false;
   if (!get_object(root.get(), "options", &out->options, err)) return false;
   if (cJSON_GetObjectItemCaseSensitive(out->options.get(), "llm")) {
@@ -248,6 +248,16 @@ bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
       return false;
     }
     out->mcp_servers.reset(cJSON_Duplicate(m, true));
+  }
+  // Chains: checked in full by the library (the context option "chains").
+  if (const cJSON *m = cJSON_GetObjectItemCaseSensitive(root.get(), "chains")) {
+    bool ok = cJSON_IsArray(m);
+    for (const cJSON *it = ok ? m->child : nullptr; it && ok; it = it->next) ok = cJSON_IsObject(it);
+    if (!ok) {
+      *err = "chains: must be an array of objects (see include/toolorch/chain.h)";
+      return false;
+    }
+    out->chains.reset(cJSON_Duplicate(m, true));
   }
   if (const cJSON *m = cJSON_GetObjectItemCaseSensitive(root.get(), "mock_script")) {
     if (!cJSON_IsObject(m)) {

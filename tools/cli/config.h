@@ -47,6 +47,7 @@ struct AgentConfig {
   std::vector<ToolConfig> tools;
   std::optional<std::string> mock_script_json;
   JsonPtr mcp_servers;  // array of MCP server descriptions (null when absent)
+  JsonPtr chains;       // array of chains, include/toolorch/chain.h (null when absent)
   JsonPtr observability;  // the "observability" object, or null
 };
 
