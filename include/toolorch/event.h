@@ -25,7 +25,20 @@ typedef enum toolorch_event_type {
                                         it ended, status is ECANCELLED or ETIMEDOUT, text says why.
                                         Completing it afterwards returns ELATE. */
   TOOLORCH_EVENT_SPECULATION = 11,    /* a guessed call's outcome (toolorch/speculation.h) */
-  TOOLORCH_EVENT_PROGRESS = 12    /* a running call's tool reported progress (MCP): see event_progress */
+  TOOLORCH_EVENT_PROGRESS = 12,   /* a running call's tool reported progress (MCP): see event_progress */
+  /* The four below only with the option emit_progress_events (toolorch/opts.h). */
+  TOOLORCH_EVENT_LLM_REQUEST = 13,  /* a job's LLM request went out: round, attempts = this round's
+                                       attempt (1, then 2... for retries) */
+  TOOLORCH_EVENT_LLM_RESPONSE = 14, /* that request ended (answered, failed or timed out): status,
+                                       run_us = its duration, http_status, text = the error ("" if OK) */
+  TOOLORCH_EVENT_LLM_RETRY = 15,    /* a failed LLM request will be sent again: status and text = the
+                                       failure, http_status, wait_us = the delay before it (backoff or
+                                       Retry-After), attempts = the coming attempt, max_attempts = the
+                                       last one the job's llm_retries allow */
+  TOOLORCH_EVENT_RATE_LIMIT_WAIT = 16 /* a call (call_id, tool_name) or a job's LLM request (call_id "")
+                                         waits for rate-limit permits of the service named by text;
+                                         it ends at the call's CALL_STARTED / CALL_RESULT or the
+                                         job's next LLM_REQUEST / JOB_DONE */
 } toolorch_event_type;
 
 /*
@@ -77,15 +90,22 @@ TOOLORCH_API size_t toolorch_event_text_len(const toolorch_event *event);
 TOOLORCH_API int toolorch_event_call_state(const toolorch_event *event);
 /* CALL_RESULT, BATCH_DONE, JOB_DONE: OK or the status of the failure. */
 TOOLORCH_API int toolorch_event_status(const toolorch_event *event);
-/* CALL_RESULT: microseconds running, and waiting for a slot or permits. */
+/* CALL_RESULT: microseconds running, and waiting for a slot or permits;
+ * LLM_RESPONSE: the request's duration; LLM_RETRY: the delay before it. */
 TOOLORCH_API int64_t toolorch_event_run_us(const toolorch_event *event);
 TOOLORCH_API int64_t toolorch_event_wait_us(const toolorch_event *event);
-/* CALL_RESULT: how many times the tool was run (retries included). */
+/* CALL_RESULT: how many times the tool was run (retries included); CALL_STARTED:
+ * the attempt starting; LLM_REQUEST, LLM_RESPONSE, LLM_RETRY: the attempt. */
 TOOLORCH_API int toolorch_event_attempts(const toolorch_event *event);
 /* CALL_STARTED, CALL_RESULT, TOOL_CALL, TOOL_CANCELLED, PROGRESS of a call
  * that runs for another (a chain's step: toolorch/chain.h): the id of that
  * call (the chain's call); "" otherwise. */
 TOOLORCH_API const char *toolorch_event_parent_call_id(const toolorch_event *event);
+/* LLM_RETRY: the last attempt allowed (attempts of max_attempts); others 0. */
+TOOLORCH_API int toolorch_event_max_attempts(const toolorch_event *event);
+/* LLM_RESPONSE, LLM_RETRY: the response's HTTP status (0: none, e.g. the
+ * connection failed). */
+TOOLORCH_API int toolorch_event_http_status(const toolorch_event *event);
 /* PROGRESS: how far the call is, and the total if the tool said (else 0);
  * toolorch_event_text is the tool's message ("" if none). */
 TOOLORCH_API double toolorch_event_progress(const toolorch_event *event);

@@ -72,6 +72,11 @@ typedef struct toolorch_job toolorch_job;
  */
 TOOLORCH_API toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, void *userdata,
                                               int *status);
+/* Check a request as toolorch_job_start would (its keys, the provider, the
+ * speculation model, the tools it names) without starting anything: OK, or
+ * the status toolorch_job_start would return, the reason in
+ * toolorch_last_error(ctx). [any thread] */
+TOOLORCH_API int toolorch_job_check(toolorch_ctx *ctx, const char *request_json);
 /* End the job: every call still running is cancelled, then JOB_DONE with
  * TOOLORCH_ECANCELLED. [any thread] */
 TOOLORCH_API int toolorch_job_cancel(toolorch_job *job);

@@ -21,6 +21,8 @@ TOOLORCH_API void toolorch_opts_free(toolorch_opts *opts);
  *   max_result_bytes        int   [16 MiB] largest accepted tool result
  *   max_json_depth          int   [64]     deepest accepted JSON nesting
  *   emit_call_started       bool  [false]  also emit CALL_STARTED events
+ *   emit_progress_events    bool  [false]  also emit LLM_REQUEST, LLM_RESPONSE, LLM_RETRY
+ *                                          and RATE_LIMIT_WAIT events (toolorch/event.h)
  * Sections, reached with dotted keys ("llm.model") or nested JSON objects:
  *   llm          the jobs' provider: protocol ("openai", "openai-responses",
  *                "anthropic", "gemini"), base_url, api_key / api_key_env,

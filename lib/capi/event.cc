@@ -57,6 +57,10 @@ const char *toolorch_event_type_name(int type) {
     case TOOLORCH_EVENT_TOOL_CANCELLED: return "tool_cancelled";
     case TOOLORCH_EVENT_SPECULATION: return "speculation";
     case TOOLORCH_EVENT_PROGRESS: return "progress";
+    case TOOLORCH_EVENT_LLM_REQUEST: return "llm_request";
+    case TOOLORCH_EVENT_LLM_RESPONSE: return "llm_response";
+    case TOOLORCH_EVENT_LLM_RETRY: return "llm_retry";
+    case TOOLORCH_EVENT_RATE_LIMIT_WAIT: return "rate_limit_wait";
     default: return "none";
   }
 }
@@ -92,6 +96,8 @@ int toolorch_event_status(const toolorch_event *e) { return e ? event_of(e)->sta
 int64_t toolorch_event_run_us(const toolorch_event *e) { return e ? event_of(e)->run_us : 0; }
 int64_t toolorch_event_wait_us(const toolorch_event *e) { return e ? event_of(e)->wait_us : 0; }
 int toolorch_event_attempts(const toolorch_event *e) { return e ? event_of(e)->attempts : 0; }
+int toolorch_event_max_attempts(const toolorch_event *e) { return e ? event_of(e)->max_attempts : 0; }
+int toolorch_event_http_status(const toolorch_event *e) { return e ? event_of(e)->http_status : 0; }
 
 double toolorch_event_progress(const toolorch_event *e) { return e ? event_of(e)->progress : 0; }
 double toolorch_event_progress_total(const toolorch_event *e) { return e ? event_of(e)->progress_total : 0; }

@@ -59,6 +59,29 @@ toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, vo
   });
 }
 
+int toolorch_job_check(toolorch_ctx *ctx, const char *request_json) {
+  if (!ctx || !request_json) return invalid(ctx, "toolorch_job_check", "ctx or request_json is NULL");
+  return guarded(ctx, [&]() -> int {
+    toolorch::core::JobConfig cfg;
+    std::string err;
+    int rc = toolorch::core::parse_job_config(request_json, ctx->engine->options().section("llm"), &cfg, &err);
+    if (rc) return fail(ctx, rc, err);
+    return ctx->on_loop([&]() -> int {
+      if (!ctx->get_provider(&err)) return fail(ctx, TOOLORCH_ECONFIG, "no LLM provider: " + err);
+      if (cfg.speculation.source == toolorch::core::SpecSource::kModel) {
+        toolorch::core::SpeculationEnv env = ctx->engine->speculation_env();
+        if (!toolorch::capi::make_speculation_model(ctx, cfg.speculation, &env, &err))
+          return fail(ctx, TOOLORCH_ECONFIG, "speculation.model: " + err);
+      }
+      if (cfg.tools_given)
+        for (const std::string &name : cfg.tools)
+          if (!ctx->engine->dispatcher().registry()->find(name))
+            return fail(ctx, TOOLORCH_EUNKNOWN_TOOL, "the job names an unknown tool \"" + name + "\"");
+      return TOOLORCH_OK;
+    });
+  });
+}
+
 int toolorch_job_cancel(toolorch_job *job) {
   if (!job) return invalid(nullptr, "toolorch_job_cancel", "job is NULL");
   toolorch_ctx *ctx = job->ctx;

@@ -71,6 +71,10 @@ enum : int {
   TOOLORCH_EVENT_TOOL_CANCELLED = 10,
   TOOLORCH_EVENT_SPECULATION = 11,
   TOOLORCH_EVENT_PROGRESS = 12,
+  TOOLORCH_EVENT_LLM_REQUEST = 13,
+  TOOLORCH_EVENT_LLM_RESPONSE = 14,
+  TOOLORCH_EVENT_LLM_RETRY = 15,
+  TOOLORCH_EVENT_RATE_LIMIT_WAIT = 16,
 };
 
 // toolorch_speculation_kind, toolorch_speculation_outcome (include/toolorch/speculation.h)

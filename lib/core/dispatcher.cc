@@ -122,6 +122,11 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
     }
     if (rc == TOOLORCH_EAGAIN) {
       call->limit_ticket = ticket;
+      if (env_.opts->emit_progress_events) {
+        EventPtr ev = event_about(call, TOOLORCH_EVENT_RATE_LIMIT_WAIT);
+        ev->text = tool->spec().service;
+        env_.sink->emit(std::move(ev));
+      }
       return;
     }
     if (rc != TOOLORCH_OK && call->speculative) {

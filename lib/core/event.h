@@ -24,6 +24,7 @@ struct Event {
   CallRef about;              // the call this event is about: id, tool name, args, result
   std::string call_id, tool_name, json, text;  // used when `about` does not supply them
   int call_state = 0, status = 0, attempts = 0, round = 0;
+  int max_attempts = 0, http_status = 0;  // LLM_RETRY; LLM_RESPONSE (http_status)
   int64_t run_us = 0, wait_us = 0;
   int64_t input_tokens = 0, output_tokens = 0;
   double progress = 0, progress_total = 0;  // PROGRESS (total 0 = unknown)

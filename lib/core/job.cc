@@ -155,6 +155,11 @@ void Job::send_request() {
                             &ticket);
   if (rc == TOOLORCH_EAGAIN) {
     permit_ticket_ = ticket;
+    if (progress_events()) {
+      auto ev = event(TOOLORCH_EVENT_RATE_LIMIT_WAIT);
+      ev->text = llm_service_;
+      emit(std::move(ev));
+    }
     return;
   }
   if (rc != TOOLORCH_OK) {
@@ -185,6 +190,13 @@ void Job::really_send() {
   req.parallel_tool_calls = cfg_.parallel_tool_calls;
   req.tool_choice = cfg_.tool_choice;
   ++round_attempt_;
+  request_sent_us_ = d_->sched()->now_us();
+  if (progress_events()) {
+    auto ev = event(TOOLORCH_EVENT_LLM_REQUEST);
+    ev->attempts = round_attempt_;
+    emit(std::move(ev));
+    if (phase_ != Phase::kRequesting) return;  // the event callback cancelled the job
+  }
   if (obs_)
     req.traceparent = obs_->llm_attempt_started(obs_state_, llm::protocol_name(provider_->protocol()), cfg_.model,
                                                 round_attempt_, d_->sched()->now_us());
@@ -335,6 +347,7 @@ void Job::on_finished(llm::Response &&response) {
   llm_timer_->disarm();
   attempt_ = 0;
   obs_attempt_ended(TOOLORCH_OK, 200, "");
+  if (phase_ != Phase::kRequesting) return;  // LLM_RESPONSE's callback cancelled the job
   // Calls the response lists but the stream did not report ready (or a
   // non-streamed answer): take them from the response.
   for (size_t i = 0; i < response.tool_calls.size(); ++i) {
@@ -440,6 +453,7 @@ void Job::on_error(llm::Error &&error) {
 }
 
 void Job::retry_or_fail(llm::Error &&error) {
+  if (phase_ == Phase::kDone) return;  // LLM_RESPONSE's callback cancelled the job
   // What this attempt dispatched keeps running: a retry that asks for the
   // same call takes it over.
   for (Slot &s : slots_)
@@ -475,6 +489,18 @@ void Job::retry_or_fail(llm::Error &&error) {
   if (dropped) drops_++;
   else attempt_++;
   if (obs_) obs_->llm_retry();
+  if (progress_events()) {
+    auto ev = event(TOOLORCH_EVENT_LLM_RETRY);
+    ev->status = status;
+    ev->text = error.message;
+    ev->http_status = static_cast<int>(error.http_status);
+    ev->wait_us = delay * 1000;
+    ev->attempts = round_attempt_ + 1;
+    // llm_retries is the job's budget, dropped streams aside (one more each).
+    ev->max_attempts = round_attempt_ + 1 + (cfg_.llm_retries - attempt_);
+    emit(std::move(ev));
+    if (phase_ == Phase::kDone) return;  // the event callback cancelled the job
+  }
   phase_ = Phase::kBackoff;
   step_timer_->arm_at(at);
 }
@@ -526,6 +552,15 @@ void Job::detach() {
 
 // The LLM attempt in flight ended (its answer, an error or our timeout).
 void Job::obs_attempt_ended(int status, long http_status, const std::string &error_type, const std::string &message) {
+  if (progress_events()) {
+    auto ev = event(TOOLORCH_EVENT_LLM_RESPONSE);
+    ev->status = status;
+    ev->http_status = static_cast<int>(http_status);
+    ev->text = message;
+    ev->attempts = round_attempt_;
+    ev->run_us = d_->sched()->now_us() - request_sent_us_;
+    emit(std::move(ev));
+  }
   if (!obs_) return;
   obs::LlmAttemptEnd end;
   end.status = status;

@@ -111,6 +111,8 @@ class Job final : public CallOwner, public llm::Listener {
   obs::Observer *obs_ = nullptr;
   obs::JobObs obs_state_;
   int round_attempt_ = 0;  // LLM attempts of this round
+  loop::Micros request_sent_us_ = 0;  // when the attempt in flight went out
+  bool progress_events() const { return d_->opts().emit_progress_events; }
   llm::Usage attempt_usage_;  // reported by the attempt in flight
   bool have_attempt_usage_ = false;
   void obs_attempt_ended(int status, long http_status, const std::string &error_type, const std::string &message = "");

@@ -27,6 +27,7 @@ const Key kKeys[] = {
     {"max_result_bytes", Kind::kInt, 16, int64_t(1) << 31},
     {"max_json_depth", Kind::kInt, 1, 1000},
     {"emit_call_started", Kind::kBool, 0, 1},
+    {"emit_progress_events", Kind::kBool, 0, 1},
 };
 
 const Key *find_key(const char *name) {
@@ -79,6 +80,7 @@ int Options::apply(cJSON *doc) {
           return TOOLORCH_ECONFIG;
         }
         if (std::strcmp(name, "emit_call_started") == 0) core.emit_call_started = cJSON_IsTrue(m);
+        if (std::strcmp(name, "emit_progress_events") == 0) core.emit_progress_events = cJSON_IsTrue(m);
         continue;
       }
       double d = cJSON_IsNumber(m) ? m->valuedouble : NAN;

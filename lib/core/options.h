@@ -19,6 +19,7 @@ struct CoreOptions {
   int64_t max_result_bytes = 16 << 20;
   int max_json_depth = 64;
   bool emit_call_started = false;
+  bool emit_progress_events = false;  // LLM_REQUEST, LLM_RESPONSE, LLM_RETRY, RATE_LIMIT_WAIT
 };
 
 class Options {

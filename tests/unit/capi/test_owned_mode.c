@@ -255,12 +255,42 @@ static void close_wakes_a_blocked_consumer(void **state) {
   toolorch_free(ctx);
 }
 
+/* toolorch_job_check: the request's problems, as toolorch_job_start would
+ * name them, without starting a job (nothing is sent: port 1 is closed). */
+static void job_check_starts_nothing(void **state) {
+  (void)state;
+  toolorch_opts *o = toolorch_opts_new();
+  assert_int_equal(toolorch_opts_from_json(o, "{\"llm\": {\"protocol\": \"openai\", \"model\": \"m\", "
+                                              "\"base_url\": \"http://127.0.0.1:1\", \"api_key\": \"k\"}}"),
+                   TOOLORCH_OK);
+  toolorch_ctx *ctx = toolorch_new(o, NULL);
+  toolorch_opts_free(o);
+  assert_non_null(ctx);
+  register_external(ctx, "ext", 0);
+  assert_int_equal(toolorch_job_check(ctx, "{\"prompt\": \"hi\", \"tools\": [\"ext\"]}"), TOOLORCH_OK);
+  assert_int_not_equal(toolorch_job_check(ctx, "{\"prompt\": \"hi\", \"max_round\": 2}"), TOOLORCH_OK);
+  assert_non_null(strstr(toolorch_last_error(ctx), "max_round"));
+  assert_int_equal(toolorch_job_check(ctx, "{\"prompt\": \"hi\", \"tools\": [\"nope\"]}"), TOOLORCH_EUNKNOWN_TOOL);
+  assert_non_null(strstr(toolorch_last_error(ctx), "nope"));
+  assert_int_equal(toolorch_job_check(NULL, "{}"), TOOLORCH_EINVAL);
+  toolorch_event *ev = NULL;
+  assert_int_equal(toolorch_next_event(ctx, 0, &ev), TOOLORCH_EAGAIN);  /* no job: no event */
+  assert_string_equal(toolorch_event_type_name(TOOLORCH_EVENT_LLM_REQUEST), "llm_request");
+  assert_string_equal(toolorch_event_type_name(TOOLORCH_EVENT_LLM_RESPONSE), "llm_response");
+  assert_string_equal(toolorch_event_type_name(TOOLORCH_EVENT_LLM_RETRY), "llm_retry");
+  assert_string_equal(toolorch_event_type_name(TOOLORCH_EVENT_RATE_LIMIT_WAIT), "rate_limit_wait");
+  assert_int_equal(toolorch_event_max_attempts(NULL), 0);
+  assert_int_equal(toolorch_event_http_status(NULL), 0);
+  toolorch_free(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(external_tools_through_the_queue),
       cmocka_unit_test(callbacks_complete_from_other_threads),
       cmocka_unit_test(close_wakes_a_blocked_consumer),
       cmocka_unit_test(tool_cancelled_reaches_the_external_tool),
+      cmocka_unit_test(job_check_starts_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,12 +107,76 @@ static void retried_request_renames_the_calls_it_takes_over(void **) {
     if (e->type == TOOLORCH_EVENT_CALL_RESULT) assert_string_equal(e->about->id().c_str(), "c0");
 }
 
+static const core::Event *nth_of(const CoreFixture &f, int type, size_t n) {
+  for (auto &e : f.sink.events)
+    if (e->type == type && n-- == 0) return e.get();
+  return nullptr;
+}
+
+// emit_progress_events: each LLM attempt is announced and its end timed,
+// and a retry says why, after how long and which attempt of how many.
+static void progress_events_announce_llm_attempts_and_retries(void **) {
+  core::Options o;
+  o.set_bool("emit_progress_events", true);
+  JobFixture f(o);
+  f.start("{\"prompt\":\"go\",\"model\":\"m\",\"llm_retries\":3}");
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_LLM_REQUEST), 1);
+  f.sched.advance(250 * 1000);
+  llm::Error e;
+  e.status = TOOLORCH_ERATELIMITED;
+  e.retryable = true;
+  e.retry_after_ms = 2000;
+  e.http_status = 429;
+  e.message = "slow down";
+  f.provider.listener()->on_error(std::move(e));
+  const core::Event *resp = nth_of(f, TOOLORCH_EVENT_LLM_RESPONSE, 0);
+  assert_non_null(resp);
+  assert_int_equal(resp->status, TOOLORCH_ERATELIMITED);
+  assert_int_equal(resp->http_status, 429);
+  assert_int_equal(resp->run_us, 250 * 1000);
+  const core::Event *retry = nth_of(f, TOOLORCH_EVENT_LLM_RETRY, 0);
+  assert_non_null(retry);
+  assert_int_equal(retry->http_status, 429);
+  assert_int_equal(retry->wait_us, 2000 * 1000);
+  assert_int_equal(retry->attempts, 2);
+  assert_int_equal(retry->max_attempts, 4);
+  assert_string_equal(retry->text.c_str(), "slow down");
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_LLM_REQUEST), 1);  // not before the delay
+  f.sched.advance(2000 * 1000);
+  const core::Event *second = nth_of(f, TOOLORCH_EVENT_LLM_REQUEST, 1);
+  assert_non_null(second);
+  assert_int_equal(second->attempts, 2);
+  f.sched.advance(100 * 1000);
+  f.provider.finish_with_text("done");
+  const core::Event *ok = nth_of(f, TOOLORCH_EVENT_LLM_RESPONSE, 1);
+  assert_non_null(ok);
+  assert_int_equal(ok->status, TOOLORCH_OK);
+  assert_int_equal(ok->run_us, 100 * 1000);
+  assert_non_null(f.job_done());
+  assert_int_equal(f.job_done()->status, TOOLORCH_OK);
+}
+
+// Without the option, none of them.
+static void progress_events_are_off_by_default(void **) {
+  JobFixture f;
+  f.start("{\"prompt\":\"go\",\"model\":\"m\",\"llm_retries\":1}");
+  f.provider.fail_request(TOOLORCH_EPROVIDER, true, -1, "503");
+  f.sched.advance(60 * 1000 * 1000);
+  f.provider.finish_with_text("done");
+  for (int t : {TOOLORCH_EVENT_LLM_REQUEST, TOOLORCH_EVENT_LLM_RESPONSE, TOOLORCH_EVENT_LLM_RETRY,
+                TOOLORCH_EVENT_RATE_LIMIT_WAIT})
+    assert_int_equal(f.sink.count(t), 0);
+  assert_int_equal(f.job_done()->status, TOOLORCH_OK);
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(job_cancel_never_starts_queued_calls),
       cmocka_unit_test(batch_cancel_never_starts_queued_calls),
       cmocka_unit_test(group_decision_never_starts_queued_members),
       cmocka_unit_test(retried_request_renames_the_calls_it_takes_over),
+      cmocka_unit_test(progress_events_announce_llm_attempts_and_retries),
+      cmocka_unit_test(progress_events_are_off_by_default),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

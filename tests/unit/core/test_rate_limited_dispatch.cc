@@ -72,11 +72,37 @@ static void cancel_while_waiting_returns_the_permit(void **) {
   assert_int_equal(t.invocations, 2);  // nothing ran after the cancel
 }
 
+// emit_progress_events: a call that must wait for permits says so, once,
+// naming its service; calls that got them at once do not.
+static void waiting_calls_announce_the_wait(void **) {
+  core::Options o = limited("wait");
+  o.set_bool("emit_progress_events", true);
+  CoreFixture f(o);
+  ParkingTool t;
+  f.add_tool("t", &ParkingTool::fn, &t, 0, "{\"type\":\"object\"}", 0, 0, "svc");
+  core::Batch *b = f.new_batch();
+  for (int i = 0; i < 3; ++i) b->add("t", "{}", "c" + std::to_string(i));
+  b->submit();
+  f.sched.run_posted();
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_RATE_LIMIT_WAIT), 1);
+  for (auto &e : f.sink.events)
+    if (e->type == TOOLORCH_EVENT_RATE_LIMIT_WAIT) {
+      assert_string_equal(core::event_call_id(*e).c_str(), "c2");
+      assert_string_equal(core::event_tool_name(*e).c_str(), "t");
+      assert_string_equal(core::event_text(*e).c_str(), "svc");
+    }
+  while (!t.parked.empty()) t.complete_one();
+  f.sched.advance(1000 * 1000);
+  while (!t.parked.empty()) t.complete_one();
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(calls_wait_for_their_permits),
       cmocka_unit_test(fail_strategy_refuses_at_once),
       cmocka_unit_test(cancel_while_waiting_returns_the_permit),
+      cmocka_unit_test(waiting_calls_announce_the_wait),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
