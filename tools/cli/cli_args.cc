@@ -23,6 +23,12 @@ bool parse_int(const std::string &text, int64_t lo, int64_t hi, int64_t *out) {
 
 const char *usage_text() {
   return "usage: toolorch run --config agent.json [options] \"prompt\"\n"
+         "       toolorch validate agent.json\n"
+         "       toolorch serve [--port N] [--script FILE]\n"
+         "\n"
+         "run: runs an agent. validate: checks a config (every error, where it is) and runs\n"
+         "nothing. serve: runs the scripted LLM server in the foreground on 127.0.0.1 (the\n"
+         "given port, else a free one), prints its URL, stops on Ctrl-C or SIGTERM.\n"
          "\n"
          "Runs an agent: the model's tool calls run in parallel, their results go back,\n"
          "until the model answers. Progress on stderr, the answer on stdout.\n"
@@ -47,7 +53,12 @@ const char *usage_text() {
          "                           the llm section), or from calls seen after the same\n"
          "                           conversation state; off (default) speculates nothing\n"
          "  --no-stream              ask the LLM for whole responses\n"
-         "  --json                   print the transcript as JSON instead of the answer\n"
+         "  --json                   print {answer, status, transcript, summary} as JSON\n"
+         "                           instead of the answer\n"
+         "  --progress MODE          tty: a live status area redrawn in place; plain: a line\n"
+         "                           per event; jsonl: a JSON object per event, the summary\n"
+         "                           last; none (default: tty if stderr is a terminal, else\n"
+         "                           plain). NO_COLOR turns colours off.\n"
          "  --metrics-listen A:P     serve Prometheus metrics on http://A:P/metrics while running\n"
          "  --metrics-file PATH      write the metrics (Prometheus text) to PATH at the end\n"
          "  --otlp-endpoint URL      export traces (OTLP/HTTP JSON) to URL/v1/traces\n"
@@ -71,8 +82,62 @@ ArgsOutcome parse_args(int argc, char **argv, CliArgs *out, std::string *err) {
   std::string cmd = argv[1];
   if (cmd == "-h" || cmd == "--help" || cmd == "help") return ArgsOutcome::kHelp;
   if (cmd == "--version" || cmd == "version") return ArgsOutcome::kVersion;
+  if (cmd == "validate") {
+    out->command = Command::kValidate;
+    for (int i = 2; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a == "-h" || a == "--help") return ArgsOutcome::kHelp;
+      if (a == "--config" && i + 1 < argc) a = argv[++i];
+      else if (a.rfind("--config=", 0) == 0) a = a.substr(9);
+      else if (a.size() > 1 && a[0] == '-') {
+        *err = "unknown option " + a + " for validate";
+        return ArgsOutcome::kError;
+      }
+      if (!out->config_path.empty()) {
+        *err = "validate takes one config";
+        return ArgsOutcome::kError;
+      }
+      out->config_path = a;
+    }
+    if (out->config_path.empty()) {
+      *err = "validate needs a config: toolorch validate agent.json";
+      return ArgsOutcome::kError;
+    }
+    return ArgsOutcome::kRun;
+  }
+  if (cmd == "serve") {
+    out->command = Command::kServe;
+    for (int i = 2; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a == "-h" || a == "--help") return ArgsOutcome::kHelp;
+      std::string value;
+      size_t eq = a.find('=');
+      std::string name = eq == std::string::npos ? a : a.substr(0, eq);
+      if (name != "--port" && name != "--script") {
+        *err = "unknown argument " + a + " for serve (--port N, --script FILE)";
+        return ArgsOutcome::kError;
+      }
+      if (eq != std::string::npos) value = a.substr(eq + 1);
+      else if (i + 1 < argc) value = argv[++i];
+      else {
+        *err = name + " needs a value";
+        return ArgsOutcome::kError;
+      }
+      if (name == "--port") {
+        int64_t port;
+        if (!parse_int(value, 0, 65535, &port)) {
+          *err = "--port must be an integer in 0..65535";
+          return ArgsOutcome::kError;
+        }
+        out->serve_port = static_cast<int>(port);
+      } else {
+        out->script_path = value;
+      }
+    }
+    return ArgsOutcome::kRun;
+  }
   if (cmd != "run") {
-    *err = "unknown command \"" + cmd + "\" (the only one is \"run\")";
+    *err = "unknown command \"" + cmd + "\" (run, validate or serve)";
     return ArgsOutcome::kError;
   }
 
@@ -124,6 +189,15 @@ ArgsOutcome parse_args(int argc, char **argv, CliArgs *out, std::string *err) {
            return false;
          }
          out->speculate = v;
+         return true;
+       }},
+      {"--progress",
+       [out](const std::string &v, std::string *e) {
+         if (v != "tty" && v != "plain" && v != "jsonl" && v != "none") {
+           *e = "must be tty, plain, jsonl or none";
+           return false;
+         }
+         out->progress = v;
          return true;
        }},
       {"--max-parallel", int_opt(&out->max_parallel, 1, 100000)},

@@ -4,7 +4,9 @@
 //                [--llm-timeout-ms N] [--total-timeout-ms N] [--max-rounds N]
 //                [--eager safe|all|off] [--speculate model|history|off] [--no-stream] [--json]
 //                [--metrics-listen ADDR:PORT] [--metrics-file PATH] [--otlp-endpoint URL]
-//                [--trace-sample RATIO] [--log-json] "prompt"
+//                [--trace-sample RATIO] [--log-json] [--progress tty|plain|jsonl|none] "prompt"
+//   toolorch validate [--config] agent.json
+//   toolorch serve [--port N] [--script FILE]
 #pragma once
 
 #include <cstdint>
@@ -15,8 +17,14 @@
 
 namespace toolorch::cli {
 
+enum class Command { kRun, kValidate, kServe };
+
 struct CliArgs {
+  Command command = Command::kRun;
   std::string config_path;
+  std::optional<std::string> progress;  // tty | plain | jsonl | none (default: tty on a TTY, else plain)
+  int serve_port = 0;                   // serve: 0 = a free port
+  std::optional<std::string> script_path;  // serve: the script
   std::string prompt;
   std::optional<std::string> provider, model, base_url, eager, speculate;
   std::optional<int64_t> max_parallel, tool_timeout_ms, llm_timeout_ms, total_timeout_ms, max_rounds;

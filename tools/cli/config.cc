@@ -2,6 +2,8 @@
 
 #include <toolorch/tool.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -9,6 +11,7 @@
 #include <sstream>
 
 #include "json/json.h"
+#include "observability.h"
 
 namespace toolorch::cli {
 namespace {
@@ -20,14 +23,16 @@ std::string print(const cJSON *v) {
   return out;
 }
 
-bool check_keys(const cJSON *obj, const std::string &where, const std::set<std::string> &known, std::string *err) {
+// Every unknown key of obj into *errors (with a near known key, if any);
+// the caller goes on checking the rest.
+void check_keys(const cJSON *obj, const std::string &where, const std::set<std::string> &known,
+                std::vector<std::string> *errors) {
+  std::vector<std::string> names(known.begin(), known.end());
   for (const cJSON *it = obj->child; it; it = it->next) {
-    if (!known.count(it->string)) {
-      *err = (where.empty() ? "" : where + ": ") + "unknown key \"" + std::string(it->string) + "\"";
-      return false;
-    }
+    if (!known.count(it->string))
+      errors->push_back((where.empty() ? "" : where + ": ") + "unknown key \"" + std::string(it->string) + "\"" +
+                        did_you_mean(it->string, names));
   }
-  return true;
 }
 
 std::string at(const std::string &where, const char *key) { return where.empty() ? key : where + "." + key; }
@@ -66,20 +71,23 @@ bool get_object(cJSON *root, const char *key, JsonPtr *out, std::string *err) {
     out->reset(cJSON_CreateObject());
     return true;
   }
-  out->reset(v);
   if (!cJSON_IsObject(v)) {
+    cJSON_Delete(v);
+    out->reset(cJSON_CreateObject());  // the rest is still checked
     *err = std::string(key) + ": must be an object";
     return false;
   }
+  out->reset(v);
   return true;
 }
 
-bool parse_retry(const cJSON *v, const std::string &where, RetryConfig *r, std::string *err) {
+bool parse_retry(const cJSON *v, const std::string &where, RetryConfig *r, std::string *err,
+                 std::vector<std::string> *errors) {
   if (!cJSON_IsObject(v)) {
     *err = where + ": must be an object";
     return false;
   }
-  if (!check_keys(v, where, {"attempts", "backoff", "base_ms", "max_ms"}, err)) return false;
+  check_keys(v, where, {"attempts", "backoff", "base_ms", "max_ms"}, errors);
   int64_t attempts = 0;
   if (!get_int(v, "attempts", where, 0, 1000, &attempts, err)) return false;
   r->attempts = static_cast<int>(attempts);
@@ -101,12 +109,13 @@ bool parse_retry(const cJSON *v, const std::string &where, RetryConfig *r, std::
   return true;
 }
 
-bool parse_http(const cJSON *v, const std::string &where, ToolConfig *t, std::string *err) {
+bool parse_http(const cJSON *v, const std::string &where, ToolConfig *t, std::string *err,
+                std::vector<std::string> *errors) {
   if (!cJSON_IsObject(v)) {
     *err = where + ": must be an object {\"url\": ..., \"headers\": {...}}";
     return false;
   }
-  if (!check_keys(v, where, {"url", "headers", "comment"}, err)) return false;
+  check_keys(v, where, {"url", "headers", "comment"}, errors);
   std::string url;
   if (!get_string(v, "url", where, &url, err, /*required=*/true)) return false;
   t->http_url = url;
@@ -127,16 +136,16 @@ bool parse_http(const cJSON *v, const std::string &where, ToolConfig *t, std::st
   return true;
 }
 
-bool parse_tool(const cJSON *v, const std::string &where, ToolConfig *t, std::string *err) {
+bool parse_tool(const cJSON *v, const std::string &where, ToolConfig *t, std::string *err,
+                std::vector<std::string> *errors) {
   if (!cJSON_IsObject(v)) {
     *err = where + ": must be an object";
     return false;
   }
-  if (!check_keys(v, where,
-                  {"name", "description", "parameters", "side_effect_free", "max_parallel", "timeout_ms", "service",
-                   "http", "command", "retry", "comment"},
-                  err))
-    return false;
+  check_keys(v, where,
+             {"name", "description", "parameters", "side_effect_free", "max_parallel", "timeout_ms", "service", "http",
+              "command", "retry", "comment"},
+             errors);
   if (!get_string(v, "name", where, &t->name, err, /*required=*/true)) return false;
   if (t->name.empty()) {
     *err = where + ".name: must not be empty";
@@ -164,7 +173,7 @@ bool parse_tool(const cJSON *v, const std::string &where, ToolConfig *t, std::st
   if (!get_int(v, "timeout_ms", where, 0, INT64_C(86400000), &t->timeout_ms, err)) return false;
   if (const cJSON *r = cJSON_GetObjectItemCaseSensitive(v, "retry")) {
     RetryConfig rc;
-    if (!parse_retry(r, at(where, "retry"), &rc, err)) return false;
+    if (!parse_retry(r, at(where, "retry"), &rc, err, errors)) return false;
     t->retry = rc;
   }
   const cJSON *http = cJSON_GetObjectItemCaseSensitive(v, "http");
@@ -173,7 +182,7 @@ bool parse_tool(const cJSON *v, const std::string &where, ToolConfig *t, std::st
     *err = where + ": give exactly one of \"http\" or \"command\"";
     return false;
   }
-  if (http) return parse_http(http, at(where, "http"), t, err);
+  if (http) return parse_http(http, at(where, "http"), t, err, errors);
   if (!cJSON_IsArray(command) || cJSON_GetArraySize(command) == 0) {
     *err = at(where, "command") + ": must be a non-empty array of strings [\"program\", \"arg\", ...]";
     return false;
@@ -191,7 +200,7 @@ bool parse_tool(const cJSON *v, const std::string &where, ToolConfig *t, std::st
 
 }  // namespace
 
-bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
+bool parse_config(const std::string &text, AgentConfig *out, std::vector<std::string> *errors) {
   // The library's strict reader: nothing may follow the object, and a key
   // written twice is an error (which one wins would be a silent guess).
   json::Limits limits;
@@ -200,40 +209,43 @@ bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
   std::string why;
   JsonPtr root(json::parse(text, limits, &why).release());
   if (!root) {
-    *err = "not valid JSON: " + why;
+    errors->push_back("not valid JSON: " + why);
     return false;
   }
   if (!cJSON_IsObject(root.get())) {
-    *err = "the config must be a JSON object";
+    errors->push_back("the config must be a JSON object");
     return false;
   }
-  if (!check_keys(root.get(), "", {"llm", "options", "job", "tools", "mcp_servers", "chains", "mock_script", "observability", "comment"}, err)) return false;
-  if (!get_object(root.get(), "llm", &out->llm, err)) return false;
-  if (!get_object(root.get(), "options", &out->options, err)) return false;
-  if (cJSON_GetObjectItemCaseSensitive(out->options.get(), "llm")) {
-    *err = "options: \"llm\" belongs at the top level of the config";
-    return false;
-  }
-  if (!get_object(root.get(), "job", &out->job, err)) return false;
-  if (cJSON_GetObjectItemCaseSensitive(out->job.get(), "prompt")) {
-    *err = "job: \"prompt\" comes from the command line";
-    return false;
-  }
+  size_t before = errors->size();
+  std::string err;
+  // Each section is checked whatever the others hold: every error is found at once.
+  auto keep = [&](bool ok) {
+    if (!ok) errors->push_back(err);
+    err.clear();
+    return ok;
+  };
+  check_keys(root.get(), "",
+             {"llm", "options", "job", "tools", "mcp_servers", "chains", "mock_script", "observability", "comment"},
+             errors);
+  keep(get_object(root.get(), "llm", &out->llm, &err));
+  if (keep(get_object(root.get(), "options", &out->options, &err)) &&
+      cJSON_GetObjectItemCaseSensitive(out->options.get(), "llm"))
+    errors->push_back("options: \"llm\" belongs at the top level of the config");
+  if (keep(get_object(root.get(), "job", &out->job, &err)) && cJSON_GetObjectItemCaseSensitive(out->job.get(), "prompt"))
+    errors->push_back("job: \"prompt\" comes from the command line");
   const cJSON *tools = cJSON_GetObjectItemCaseSensitive(root.get(), "tools");
-  if (tools) {
-    if (!cJSON_IsArray(tools)) {
-      *err = "tools: must be an array";
-      return false;
-    }
+  if (tools && !cJSON_IsArray(tools)) {
+    errors->push_back("tools: must be an array");
+  } else if (tools) {
     std::set<std::string> names;
     int i = 0;
     for (const cJSON *t = tools->child; t; t = t->next, ++i) {
       ToolConfig tc;
       std::string where = "tools[" + std::to_string(i) + "]";
-      if (!parse_tool(t, where, &tc, err)) return false;
+      if (!keep(parse_tool(t, where, &tc, &err, errors))) continue;
       if (!names.insert(tc.name).second) {
-        *err = where + ".name: \"" + tc.name + "\" is used twice";
-        return false;
+        errors->push_back(where + ".name: \"" + tc.name + "\" is used twice");
+        continue;
       }
       out->tools.push_back(std::move(tc));
     }
@@ -243,56 +255,83 @@ bool parse_config(const std::string &text, AgentConfig *out, std::string *err) {
   if (const cJSON *m = cJSON_GetObjectItemCaseSensitive(root.get(), "mcp_servers")) {
     bool ok = cJSON_IsArray(m);
     for (const cJSON *it = ok ? m->child : nullptr; it && ok; it = it->next) ok = cJSON_IsObject(it);
-    if (!ok) {
-      *err = "mcp_servers: must be an array of objects (see include/toolorch/mcp.h)";
-      return false;
-    }
-    out->mcp_servers.reset(cJSON_Duplicate(m, true));
+    if (!ok) errors->push_back("mcp_servers: must be an array of objects (see include/toolorch/mcp.h)");
+    else out->mcp_servers.reset(cJSON_Duplicate(m, true));
   }
   // Chains: checked in full by the library (the context option "chains").
   if (const cJSON *m = cJSON_GetObjectItemCaseSensitive(root.get(), "chains")) {
     bool ok = cJSON_IsArray(m);
     for (const cJSON *it = ok ? m->child : nullptr; it && ok; it = it->next) ok = cJSON_IsObject(it);
-    if (!ok) {
-      *err = "chains: must be an array of objects (see include/toolorch/chain.h)";
-      return false;
-    }
-    out->chains.reset(cJSON_Duplicate(m, true));
+    if (!ok) errors->push_back("chains: must be an array of objects (see include/toolorch/chain.h)");
+    else out->chains.reset(cJSON_Duplicate(m, true));
   }
   if (const cJSON *m = cJSON_GetObjectItemCaseSensitive(root.get(), "mock_script")) {
-    if (!cJSON_IsObject(m)) {
-      *err = "mock_script: must be an object (a script, see tools/mockllm/SCRIPT.md)";
-      return false;
-    }
-    out->mock_script_json = print(m);
+    if (!cJSON_IsObject(m)) errors->push_back("mock_script: must be an object (a script, see tools/mockllm/SCRIPT.md)");
+    else out->mock_script_json = print(m);
   }
   if (const cJSON *o = cJSON_GetObjectItemCaseSensitive(root.get(), "observability")) {
-    if (!cJSON_IsObject(o)) {
-      *err = "observability: must be an object";
-      return false;
-    }
-    out->observability.reset(cJSON_Duplicate(o, true));
+    ObsArgs obs;
+    std::string why;
+    if (!parse_obs_config(o, &obs, &why)) errors->push_back(why);
+    else out->observability.reset(cJSON_Duplicate(o, true));
   }
-  if (const cJSON *c = cJSON_GetObjectItemCaseSensitive(root.get(), "comment"); c && !cJSON_IsString(c)) {
-    *err = "comment: must be a string";
-    return false;
-  }
-  return true;
+  if (const cJSON *c = cJSON_GetObjectItemCaseSensitive(root.get(), "comment"); c && !cJSON_IsString(c))
+    errors->push_back("comment: must be a string");
+  return errors->size() == before;
 }
 
-bool load_config(const std::string &path, AgentConfig *out, std::string *err) {
+bool load_config(const std::string &path, AgentConfig *out, std::vector<std::string> *errors) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    *err = "cannot read " + path + ": " + std::strerror(errno);
+    errors->push_back("cannot read " + path + ": " + std::strerror(errno));
     return false;
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (!parse_config(ss.str(), out, err)) {
-    *err = path + ": " + *err;
-    return false;
+  return parse_config(ss.str(), out, errors);
+}
+
+namespace {
+// Optimal string alignment distance (a swap of two neighbours counts one).
+size_t edit_distance(const std::string &a, const std::string &b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                            std::tolower(static_cast<unsigned char>(b[j - 1]))
+                        ? 0
+                        : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+}  // namespace
+
+std::string did_you_mean(const std::string &key, const std::vector<std::string> &known) {
+  if (key.size() > 64) return "";  // nobody mistypes that much
+  std::string best;
+  size_t best_d = 0;
+  for (const std::string &k : known) {
+    if (k == "comment") continue;
+    size_t d = edit_distance(key, k);
+    // Near: a third of the longer name's letters at most (one for short
+    // names), or the key is the start/end of a known one ("timeout" for
+    // "timeout_ms").
+    size_t longest = std::max(key.size(), k.size());
+    bool affix = key.size() >= 3 && k.size() > key.size() &&
+                 (k.compare(0, key.size(), key) == 0 || k.compare(k.size() - key.size(), key.size(), key) == 0);
+    bool near = d <= std::max<size_t>(1, longest / 3) || affix;
+    if (!near) continue;
+    if (affix && d > 2) d = 2;
+    if (best.empty() || d < best_d) {
+      best = k;
+      best_d = d;
+    }
   }
-  return true;
+  return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
 }
 
 }  // namespace toolorch::cli

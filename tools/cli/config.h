@@ -51,9 +51,14 @@ struct AgentConfig {
   JsonPtr observability;  // the "observability" object, or null
 };
 
-// False with a message naming the offending key (e.g. `tools[2].http: unknown
-// key "uri"`) in *err.
-bool parse_config(const std::string &text, AgentConfig *out, std::string *err);
-bool load_config(const std::string &path, AgentConfig *out, std::string *err);
+// False with every problem found (each naming the offending key by path,
+// e.g. `tools[2].http: unknown key "uri" (did you mean "url"?)`) appended to
+// *errors. A problem in one section does not hide those of the others.
+bool parse_config(const std::string &text, AgentConfig *out, std::vector<std::string> *errors);
+bool load_config(const std::string &path, AgentConfig *out, std::vector<std::string> *errors);
+
+// " (did you mean \"K\"?)" for the known key nearest to key (edit distance,
+// or key a prefix/suffix of it), or "" if none is near.
+std::string did_you_mean(const std::string &key, const std::vector<std::string> &known);
 
 }  // namespace toolorch::cli

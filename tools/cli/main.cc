@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "agent_run.h"
 #include "cli_args.h"
@@ -25,10 +26,10 @@ int main(int argc, char **argv) {
     case ArgsOutcome::kRun:
       break;
   }
+  if (args.command == Command::kValidate) return validate_config(args);
+  if (args.command == Command::kServe) return serve_mock(args);
   AgentConfig config;
-  if (!load_config(args.config_path, &config, &err)) {
-    std::fprintf(stderr, "toolorch: bad config: %s\n", err.c_str());
-    return kExitBadConfig;
-  }
-  return run_agent(args, config);
+  std::vector<std::string> errors;
+  load_config(args.config_path, &config, &errors);
+  return run_agent(args, config, errors);
 }

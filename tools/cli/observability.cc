@@ -5,6 +5,9 @@
 #include <cstring>
 #include <string>
 
+#include "config.h"
+#include "progress.h"
+
 namespace toolorch::cli {
 
 namespace {
@@ -18,7 +21,15 @@ std::string json_string(const std::string &s) {
   return out;
 }
 
-void log_human(int level, const char *message, const char *const *keys, const char *const *values, size_t n, void *) {
+// To the Progress (tty, jsonl: printed between frames, never after the
+// summary), else straight to stderr.
+void emit_line(const std::string &line, void *progress) {
+  if (progress) static_cast<Progress *>(progress)->log_line(line);
+  else std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void log_human(int level, const char *message, const char *const *keys, const char *const *values, size_t n,
+               void *progress) {
   std::string line = std::string("toolorch: [") + toolorch_log_level_name(level) + "] " + message;
   for (size_t i = 0; i < n; ++i) {
     if (!*values[i]) continue;
@@ -26,15 +37,15 @@ void log_human(int level, const char *message, const char *const *keys, const ch
     // Values with spaces are quoted so a line stays one record.
     line += std::strpbrk(values[i], " \t\"") ? json_string(values[i]) : values[i];
   }
-  std::fprintf(stderr, "%s\n", line.c_str());
+  emit_line(line, progress);
 }
 
 void log_json_line(int level, const char *message, const char *const *keys, const char *const *values, size_t n,
-                   void *) {
+                   void *progress) {
   std::string line = "{\"level\":" + json_string(toolorch_log_level_name(level)) + ",\"msg\":" + json_string(message);
   for (size_t i = 0; i < n; ++i) line += "," + json_string(keys[i]) + ":" + json_string(values[i]);
   line += "}";
-  std::fprintf(stderr, "%s\n", line.c_str());
+  emit_line(line, progress);
 }
 
 }  // namespace
@@ -76,7 +87,9 @@ bool parse_obs_config(const cJSON *section, ObsArgs *out, std::string *err) {
       }
       out->log_json = cJSON_IsTrue(v);
     } else {
-      *err = "observability: unknown key \"" + key + "\"";
+      *err = "observability: unknown key \"" + key + "\"" +
+             did_you_mean(key, {"metrics_listen", "metrics_file", "otlp_endpoint", "service_name", "trace_sample",
+                                "log_json"});
       return false;
     }
   }
@@ -113,8 +126,10 @@ bool apply_obs_options(const ObsArgs &a, toolorch_opts *opts, std::string *err) 
   return true;
 }
 
-void attach_logs(toolorch_ctx *ctx, bool json) {
-  toolorch_set_log_fn(ctx, json ? log_json_line : log_human, nullptr, TOOLORCH_LOG_INFO);
+void attach_logs(toolorch_ctx *ctx, bool json, Progress *progress) {
+  // Plain and none print at once (as before); tty and jsonl through the Progress.
+  bool via = progress && (progress->mode() == ProgressMode::kTty || progress->mode() == ProgressMode::kJsonl);
+  toolorch_set_log_fn(ctx, json ? log_json_line : log_human, via ? progress : nullptr, TOOLORCH_LOG_INFO);
 }
 
 bool write_metrics_file(toolorch_ctx *ctx, const std::string &path, std::string *err) {

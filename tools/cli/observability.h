@@ -27,7 +27,8 @@ void merge_obs_args(const ObsArgs &cli, ObsArgs *into);
 bool apply_obs_options(const ObsArgs &a, toolorch_opts *opts, std::string *err);
 // Log lines on stderr: "toolorch: [warn] message key=value ..." or one JSON
 // object a line with --log-json.
-void attach_logs(toolorch_ctx *ctx, bool json);
+class Progress;
+void attach_logs(toolorch_ctx *ctx, bool json, Progress *progress);
 // Write the exposition text to path (at the end of the run).
 bool write_metrics_file(toolorch_ctx *ctx, const std::string &path, std::string *err);
 

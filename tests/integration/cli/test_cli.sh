@@ -30,9 +30,17 @@ example)
   [ "$rc" -eq 0 ] || fail "exit status $rc"
   grep -q "no API key: using the scripted LLM server at http://127.0.0.1:" "$err" || fail "no notice of the scripted server"
   [ "$(count '^\[start\] research id=' "$err")" -eq 50 ] || fail "not 50 start lines"
-  [ "$(count '^\[end\]   research id=.* status=succeeded [0-9]* ms$' "$err")" -eq 50 ] || fail "not 50 end lines"
+  [ "$(count '^\[end\]   research id=.* status=succeeded attempts=1 run=[0-9]*ms wait=[0-9]*ms$' "$err")" -eq 50 ] || fail "not 50 end lines"
   grep -q "max running at once: 50$" "$err" || fail "not 50 running at once"
+  grep -q "^toolorch: answered in [0-9.]* s$" "$err" || fail "no closing summary"
+  grep -q "^toolorch: calls: 50 (50 succeeded, 0 failed, 0 cancelled, 0 timed out)" "$err" || fail "no calls by status"
+  grep -q "^toolorch: time: LLM [0-9.]* s in 2 requests; tools [0-9.]* s over [0-9.]* s running: parallel speed-up [0-9.]*x$" "$err" ||
+    fail "no times in the summary"
+  grep -q "^toolorch: tokens: [1-9][0-9]* in (0 cache read, 0 cache write), [1-9][0-9]* out$" "$err" || fail "no tokens"
   grep -q "50 results" "$out" || fail "the answer does not mention 50 results"
+  # The text of each round streams to stdout, a line each, the answer last.
+  [ "$(sed -n 1p "$out")" = "I will research the 50 parts at once." ] || fail "round 1's text is not on its own line"
+  [ "$(wc -l <"$out")" -eq 2 ] || fail "stdout is not two lines"
   ;;
 anthropic_no_stream)
   run --config "$src/examples/agent.json" --provider anthropic --no-stream --eager off "Research X"
@@ -69,7 +77,7 @@ responses|gemini)
 unknown_key)
   run --config "$here/unknown_key.json" "q"
   [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
-  grep -q 'tools\[0\]: unknown key "timeout"' "$err" || fail "the key is not named"
+  grep -q 'tools\[0\]: unknown key "timeout" (did you mean "timeout_ms"?)$' "$err" || fail "the key is not named"
   [ ! -s "$out" ] || fail "something on stdout"
   ;;
 bad_json)
@@ -98,14 +106,16 @@ duplicate_key)
 failing_tool)
   run --config "$here/failing_tool.json" "q"
   [ "$rc" -eq 0 ] || fail "exit status $rc"
-  grep -q '^\[end\]   flaky id=.* status=failed' "$err" || fail "the call did not fail"
+  grep -q '^\[end\]   flaky id=.* status=failed attempts=1 run=[0-9]*ms wait=[0-9]*ms: HTTP 500: {"why":"broken on purpose"}$' "$err" ||
+    fail "the call's end line has no reason"
   grep -q "The tool said: .*HTTP 500" "$out" || fail "the error did not reach the model"
   ;;
 command_tool)
   run --config "$here/command_tool.json" "q"
   [ "$rc" -eq 0 ] || fail "exit status $rc"
   grep -q '^\[end\]   cat id=.* status=succeeded' "$err" || fail "cat did not succeed"
-  grep -q '^\[end\]   fails id=.* status=failed' "$err" || fail "the failing command did not fail"
+  grep -q '^\[end\]   fails id=.* status=failed attempts=1 .*: command exited with status 3: broken$' "$err" ||
+    fail "the failing command did not fail with its reason"
   grep -q '"hello":"world"' "$out" || fail "cat's output did not reach the model"
   grep -q 'command exited with status 3: broken' "$out" || fail "the exit status did not reach the model"
   ;;
@@ -118,16 +128,163 @@ job_failure)
 json)
   run --config "$src/examples/agent.json" --json "Research X"
   [ "$rc" -eq 0 ] || fail "exit status $rc"
-  node -e '
-    const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    if (!Array.isArray(t)) throw new Error("not an array");
-    const calls = t.filter(m => m.role === "assistant" && m.tool_calls).flatMap(m => m.tool_calls);
-    const results = t.filter(m => m.role === "tool");
-    if (calls.length !== 50) throw new Error("calls: " + calls.length);
-    if (results.length !== 50) throw new Error("results: " + results.length);
-    const last = t[t.length - 1];
-    if (last.role !== "assistant" || !/50 results/.test(last.content)) throw new Error("last: " + JSON.stringify(last));
-  ' "$out" 2>>"$err" || fail "the transcript is not the expected JSON"
+  python3 - "$out" 2>>"$err" <<'PY' || fail "the JSON output is not as expected"
+import json, sys
+o = json.load(open(sys.argv[1]))
+t = o["transcript"]
+assert isinstance(t, list), "transcript not an array"
+calls = [c for m in t if m.get("role") == "assistant" and m.get("tool_calls") for c in m["tool_calls"]]
+assert len(calls) == 50, len(calls)
+assert len([m for m in t if m.get("role") == "tool"]) == 50
+assert "50 results" in o["answer"] and o["status"] == "answered"
+s = o["summary"]
+assert s["calls"] == {"total": 50, "succeeded": 50, "failed": 0, "cancelled": 0, "timed_out": 0}, s["calls"]
+assert s["max_running"] == 50 and s["llm_requests"] == 2 and s["exit_code"] == 0, s
+assert s["tokens"]["input"] > 0 and s["tokens"]["output"] > 0, s["tokens"]
+assert s["wall_ms"] >= s["tools_running_ms"] > 0 and s["tool_ms"] >= s["tools_running_ms"], s
+assert s["parallel_speedup"] > 1 and s["llm_ms"] > 0, s
+assert s["retries"] == {"tools": 0, "llm": 0} and s["rate_limit_waits"] == 0 and s["speculation"] is None, s
+PY
+  ;;
+jsonl)
+  run --config "$src/examples/agent.json" --progress jsonl "Research X"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  grep -q "50 results" "$out" || fail "the answer is not on stdout"
+  python3 - "$err" <<'PY' >>"$out" 2>&1 || fail "stderr is not JSON lines ending with the summary"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+objs = [json.loads(l) for l in lines]  # every line one object
+kinds = [o.get("event") for o in objs]
+assert kinds[-1] == "summary", kinds[-1]
+assert kinds.count("summary") == 1
+assert kinds.count("call_result") == 50 and kinds.count("call_started") == 50, kinds
+assert kinds.count("llm_request") == 2 and kinds.count("llm_response") == 2, kinds
+assert "notice" in kinds and "job_done" in kinds and "text_delta" in kinds
+assert all("t_ms" in o for o in objs if "event" in o)
+s = objs[-1]
+assert s["calls"]["succeeded"] == 50 and s["status"] == "answered", s
+PY
+  ;;
+retries)
+  # LLM retries, tool retries and rate-limit waits, shown as they happen and counted.
+  run --config "$here/retries.json" --json "q"
+  [ "$rc" -eq 0 ] || fail "exit status $rc"
+  grep -q '^\[llm\]   LLM 429: retrying in 0\.1 s (attempt 2/4): ' "$err" || fail "no LLM retry line"
+  grep -q '^\[retry\] flaky id=.* attempt 2$' "$err" || fail "no tool retry line"
+  grep -q '^\[end\]   flaky id=.* status=failed attempts=3 .*: HTTP 500' "$err" || fail "no attempts on the end line"
+  grep -q '^\[wait\]  limited id=.* waiting for rate-limit permits of service "svc"$' "$err" || fail "no wait line"
+  grep -q '^toolorch: retries: 2 of tool calls, 1 of LLM requests; rate-limit waits: [1-9]' "$err" || fail "no retries in the summary"
+  python3 - "$out" 2>>"$err" <<'PY' || fail "the summary's retries are wrong"
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+assert s["retries"] == {"tools": 2, "llm": 1}, s["retries"]
+assert s["rate_limit_waits"] >= 1 and s["llm_requests"] == 3, s
+assert s["calls"] == {"total": 4, "succeeded": 3, "failed": 1, "cancelled": 0, "timed_out": 0}, s["calls"]
+PY
+  ;;
+many_errors)
+  # Every mistake at once, each once, with a suggestion, and nothing started.
+  run --config "$here/many_errors.json" "q"
+  [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
+  grep -q 'many_errors.json: unknown key "tool" (did you mean "tools"?)$' "$err" || fail "tool/tools"
+  grep -q 'tools\[0\]: unknown key "timeout" (did you mean "timeout_ms"?)$' "$err" || fail "timeout"
+  grep -q 'tools\[1\]: unknown key "side_efect_free" (did you mean "side_effect_free"?)$' "$err" || fail "side_effect_free"
+  grep -q 'observability: unknown key "metric_file" (did you mean "metrics_file"?)$' "$err" || fail "metrics_file"
+  [ "$(wc -l <"$err")" -eq 4 ] || fail "not four lines, one an error"
+  grep -q "scripted LLM server" "$err" && fail "something started"
+  [ ! -s "$out" ] || fail "something on stdout"
+  ;;
+job_key_error)
+  # Found by the library's check of the job request: still before the start.
+  run --config "$here/job_key_error.json" "q"
+  [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
+  grep -q 'job_key_error.json: job: .*"max_round"' "$err" || fail "the key is not named"
+  grep -q "scripted LLM server" "$err" && fail "an error after the start"
+  [ "$(wc -l <"$err")" -eq 1 ] || fail "not one line"
+  ;;
+bad_mock_script)
+  run --config "$here/bad_mock_script.json" "q"
+  [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
+  grep -q 'mock_script: rounds\[0\]\.tool_calls\[0\]: unknown key "nam"' "$err" || fail "the script's key is not named"
+  grep -q "scripted LLM server at" "$err" && fail "an error after the start"
+  ;;
+validate)
+  "$cli" validate "$src/examples/agent.json" >"$out" 2>"$err"
+  [ $? -eq 0 ] || fail "a good config does not validate"
+  grep -q "agent.json: ok (1 tool, a mock script)$" "$out" || fail "no ok"
+  "$cli" validate "$here/many_errors.json" >"$out" 2>"$err"
+  [ $? -eq 2 ] || fail "a bad config validates"
+  [ "$(wc -l <"$err")" -eq 4 ] || fail "not the four errors"
+  grep -q '(did you mean "timeout_ms"?)' "$err" || fail "no suggestion"
+  "$cli" validate --config "$here/job_key_error.json" >"$out" 2>"$err"
+  [ $? -eq 2 ] || fail "a bad job section validates"
+  grep -q '"max_round"' "$err" || fail "the job key is not named"
+  "$cli" validate >"$out" 2>"$err"
+  [ $? -eq 2 ] || fail "validate without a config"
+  ;;
+serve)
+  # The scripted server in the foreground: its URL on stdout, an answer over
+  # HTTP, a clean stop on SIGTERM.
+  "$cli" serve --port 0 --script "$here/serve_script.json" >"$out" 2>"$err" &
+  pid=$!
+  url=
+  for _ in $(seq 1 200); do
+    url=$(sed -n 1p "$out")
+    [ -n "$url" ] && break
+    sleep 0.05
+  done
+  case $url in http://127.0.0.1:[0-9]*) ;; *) kill $pid; fail "no URL printed: $url" ;; esac
+  python3 - "$url" >>"$err" 2>&1 <<'PY' || { kill $pid; fail "the server did not answer"; }
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/v1/chat/completions", method="POST",
+    data=json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode(),
+    headers={"Content-Type": "application/json"})
+body = json.load(urllib.request.urlopen(req, timeout=30))
+assert body["choices"][0]["message"]["content"] == "hello from the served script", body
+PY
+  kill -TERM $pid
+  wait $pid
+  rc=$?
+  [ "$rc" -eq 0 ] || fail "serve exited $rc on SIGTERM"
+  grep -q "stopped" "$err" || fail "no stop notice"
+  "$cli" serve --script /nonexistent >"$out" 2>"$err"
+  [ $? -eq 2 ] || fail "serve with a missing script"
+  ;;
+tty)
+  # In a real (pseudo) terminal: the live area is drawn and redrawn in place,
+  # cut to the width, and the final screen holds the answer and the summary.
+  shot=$(mktemp)
+  python3 "$here/pty_screen.py" 72 30 "$shot" -- env -u NO_COLOR "$cli" run --config "$src/examples/agent.json" "Research X" ||
+    fail "the pty harness failed"
+  python3 - "$shot" 72 >"$out" 2>&1 <<'PY' || { cat "$shot" >>"$out"; rm -f "$shot"; fail "the terminal output is not right"; }
+import json, re, sys
+d = json.load(open(sys.argv[1])); cols = int(sys.argv[2])
+raw, screen = d["raw"], d["screen"]
+assert d["exit"] == 0, d["exit"]
+assert "calls: " in raw and "running" in raw, "no live area"
+assert re.search(r"\x1b\[[0-9]+A", raw), "never redrawn in place (no cursor-up)"
+assert "\x1b[1m" in raw, "no colour without NO_COLOR"
+# Every line of the area fits the width (escapes take no room).
+for seg in raw.split("\x1b[K"):
+    line = re.sub(r"\x1b\[[0-9;]*m", "", seg.split("\r")[-1])
+    if line.startswith(("toolorch ", "calls: ", "  research")):
+        assert len(line) <= cols - 1, repr(line)
+text = "\n".join(screen)
+assert "toolorch: answered in" in text, text
+assert "toolorch: calls: 50 (50 succeeded" in text, text
+assert "50 results" in text, text
+assert not re.search(r"^toolorch [0-9.]+ s  LLM", text, re.M), "the live area stayed"
+assert not re.search(r"^calls: ", text, re.M), "the live area stayed"
+PY
+  NO_COLOR=1 python3 "$here/pty_screen.py" 72 30 "$shot" -- "$cli" run --config "$src/examples/agent.json" "Research X" ||
+    fail "the pty harness failed (NO_COLOR)"
+  python3 - "$shot" >"$out" 2>&1 <<'PY' || { rm -f "$shot"; fail "colours despite NO_COLOR"; }
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+assert d["exit"] == 0 and "calls: " in d["raw"]
+assert not re.search(r"\x1b\[[0-9;]*m", d["raw"]), "an SGR escape"
+PY
+  rm -f "$shot"
   ;;
 observability)
   # Metrics file and endpoint, JSON logs, and traces to a collector that is
