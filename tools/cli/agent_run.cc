@@ -460,8 +460,9 @@ int run_agent(const CliArgs &args, AgentConfig &config, std::vector<std::string>
 
   progress.finish_answer(outcome.text, !args.json && outcome.status == TOOLORCH_OK);
   if (outcome.status != TOOLORCH_OK)
-    complain(std::string("the job failed (") + toolorch_strerror(outcome.status) + "): " + outcome.text);
-  if (!metrics_ok) complain("metrics file: " + err);
+    progress.error(std::string("the job failed (") + toolorch_strerror(outcome.status) + "): " + outcome.text,
+                   now_us());
+  if (!metrics_ok) progress.error("metrics file: " + err, now_us());
   progress.finish(extra, status_word, code, now_us());
   if (args.json) {
     JsonPtr o(cJSON_CreateObject());

@@ -295,6 +295,17 @@ void Progress::notice(const std::string &text, int64_t now_us) {
   }
 }
 
+void Progress::error(const std::string &text, int64_t now_us) {
+  if (mode_ == ProgressMode::kJsonl) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "event", "error");
+    cJSON_AddStringToObject(o, "message", text.c_str());
+    jsonl(o, now_us);
+  } else {
+    write_all(STDERR_FILENO, "toolorch: " + text + "\n");
+  }
+}
+
 void Progress::log_line(const std::string &l) {
   std::lock_guard<std::mutex> lock(log_mu_);
   logs_.push_back(l);

@@ -57,6 +57,8 @@ class Progress {
   ProgressMode mode() const { return mode_; }
   // A notice ("toolorch: ..." without the prefix).
   void notice(const std::string &text, int64_t now_us);
+  // An error at the end ("toolorch: ..." on stderr; jsonl: {"event": "error"}).
+  void error(const std::string &text, int64_t now_us);
   void event(const toolorch_event *ev, int64_t now_us);
   // tty: draws the area if something changed and the last frame is 100 ms
   // old. Returns the poll timeout the caller should use (ms, -1: none).

@@ -124,6 +124,16 @@ job_failure)
   [ "$rc" -eq 1 ] || fail "exit status $rc, not 1"
   grep -q "the job failed" "$err" || fail "no failure message"
   grep -q "bad model" "$err" || fail "the provider's message is missing"
+  grep -q "^toolorch: failed in [0-9.]* s$" "$err" || fail "no summary of a failed job"
+  # jsonl: the failure is an object too, and the summary still comes last.
+  run --config "$here/job_failure.json" --progress jsonl "q"
+  [ "$rc" -eq 1 ] || fail "exit status $rc, not 1 (jsonl)"
+  python3 - "$err" <<'PY' >>"$out" 2>&1 || fail "jsonl of a failed job"
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+assert objs[-1]["event"] == "summary" and objs[-1]["status"] == "failed" and objs[-1]["exit_code"] == 1, objs[-1]
+assert any(o.get("event") == "error" and "bad model" in o["message"] for o in objs)
+PY
   ;;
 json)
   run --config "$src/examples/agent.json" --json "Research X"
