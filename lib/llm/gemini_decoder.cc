@@ -144,6 +144,7 @@ bool GeminiDecoder::on_chunk(const cJSON *chunk, std::string_view text) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(part, "text");
     if (cJSON_IsString(t) && *t->valuestring && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(part, "thought"))) {
       response_.text += t->valuestring;
+      if (!fits(response_.text.size(), "Gemini stream: the response text")) return false;
       out_->text(t->valuestring);
       if (!out_->alive()) return false;
     }

@@ -171,6 +171,7 @@ void ResponsesDecoder::on_event(const SseEvent &event) {
   if (type == "response.output_text.delta") {
     if (const char *delta = nonempty_string(ev, "delta")) {
       response_.text += delta;
+      if (!fits(response_.text.size(), "OpenAI Responses stream: the response text")) return;
       out_->text(delta);
     }
   } else if (type == "response.function_call_arguments.delta") {
@@ -182,7 +183,10 @@ void ResponsesDecoder::on_event(const SseEvent &event) {
                                                  " continued after they were sealed");
       return;
     }
-    if (const char *delta = json::get_string(ev, "delta")) s.call.args_json += delta;
+    if (const char *delta = json::get_string(ev, "delta")) {
+      s.call.args_json += delta;
+      if (!fits(s.call.args_json.size(), "OpenAI Responses stream: the arguments of call " + s.call.id)) return;
+    }
   } else if (type == "response.function_call_arguments.done") {
     auto it = slot_of_item_.find(json::get_string(ev, "item_id", ""));
     if (it != slot_of_item_.end()) ready_slot(it->second, json::get_string(ev, "arguments"));

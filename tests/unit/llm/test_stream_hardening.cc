@@ -157,6 +157,46 @@ void one_calls_arguments_are_capped(void **) {
   }
 }
 
+// The same caps on the two providers that came later (OpenAI Responses,
+// Gemini): their text, and a Responses call's argument deltas.
+void later_providers_are_capped_too(void **) {
+  {
+    Run r(llm::Protocol::kOpenAIResponses, true, 4096);
+    r.http.headers(0, 200, test::sse_headers());
+    std::string piece(100, 'x');
+    for (int i = 0; i < 100 && r.listener.ends() == 0; ++i)
+      r.http.data(0, "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"" +
+                         piece + "\"}\n\n");
+    assert_int_equal(r.error().status, TOOLORCH_ETOOBIG);
+    assert_true(r.listener.text.size() <= 4096);
+    assert_true(r.http.transfer(0).cancelled);
+  }
+  {
+    Run r(llm::Protocol::kOpenAIResponses, true, 4096);
+    r.http.headers(0, 200, test::sse_headers());
+    r.http.data(0, "event: response.output_item.added\ndata: {\"type\":\"response.output_item.added\",\"item\":"
+                   "{\"type\":\"function_call\",\"id\":\"fc0\",\"call_id\":\"c0\",\"name\":\"get_weather\",\"arguments\":\"\"}}\n\n");
+    std::string piece(100, ' ');
+    for (int i = 0; i < 100 && r.listener.ends() == 0; ++i)
+      r.http.data(0, "event: response.function_call_arguments.delta\ndata: {\"type\":\"response.function_call_arguments.delta\","
+                     "\"item_id\":\"fc0\",\"delta\":\"" + piece + "\"}\n\n");
+    const llm::Error &e = r.error();
+    assert_int_equal(e.status, TOOLORCH_ETOOBIG);
+    assert_non_null(strstr(e.message.c_str(), "arguments of call c0"));
+  }
+  {
+    Run r(llm::Protocol::kGemini, true, 4096);
+    r.http.headers(0, 200, test::sse_headers());
+    std::string piece(100, 'x');
+    for (int i = 0; i < 100 && r.listener.ends() == 0; ++i)
+      r.http.data(0, "data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"" + piece +
+                         "\"}]}}]}\n\n");
+    assert_int_equal(r.error().status, TOOLORCH_ETOOBIG);
+    assert_true(r.listener.text.size() <= 4096);
+    assert_true(r.http.transfer(0).cancelled);
+  }
+}
+
 void non_streamed_body_uses_the_same_cap(void **) {
   for (llm::Protocol p : kBoth) {
     Run r(p, false, 4096);
@@ -252,6 +292,7 @@ int main() {
       cmocka_unit_test(stream_without_its_end_is_estream),
       cmocka_unit_test(streamed_text_is_capped),
       cmocka_unit_test(one_calls_arguments_are_capped),
+      cmocka_unit_test(later_providers_are_capped_too),
       cmocka_unit_test(non_streamed_body_uses_the_same_cap),
       cmocka_unit_test(huge_usage_counts_are_clamped),
       cmocka_unit_test(anthropic_cache_tokens_count_as_input),
