@@ -25,13 +25,18 @@ TOOLORCH_API int toolorch_batch_add(toolorch_batch *batch, const char *tool_name
                                     const char *args_json, const char *call_id);
 /* Start every call. A batch is submitted once. [loop thread] */
 TOOLORCH_API int toolorch_batch_submit(toolorch_batch *batch);
-/* Cancel every call of the batch that has not ended. [any thread] */
+/* Cancel every call of the batch that has not ended. [any thread] On the
+ * loop thread the CALL_RESULT events and BATCH_DONE are delivered before it
+ * returns; in owned-loop mode from another thread it waits for the loop (the
+ * calls have ended on return); in borrowed-loop mode from another thread it
+ * is posted to the host's loop. */
 TOOLORCH_API int toolorch_batch_cancel(toolorch_batch *batch);
 /* Calls added, and calls ended so far. [any thread] */
 TOOLORCH_API size_t toolorch_batch_size(const toolorch_batch *batch);
 TOOLORCH_API size_t toolorch_batch_ended(const toolorch_batch *batch);
 /* Cancel what still runs and release the batch. Events already queued stay
- * valid. [loop thread] */
+ * valid. May be called from the batch's own event callbacks, BATCH_DONE
+ * included: no event of it follows. [loop thread] */
 TOOLORCH_API void toolorch_batch_free(toolorch_batch *batch);
 
 #ifdef __cplusplus

@@ -27,6 +27,14 @@ TOOLORCH_API const char *toolorch_call_state_name(int state);
  * Returns OK if the result was accepted, EALREADY if this call was completed
  * or failed before, ELATE if the call had already ended (timed out or
  * cancelled): the result is then dropped and counted, never delivered.
+ * A cancel (toolorch_call_cancel, toolorch_job_cancel, toolorch_batch_cancel,
+ * ..._cancel_group) has ended its calls when it returns on the loop thread,
+ * and in owned-loop mode from any thread (it waits for the loop), so a
+ * result completed after it returns gets ELATE. Two exceptions, where OK
+ * means "accepted for now": in borrowed-loop mode a cancel made from another
+ * thread is posted to the host's loop, and a deadline can pass between this
+ * call and the loop's handling of a result completed from another thread;
+ * such a result is then dropped and counted as late all the same.
  */
 TOOLORCH_API int toolorch_call_complete(toolorch_call *call, const char *result);
 /* Like toolorch_call_complete, with a result of len bytes (need not end in NUL). */
@@ -44,7 +52,8 @@ TOOLORCH_API int toolorch_call_fail(toolorch_call *call, const char *message);
 TOOLORCH_API int toolorch_call_fail_ex(toolorch_call *call, const char *message, unsigned flags);
 
 /* Cancel one call from outside its tool: it ends as cancelled (its tool's
- * cancel function runs). OK, or ELATE if it had ended. [any thread] */
+ * cancel function runs). OK, or ELATE if it had ended. [any thread]; in
+ * owned-loop mode it waits for the loop, so the call has ended on return. */
 TOOLORCH_API int toolorch_call_cancel(toolorch_call *call);
 
 /*
@@ -54,6 +63,8 @@ TOOLORCH_API int toolorch_call_cancel(toolorch_call *call);
  * toolorch_call_complete/_fail (which then return TOOLORCH_ELATE) so that the
  * handle is released. Returns ELATE (and fn will not run) if the call has
  * ended already. A second registration replaces the first. [any thread]
+ * fn may complete or fail the call (ELATE) and call anything but
+ * toolorch_free (toolorch.h, "Callbacks and re-entrancy").
  */
 typedef void (*toolorch_cancel_fn)(toolorch_call *call, void *userdata);
 TOOLORCH_API int toolorch_call_on_cancel(toolorch_call *call, toolorch_cancel_fn fn, void *userdata);

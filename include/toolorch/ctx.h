@@ -32,7 +32,9 @@ TOOLORCH_API int toolorch_close(toolorch_ctx *ctx);
  * Stop the loop (owned mode), cancel everything still running (each call ends
  * as cancelled, and those events are discarded), join the worker pool, free
  * everything. Handles obtained from ctx are invalid afterwards.
- * Must not be called from a callback of this context. [loop thread]
+ * From inside any callback of the library (or, in owned-loop mode, on the
+ * library's own thread) it is refused: it returns at once, frees nothing,
+ * and sets toolorch_last_error(ctx). [loop thread]
  */
 TOOLORCH_API void toolorch_free(toolorch_ctx *ctx);
 

@@ -47,6 +47,10 @@ typedef enum toolorch_event_type {
  *    with a borrowed event (valid until it returns);
  *  - otherwise the thread-safe queue: toolorch_next_event() hands out owned
  *    events, freed with toolorch_event_free().
+ * What an event callback may call (toolorch.h, "Callbacks and re-entrancy"):
+ * anything but toolorch_free, including freeing the event's own job or batch
+ * (also from JOB_DONE / BATCH_DONE); it is re-entered by the events of a
+ * cancel or completion it makes on the loop thread.
  */
 typedef void (*toolorch_event_fn)(const toolorch_event *event, void *userdata);
 /* [loop thread] fn == NULL returns to the queue. */

@@ -16,7 +16,9 @@ typedef struct toolorch_group_policy toolorch_group_policy;
 /*
  * Scores a successful result, higher is better. Runs on the loop thread,
  * must be quick. Without a scorer every success scores 1.0 (so "good
- * enough" is "the first success").
+ * enough" is "the first success"). It runs while the result is recorded: it
+ * may read the context (toolorch_stat, accessors), must not start or end
+ * calls, and toolorch_free is refused in it.
  */
 typedef double (*toolorch_score_fn)(const char *tool_name, const char *args_json, const char *result,
                                     void *userdata);

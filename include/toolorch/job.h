@@ -78,12 +78,16 @@ TOOLORCH_API toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *req
  * toolorch_last_error(ctx). [any thread] */
 TOOLORCH_API int toolorch_job_check(toolorch_ctx *ctx, const char *request_json);
 /* End the job: every call still running is cancelled, then JOB_DONE with
- * TOOLORCH_ECANCELLED. [any thread] */
+ * TOOLORCH_ECANCELLED. [any thread] On the loop thread those events (and
+ * JOB_DONE) are delivered before it returns; in owned-loop mode from another
+ * thread it waits for the loop, so the job's calls have ended on return; in
+ * borrowed-loop mode from another thread it is posted to the host's loop. */
 TOOLORCH_API int toolorch_job_cancel(toolorch_job *job);
 /* Cancel the calls of the current round's group `group` (a branch). [any thread] */
 TOOLORCH_API int toolorch_job_cancel_group(toolorch_job *job, const char *group);
 /* Cancel if still running, and release. No event of the job after this;
- * events already queued stay valid. [loop thread] */
+ * events already queued stay valid. May be called from the job's own event
+ * callbacks, JOB_DONE included. [loop thread] */
 TOOLORCH_API void toolorch_job_free(toolorch_job *job);
 
 /* Event accessors for jobs [any thread]. */

@@ -22,7 +22,8 @@ typedef enum toolorch_log_level {
 
 /* keys[i] / values[i], i < n_fields: borrowed for the duration of the call.
  * Runs on the thread that logs (usually the library's loop thread): keep it
- * short and do not call back into ctx from it. */
+ * short and do not call back into ctx from it (functions that take no
+ * handle, such as toolorch_strerror and toolorch_log_level_name, are fine). */
 typedef void (*toolorch_log_fn)(int level, const char *message, const char *const *keys,
                                 const char *const *values, size_t n_fields, void *userdata);
 

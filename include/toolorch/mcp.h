@@ -48,7 +48,8 @@ extern "C" {
 TOOLORCH_API int toolorch_add_mcp_server(toolorch_ctx *ctx, const char *config_json);
 
 /* Called once on the loop thread: the server's tools are registered (OK), or
- * why it could not start. The strings are borrowed. */
+ * why it could not start. The strings are borrowed. It may call anything but
+ * toolorch_free (toolorch.h, "Callbacks and re-entrancy"). */
 typedef void (*toolorch_mcp_ready_fn)(toolorch_ctx *ctx, const char *server, int status,
                                       const char *message, void *userdata);
 /* Start a server without waiting; done (may be NULL) tells the outcome. [loop thread] */

@@ -79,7 +79,8 @@ TOOLORCH_API const char *toolorch_event_speculation_json(const toolorch_event *e
  */
 typedef struct toolorch_prediction toolorch_prediction;
 typedef void (*toolorch_predictor_fn)(const char *request_json, toolorch_prediction *prediction, void *userdata);
-/* fn == NULL removes it. Called on the loop thread. [any thread] */
+/* fn == NULL removes it. Called on the loop thread; it may call anything but
+ * toolorch_free (toolorch.h, "Callbacks and re-entrancy"). [any thread] */
 TOOLORCH_API int toolorch_set_predictor(toolorch_ctx *ctx, toolorch_predictor_fn fn, void *userdata);
 /* One guess: the tool, its arguments as JSON, a confidence in [0, 1].
  * OK, ELATE (no longer wanted), EINVAL, ESTATE after done. [any thread] */

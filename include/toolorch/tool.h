@@ -19,7 +19,10 @@ extern "C" {
  * toolorch_call_fail() -- now, or later from any thread -- and afterwards
  * while the call's batch or job is alive.
  * Non-blocking tools run on the loop thread and must return quickly; tools
- * flagged BLOCKING run on the worker pool.
+ * flagged BLOCKING run on the worker pool. It may call anything but
+ * toolorch_free, including cancelling its own call, batch or job (the call
+ * ends cancelled; completing it then returns ELATE). See toolorch.h,
+ * "Callbacks and re-entrancy".
  */
 typedef void (*toolorch_tool_fn)(toolorch_call *call, const char *args_json, void *userdata);
 

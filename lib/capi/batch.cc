@@ -72,15 +72,10 @@ int toolorch_batch_cancel(toolorch_batch *batch) {
   if (!batch) return invalid(nullptr, "toolorch_batch_cancel", "batch is NULL");
   toolorch_ctx *ctx = batch->ctx;
   return guarded(ctx, [&]() -> int {
-    // Any thread: run on the loop when we are there, else post it there.
-    if (ctx->loop->in_loop_thread()) {
-      batch->impl->cancel();
-    } else {
-      ctx->loop->post([ctx, batch] {
-        if (ctx->batches.count(batch)) batch->impl->cancel();
-      });
-    }
-    return TOOLORCH_OK;
+    return ctx->cancel_on_loop([ctx, batch]() -> int {
+      if (ctx->batches.count(batch)) batch->impl->cancel();
+      return TOOLORCH_OK;
+    });
   });
 }
 

@@ -7,7 +7,12 @@ struct LastError {
   std::string message;
 };
 thread_local LastError t_last;
+thread_local int t_callback_depth = 0;
 }  // namespace
+
+CallbackScope::CallbackScope() noexcept { ++t_callback_depth; }
+CallbackScope::~CallbackScope() { --t_callback_depth; }
+bool in_callback() noexcept { return t_callback_depth > 0; }
 
 void set_error(const void *ctx, std::string message) {
   t_last.ctx = ctx;

@@ -57,4 +57,17 @@ inline int fail(const void *ctx, int status, std::string message) {
   return status;
 }
 
+// Every call into a host's callback runs inside a CallbackScope, so that the
+// functions a callback must not call (toolorch_free: it would join or free
+// the very loop the callback runs on) can refuse instead of deadlocking.
+class CallbackScope {
+ public:
+  CallbackScope() noexcept;
+  ~CallbackScope();
+  CallbackScope(const CallbackScope &) = delete;
+  CallbackScope &operator=(const CallbackScope &) = delete;
+};
+// True while this thread is inside a callback of the library (any context).
+bool in_callback() noexcept;
+
 }  // namespace toolorch::capi

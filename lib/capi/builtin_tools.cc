@@ -150,7 +150,10 @@ int toolorch_call_on_cancel(toolorch_call *call, toolorch_cancel_fn fn, void *us
   if (!call || !fn) return invalid(nullptr, "toolorch_call_on_cancel", "call or fn is NULL");
   return guarded(nullptr, [&]() -> int {
     // The call is alive whenever its hook runs (the dispatcher holds it).
-    return call_of(call)->set_cancel_hook([call, fn, userdata] { fn(call, userdata); });
+    return call_of(call)->set_cancel_hook([call, fn, userdata] {
+      toolorch::capi::CallbackScope scope;
+      fn(call, userdata);
+    });
   });
 }
 

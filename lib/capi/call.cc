@@ -4,6 +4,8 @@
 #include "capi/border.h"
 #include "capi/handles.h"
 #include "core/call.h"
+#include "core/dispatcher.h"
+#include "loop/event_loop.h"
 
 using toolorch::capi::call_of;
 using toolorch::capi::fail;
@@ -60,7 +62,16 @@ int toolorch_call_cancel(toolorch_call *call) {
     if (d->sched()->in_loop_thread())
       return d->cancel(c) ? TOOLORCH_OK : fail(nullptr, TOOLORCH_ELATE, "the call has ended already");
     toolorch::core::CallRef keep(c);
-    d->sched()->post([d, keep] { d->cancel(keep.get()); });
+    // Every scheduler the C ABI makes is an EventLoop. Owned mode: wait for
+    // the loop, so the call has ended when this returns (call.h).
+    auto *loop = static_cast<toolorch::loop::EventLoop *>(d->sched());
+    if (!loop->owned()) {
+      loop->post([d, keep] { d->cancel(keep.get()); });
+      return TOOLORCH_OK;
+    }
+    bool cancelled = false;
+    if (loop->run_sync([&] { cancelled = d->cancel(keep.get()); }) && !cancelled)
+      return fail(nullptr, TOOLORCH_ELATE, "the call has ended already");
     return TOOLORCH_OK;
   });
 }

@@ -17,6 +17,7 @@ void toolorch_ctx::emit(toolorch::core::EventPtr ev) {
   if (closing.load(std::memory_order_acquire)) return;
   if (event_fn) {
     try {
+      toolorch::capi::CallbackScope scope;
       event_fn(toolorch::capi::handle_of(ev.get()), event_ud);
     } catch (...) {
       // A C++ host's callback threw: nothing sensible to do but drop it.
@@ -41,6 +42,25 @@ int toolorch_ctx::on_loop(const std::function<int()> &fn) {
     if (rc) detail = toolorch::capi::last_error(this);
   });
   if (!ran) return fail(this, TOOLORCH_ECLOSED, "the context is shutting down");
+  if (rc) toolorch::capi::set_error(this, detail);
+  return rc;
+}
+
+int toolorch_ctx::cancel_on_loop(std::function<int()> fn) {
+  if (loop->in_loop_thread()) return fn();
+  if (!owned) {
+    // The host's loop thread may be the very thread waiting on us: post.
+    loop->post([fn] { fn(); });
+    return TOOLORCH_OK;
+  }
+  int rc = TOOLORCH_OK;
+  std::string detail;
+  bool ran = loop->run_sync([&] {
+    rc = toolorch::capi::guarded(this, fn);
+    if (rc) detail = toolorch::capi::last_error(this);
+  });
+  // Not run: the context is closing, which cancels everything anyway.
+  if (!ran) return TOOLORCH_OK;
   if (rc) toolorch::capi::set_error(this, detail);
   return rc;
 }
@@ -167,6 +187,13 @@ int toolorch_close(toolorch_ctx *ctx) {
 
 void toolorch_free(toolorch_ctx *ctx) {
   if (!ctx) return;
+  // From a callback (or anything else on the library's own thread) freeing
+  // would join or free the loop that is running the caller: refuse.
+  if (toolorch::capi::in_callback() || (ctx->owned && ctx->loop->in_loop_thread())) {
+    toolorch::capi::set_error(ctx, "toolorch_free was called from a callback: ignored; free the context "
+                                   "after the callback has returned");
+    return;
+  }
   guarded(ctx, [&]() -> int {
     ctx->close();
     // The spans of what just ended (and was cancelled) still reach the

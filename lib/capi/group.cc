@@ -14,7 +14,10 @@ using toolorch::core::Scorer;
 namespace {
 Scorer make_scorer(toolorch_score_fn fn, void *ud) {
   if (!fn) return Scorer();
-  return [fn, ud](const Call &c) { return fn(c.tool_name().c_str(), c.args().c_str(), c.end_text.c_str(), ud); };
+  return [fn, ud](const Call &c) {
+    toolorch::capi::CallbackScope scope;
+    return fn(c.tool_name().c_str(), c.args().c_str(), c.end_text.c_str(), ud);
+  };
 }
 }  // namespace
 
@@ -117,14 +120,11 @@ int toolorch_batch_cancel_group(toolorch_batch *batch, const char *group) {
   toolorch_ctx *ctx = batch->ctx;
   std::string name(group);
   return guarded(ctx, [&]() -> int {
-    if (ctx->loop->in_loop_thread()) {
+    return ctx->cancel_on_loop([ctx, batch, name]() -> int {
+      if (!ctx->batches.count(batch)) return TOOLORCH_OK;
       int rc = batch->impl->cancel_group(name);
       return rc ? fail(ctx, rc, "no group \"" + name + "\" in this batch") : TOOLORCH_OK;
-    }
-    ctx->loop->post([ctx, batch, name] {
-      if (ctx->batches.count(batch)) batch->impl->cancel_group(name);
     });
-    return TOOLORCH_OK;
   });
 }
 

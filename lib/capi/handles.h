@@ -133,6 +133,14 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   // (EMODE otherwise).
   int on_loop(const std::function<int()> &fn);
 
+  // Run a cancel so that it has taken effect when the caller returns: on the
+  // loop thread directly; in owned mode from another thread by waiting for
+  // the loop (so a result completed after the cancel returns is ELATE, as
+  // call.h says). Borrowed mode from another thread: posted, as the host's
+  // loop thread may be the one waiting for the caller. Closing: OK (closing
+  // cancels everything).
+  int cancel_on_loop(std::function<int()> fn);
+
   // Cancel everything and close the queue. Idempotent, any thread.
   void close();
 };

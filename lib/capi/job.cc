@@ -86,14 +86,10 @@ int toolorch_job_cancel(toolorch_job *job) {
   if (!job) return invalid(nullptr, "toolorch_job_cancel", "job is NULL");
   toolorch_ctx *ctx = job->ctx;
   return guarded(ctx, [&]() -> int {
-    if (ctx->loop->in_loop_thread()) {
-      job->impl->cancel();
-    } else {
-      ctx->loop->post([ctx, job] {
-        if (ctx->jobs.count(job)) job->impl->cancel();
-      });
-    }
-    return TOOLORCH_OK;
+    return ctx->cancel_on_loop([ctx, job]() -> int {
+      if (ctx->jobs.count(job)) job->impl->cancel();
+      return TOOLORCH_OK;
+    });
   });
 }
 
@@ -117,13 +113,10 @@ int toolorch_job_cancel_group(toolorch_job *job, const char *group) {
   toolorch_ctx *ctx = job->ctx;
   std::string name(group);
   return guarded(ctx, [&]() -> int {
-    if (ctx->loop->in_loop_thread())
-      return job->impl->cancel_group(name) ? TOOLORCH_OK
-                                           : fail(ctx, TOOLORCH_ESTATE, "no group \"" + name + "\" in this round");
-    ctx->loop->post([ctx, job, name] {
-      if (ctx->jobs.count(job)) job->impl->cancel_group(name);
+    return ctx->cancel_on_loop([ctx, job, name]() -> int {
+      if (!ctx->jobs.count(job) || job->impl->cancel_group(name)) return TOOLORCH_OK;
+      return fail(ctx, TOOLORCH_ESTATE, "no group \"" + name + "\" in this round");
     });
-    return TOOLORCH_OK;
   });
 }
 

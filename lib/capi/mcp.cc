@@ -206,6 +206,7 @@ int toolorch_add_mcp_server_async(toolorch_ctx *ctx, const char *config_json, to
       toolorch::capi::Done cb;
       if (done)
         cb = [ctx, done, userdata](const std::string &name, int status, const std::string &message) {
+          toolorch::capi::CallbackScope scope;
           done(ctx, name.c_str(), status, message.c_str(), userdata);
         };
       return toolorch::capi::start_server(ctx, std::move(cfg), std::move(cb));

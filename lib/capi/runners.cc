@@ -1,5 +1,6 @@
 #include "capi/runners.h"
 
+#include "capi/border.h"
 #include "capi/handles.h"
 
 namespace toolorch::capi {
@@ -9,13 +10,17 @@ void CFunctionRunner::start(core::Call &call) {
   void *ud = ud_;
   toolorch_call *handle = handle_of(&call);
   if (!pool_) {
+    CallbackScope scope;
     fn(handle, call.args().c_str(), ud);
     return;
   }
   // The call stays valid until the tool completes it (the dispatcher holds
   // it for the runner), so the worker may use it without a reference.
   core::Call *c = &call;
-  if (!pool_->submit([fn, ud, handle, c] { fn(handle, c->args().c_str(), ud); }))
+  if (!pool_->submit([fn, ud, handle, c] {
+        CallbackScope scope;
+        fn(handle, c->args().c_str(), ud);
+      }))
     core::fail_call(call, "the worker pool is not running");
 }
 

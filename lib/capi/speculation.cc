@@ -70,6 +70,7 @@ int toolorch_set_predictor(toolorch_ctx *ctx, toolorch_predictor_fn fn, void *us
           std::lock_guard<std::mutex> lk(ctx->predictions_mu);
           ctx->predictions.insert(p);
         }
+        toolorch::capi::CallbackScope scope;
         fn(request.c_str(), p, userdata);
       };
       return TOOLORCH_OK;
