@@ -28,6 +28,11 @@
 %ignore toolorch_tool_set_fn;
 %ignore toolorch_add_mcp_server_async;
 %ignore toolorch_set_log_fn;
+/* Chains: a step's computed arguments would be called back on the library's
+ * thread; the bindings register chains from their JSON form. */
+%ignore toolorch_chain_set_args_fn;
+%ignore toolorch_chain_args_set;
+%ignore toolorch_chain_args_fail;
 
 /* -- Replaced by the helpers below (out-parameters, void* userdata). ----- */
 %ignore toolorch_new;
@@ -57,6 +62,7 @@
 %include <toolorch/mcp.h>
 %include <toolorch/metrics.h>
 %include <toolorch/log.h>
+%include <toolorch/chain.h>
 
 /*
  * Helpers. A job or batch is known to the bindings by an integer tag (their

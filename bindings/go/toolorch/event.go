@@ -47,6 +47,8 @@ func (s CallState) String() string { return capi.Toolorch_call_state_name(int(s)
 type Event struct {
 	Type   EventType
 	CallID string // CALL_STARTED, CALL_RESULT, LLM_TOOL_CALL
+	// CALL_STARTED, CALL_RESULT of a chain's step: the chain's call id ("" otherwise).
+	ParentCallID string
 	Tool   string // the same
 	// LLM_TOOL_CALL and CALL_STARTED: the call's arguments; JOB_DONE: the transcript.
 	JSON string
@@ -69,11 +71,13 @@ func readEvent(ev capi.Struct_SS_toolorch_event) Event {
 	switch e.Type {
 	case EventCallStarted, EventLLMToolCall:
 		e.CallID = capi.Toolorch_event_call_id(ev)
+		e.ParentCallID = capi.Toolorch_event_parent_call_id(ev)
 		e.Tool = capi.Toolorch_event_tool_name(ev)
 		e.JSON = capi.Toolorch_event_json(ev)
 		e.Round = capi.Toolorch_event_round(ev)
 	case EventCallResult:
 		e.CallID = capi.Toolorch_event_call_id(ev)
+		e.ParentCallID = capi.Toolorch_event_parent_call_id(ev)
 		e.Tool = capi.Toolorch_event_tool_name(ev)
 		e.Text = capi.Toolorch_event_text(ev)
 		e.State = CallState(capi.Toolorch_event_call_state(ev))

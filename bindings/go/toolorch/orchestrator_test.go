@@ -542,3 +542,47 @@ func TestContextDeadlineIsDeadlineExceeded(t *testing.T) {
 		t.Fatalf("RunBatch past its deadline: %v", err)
 	}
 }
+
+func TestChainOfGoTools(t *testing.T) {
+	o := newOrch(t, nil)
+	mustRegister(t, o, "search", func(_ context.Context, args json.RawMessage) (string, error) {
+		var a struct{ Q string }
+		if err := json.Unmarshal(args, &a); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(`{"top":%q}`, a.Q), nil
+	})
+	mustRegister(t, o, "combine", func(_ context.Context, args json.RawMessage) (string, error) {
+		return "combined " + string(args), nil
+	})
+	err := o.RegisterChain(`{"name":"research","steps":[
+	    {"parallel":[{"name":"s1","tool":"search","args":{"q":"${input#/city} weather"}},
+	                 {"name":"s2","tool":"search","args":{"q":"${input#/city} news"}}]},
+	    {"name":"c","tool":"combine","args":{"parts":["${s1#/top}","${s2#/top}"]}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = o.RegisterChain(`{"name":"bad","steps":[{"name":"a","tool":"search","args":{"q":"${later}"}},{"name":"later","tool":"search"}]}`)
+	if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), `"later"`) {
+		t.Fatalf("a reference to a later step: %v", err)
+	}
+	res, err := o.RunBatch(context.Background(), []BatchCall{{Tool: "research", Args: `{"city":"Oslo"}`, ID: "r1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain *CallResult
+	steps := 0
+	for i := range res {
+		if res[i].CallID == "r1" {
+			chain = &res[i]
+		} else if strings.HasPrefix(res[i].CallID, "r1/") {
+			steps++
+		}
+	}
+	if chain == nil || chain.State != CallSucceeded || chain.Result != `combined {"parts":["Oslo weather","Oslo news"]}` {
+		t.Fatalf("chain result: %+v", res)
+	}
+	if steps != 3 {
+		t.Fatalf("want 3 step results, got %d: %+v", steps, res)
+	}
+}

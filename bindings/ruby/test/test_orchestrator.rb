@@ -191,6 +191,27 @@ class OrchestratorTest < Minitest::Test
     end
   end
 
+  def test_chain_of_ruby_tools
+    Toolorch::Orchestrator.open do |o|
+      o.register_tool("search") { |args| JSON.generate(top: args) }
+      o.register_tool("combine") { |args| "combined #{JSON.generate(args)}" }
+      o.register_chain(name: "research", steps: [
+                         { parallel: [{ name: "s1", tool: "search", args: { q: "${input#/city} weather" } },
+                                      { name: "s2", tool: "search", args: { q: "${input#/city} news" } }] },
+                         { name: "c", tool: "combine", args: { parts: ["${s1#/top/q}", "${s2#/top/q}"] } }
+                       ])
+      err = assert_raises(Toolorch::ConfigError) do
+        o.register_chain('{"name":"bad","steps":[{"name":"a","tool":"search","args":{"q":"${later}"}},{"name":"later","tool":"search"}]}')
+      end
+      assert_includes err.message, '"later"'
+      results = o.run_batch([{ tool: "research", args: { city: "Oslo" }, id: "r1" }])
+      by_id = results.to_h { |r| [r.call_id, r] }
+      assert by_id["r1"].ok?, by_id["r1"].inspect
+      assert_equal 'combined {"parts":["Oslo weather","Oslo news"]}', by_id["r1"].text
+      assert_equal %w[r1 r1/c r1/s1 r1/s2], by_id.keys.sort
+    end
+  end
+
   # close with tools still running: jobs end ClosedError, tool threads get CancelledError.
   def test_close_while_tools_run
     MockLLM.open('{"rounds": [{"tool_calls": [{"name": "stubborn"}, {"name": "stubborn"}]}, {"text": "x"}]}') do |mock|

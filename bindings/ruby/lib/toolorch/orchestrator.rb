@@ -219,6 +219,23 @@ module Toolorch
       end
     end
 
+    # Registers a chain of tools from its JSON form (docs/CHAINS.md), a String
+    # or a Hash: parallel groups and sequences of tool calls whose arguments
+    # refer to the chain's input ("${input#/city}") and to earlier steps'
+    # results ("${s1}", "${s1#/items/0}"). The chain is one more tool the model
+    # or a batch can call; its steps run as ordinary calls (Ruby tools too).
+    # Raises ConfigError naming a reference to a step that has not run yet.
+    def register_chain(chain)
+      json = chain.is_a?(String) ? chain : JSON.generate(chain)
+      @life.synchronize do
+        raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @ctx_gone
+
+        rc = Native.toolorch_register_chain_json(@ctx, json)
+        raise Toolorch.error(rc, Native.toolorch_last_error(@ctx)) unless rc.zero?
+      end
+      self
+    end
+
     private
 
     BACKOFF = { exponential: 0, linear: 1, fixed: 2 }.freeze

@@ -164,6 +164,29 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
+  /**
+   * Registers a chain of tools from its JSON form (docs/CHAINS.md): parallel
+   * groups and sequences of tool calls whose arguments refer to the chain's
+   * input ({@code "${input#/city}"}) and to earlier steps' results
+   * ({@code "${s1}"}, {@code "${s1#/items/0}"}). The chain is one more tool the
+   * model or a batch can call; its steps run as ordinary calls of their tools
+   * (Java tools included).
+   *
+   * @throws ToolorchException CONFIG for a bad chain (a reference to a step that
+   *     has not run yet is named), EXISTS if the name is taken
+   */
+  public void registerChain(String chainJson) {
+    if (chainJson == null) throw new ToolorchException(Status.INVALID.code(), "chainJson is required");
+    life.readLock().lock();
+    try {
+      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      int rc = Native.toolorch_register_chain_json(ctx, Text.bytes(chainJson));
+      if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(ctx)));
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
   // The setters leave their detail in toolorch_last_error(NULL), on this thread.
   private static void check(int rc, String what) {
     if (rc == 0) return;

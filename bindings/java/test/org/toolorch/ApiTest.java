@@ -41,6 +41,28 @@ public class ApiTest {
   }
 
   @Test
+  public void chainOfJavaTools() throws Exception {
+    try (Orchestrator o = new Orchestrator()) {
+      o.registerTool("search", args -> "{\"top\":" + args + "}");
+      o.registerTool("combine", args -> "combined " + args);
+      o.registerChain("{\"name\":\"research\",\"steps\":["
+          + "{\"parallel\":[{\"name\":\"s1\",\"tool\":\"search\",\"args\":{\"q\":\"${input#/city} weather\"}},"
+          + "{\"name\":\"s2\",\"tool\":\"search\",\"args\":{\"q\":\"${input#/city} news\"}}]},"
+          + "{\"name\":\"c\",\"tool\":\"combine\",\"args\":{\"parts\":[\"${s1#/top/q}\",\"${s2#/top/q}\"]}}]}");
+      expectStatus(Status.CONFIG, () -> o.registerChain(
+          "{\"name\":\"bad\",\"steps\":[{\"name\":\"a\",\"tool\":\"search\",\"args\":{\"q\":\"${later}\"}},"
+          + "{\"name\":\"later\",\"tool\":\"search\"}]}"));
+      Map<String, CallResult> rs = run(o, Map.of(), List.of(new BatchCall("research", "{\"city\":\"Oslo\"}", "r1")));
+      CallResult r = rs.get("r1");
+      assertEquals(r.toString(), CallState.SUCCEEDED, r.state());
+      assertEquals("combined {\"parts\":[\"Oslo weather\",\"Oslo news\"]}", r.text());
+      // The steps' results came in the same stream, as children of r1.
+      assertEquals(rs.toString(), 4, rs.size());
+      assertTrue(rs.containsKey("r1/s1") && rs.containsKey("r1/s2") && rs.containsKey("r1/c"));
+    }
+  }
+
+  @Test
   public void httpTool() throws Exception {
     try (MockLlm mock = new MockLlm("{\"rounds\": [{\"text\": \"unused\"}]}");
          Orchestrator o = new Orchestrator()) {
