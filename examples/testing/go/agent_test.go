@@ -24,7 +24,9 @@ type fakeWeather struct {
 	all        chan struct{}
 }
 
-func newFake(expected int) *fakeWeather { return &fakeWeather{expected: expected, all: make(chan struct{})} }
+func newFake(expected int) *fakeWeather {
+	return &fakeWeather{expected: expected, all: make(chan struct{})}
+}
 
 func (f *fakeWeather) lookup(ctx context.Context, city string) (string, error) {
 	f.mu.Lock()
