@@ -40,4 +40,18 @@ upper(go) = GO
 upper(java) = JAVA
 upper(ruby) = RUBY
 OUT
+# Its binary does not carry the test kit.
+if objdump -p outside | grep -q toolorch_testing; then echo "the program links the test kit"; exit 1; fi
+
+if [ -d "$module/toolorchtest" ]; then
+  echo "== the test kit's Go example (docs/TESTING.md), tested from the prefix"
+  (cd "$module" && "$go" vet ./toolorchtest)
+  mkdir "$tmp/kit"
+  cp "$src"/examples/testing/go/*.go "$tmp/kit/"
+  cd "$tmp/kit"
+  "$go" mod init example.com/weather > /dev/null 2>&1
+  "$go" mod edit -require toolorch.dev/go/toolorch@v0.0.0 -replace "toolorch.dev/go/toolorch=$module"
+  "$go" test -count=1 . | tee test.txt
+  grep -q '^ok' test.txt
+fi
 echo "outside Go program ok"
