@@ -129,7 +129,10 @@ bool apply_obs_options(const ObsArgs &a, toolorch_opts *opts, std::string *err) 
 void attach_logs(toolorch_ctx *ctx, bool json, Progress *progress) {
   // Plain and none print at once (as before); tty and jsonl through the Progress.
   bool via = progress && (progress->mode() == ProgressMode::kTty || progress->mode() == ProgressMode::kJsonl);
-  toolorch_set_log_fn(ctx, json ? log_json_line : log_human, via ? progress : nullptr, TOOLORCH_LOG_INFO);
+  // The live area says what the info lines would (job started, retrying...):
+  // on a terminal only warnings and errors scroll above it.
+  int level = progress && progress->mode() == ProgressMode::kTty ? TOOLORCH_LOG_WARN : TOOLORCH_LOG_INFO;
+  toolorch_set_log_fn(ctx, json ? log_json_line : log_human, via ? progress : nullptr, level);
 }
 
 bool write_metrics_file(toolorch_ctx *ctx, const std::string &path, std::string *err) {

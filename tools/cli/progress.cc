@@ -552,7 +552,16 @@ void Progress::event(const toolorch_event *ev, int64_t now_us) {
       jn("run_ms", static_cast<double>(run_us / 1000));
       jn("wait_ms", static_cast<double>(wait_us / 1000));
       if (!why.empty()) js("error", first_line_cut(why, 200));
-      if (mode_ == ProgressMode::kPlain || (mode_ == ProgressMode::kTty && state != TOOLORCH_CALL_SUCCEEDED)) line(l);
+      if (mode_ == ProgressMode::kPlain) {
+        line(l);
+      } else if (mode_ == ProgressMode::kTty && state != TOOLORCH_CALL_SUCCEEDED) {
+        // On a terminal the reason matters more than the id: it gets the room.
+        std::string f = "[" + std::string(status_word(state)) + "] " + tool_name + of_parent + " after " +
+                        std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts") + " (run " +
+                        std::to_string(run_us / 1000) + " ms, wait " + std::to_string(wait_us / 1000) + " ms)" +
+                        (why.empty() ? "" : ": " + why);
+        line(first_line_cut(f, w - 1));
+      }
       dirty_ = true;
       break;
     }

@@ -286,6 +286,19 @@ assert "50 results" in text, text
 assert not re.search(r"^toolorch [0-9.]+ s  LLM", text, re.M), "the live area stayed"
 assert not re.search(r"^calls: ", text, re.M), "the live area stayed"
 PY
+  # Failures, retries and waits scroll above the area, the reason given the room.
+  python3 "$here/pty_screen.py" 100 40 "$shot" -- "$cli" run --config "$here/retries.json" "q" ||
+    fail "the pty harness failed (retries)"
+  python3 - "$shot" >"$out" 2>&1 <<'PY' || { cat "$shot" >>"$out"; rm -f "$shot"; fail "retries on the terminal"; }
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+assert d["exit"] == 0, d["exit"]
+text = "\n".join(d["scrolled"] + d["screen"])
+assert re.search(r"^\[failed\] flaky after 3 attempts \(run [0-9]+ ms, wait [0-9]+ ms\): HTTP 500: \{\"a\":1\}$", text, re.M), text
+assert re.search(r"^\[llm\]   LLM 429: retrying in 0\.1 s \(attempt 2/4\)", text, re.M), text
+assert "[info]" not in text, "info log lines on a terminal"
+assert "toolorch: retries: 2 of tool calls, 1 of LLM requests" in text, text
+PY
   NO_COLOR=1 python3 "$here/pty_screen.py" 72 30 "$shot" -- "$cli" run --config "$src/examples/agent.json" "Research X" ||
     fail "the pty harness failed (NO_COLOR)"
   python3 - "$shot" >"$out" 2>&1 <<'PY' || { rm -f "$shot"; fail "colours despite NO_COLOR"; }
