@@ -169,7 +169,13 @@ int parse_job_config(const std::string &request_json, const cJSON *llm_section, 
     } else if (key == "speculation") {
       if (int rc = parse_speculation(v, &c.speculation, err)) return rc;
     } else {
-      return bad(err, "unknown job request key \"" + key + "\"");
+      return bad(err, "unknown job request key \"" + key + "\"" +
+                          json::did_you_mean(key, {"prompt", "messages", "system", "model", "name", "traceparent",
+                                                   "tools", "max_rounds", "max_tokens", "stream",
+                                                   "parallel_tool_calls", "tool_choice", "eager_dispatch",
+                                                   "llm_timeout_ms", "total_timeout_ms", "llm_retries",
+                                                   "llm_backoff_base_ms", "llm_backoff_max_ms", "on_failure",
+                                                   "groups", "speculation"}));
     }
   }
   if (c.messages.empty() && !have_prompt) return bad(err, "a job needs \"prompt\" or \"messages\"");

@@ -1,6 +1,7 @@
 #include "core/option_sections.h"
 
 #include "core/codes.h"
+#include "json/json.h"
 
 #include "limits/config.h"
 #include "llm/provider_config.h"
@@ -63,7 +64,11 @@ int check_section(const char *name, const cJSON *value, std::string *err) {
     }
     return TOOLORCH_OK;
   }
-  *err = "unknown option \"" + section + "\"";
+  *err = "unknown option \"" + section + "\"" +
+         json::did_you_mean(section, {"max_parallel_tools", "tool_timeout_ms", "worker_threads", "max_args_bytes",
+                                      "max_result_bytes", "max_json_depth", "emit_call_started",
+                                      "emit_progress_events", "llm", "rate_limits", "mcp_servers", "chains",
+                                      "observability"});
   return TOOLORCH_ECONFIG;
 }
 

@@ -326,4 +326,42 @@ std::string quote(std::string_view s) {
   return out;
 }
 
+namespace {
+// Optimal string alignment distance, letters compared without case.
+size_t edit_distance(std::string_view a, std::string_view b) {
+  auto low = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = low(a[i - 1]) == low(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && low(a[i - 1]) == low(b[j - 2]) && low(a[i - 2]) == low(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+}  // namespace
+
+std::string did_you_mean(std::string_view key, const std::vector<std::string> &known) {
+  if (key.empty() || key.size() > 64) return "";  // nobody mistypes that much
+  std::string best;
+  size_t best_d = 0;
+  for (const std::string &k : known) {
+    if (k == key || k == "comment") continue;
+    size_t d = edit_distance(key, k);
+    size_t longest = std::max(key.size(), k.size());
+    bool affix = key.size() >= 3 && k.size() > key.size() &&
+                 (k.compare(0, key.size(), key) == 0 || k.compare(k.size() - key.size(), key.size(), key) == 0);
+    if (d > std::max<size_t>(1, longest / 3) && !affix) continue;
+    if (affix && d > 2) d = 2;
+    if (best.empty() || d < best_d) {
+      best = k;
+      best_d = d;
+    }
+  }
+  return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
+}
+
 }  // namespace toolorch::json

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace toolorch::json {
 
@@ -74,5 +75,11 @@ bool is_valid_utf8(std::string_view s);
 
 // A JSON string literal (with quotes) of s.
 std::string quote(std::string_view s);
+
+// For an unknown key: ` (did you mean "K"?)` with the known key nearest to
+// it (edit distance, a swap of neighbours counting one, case aside, within
+// a third of the longer name; or key the start or end of a known name), or
+// "" when none is near. Error messages append it.
+std::string did_you_mean(std::string_view key, const std::vector<std::string> &known);
 
 }  // namespace toolorch::json

@@ -113,7 +113,11 @@ bool parse_provider_config(const cJSON *json, ProviderConfig *out, std::string *
       if (!cJSON_IsBool(item)) return fail(err, "provider config: \"responses_encrypted_reasoning\" must be a boolean");
       cfg.responses_encrypted_reasoning = cJSON_IsTrue(item);
     } else {
-      return fail(err, "provider config: unknown key \"" + name + "\"");
+      return fail(err, "provider config: unknown key \"" + name + "\"" +
+                           json::did_you_mean(name, {"protocol", "base_url", "api_key", "api_key_env",
+                                                     "anthropic_version", "headers", "connect_timeout_ms",
+                                                     "max_response_bytes", "max_tokens_field", "responses_state",
+                                                     "responses_encrypted_reasoning", "model", "service"}));
     }
   }
   if (have_key && have_key_env)

@@ -313,9 +313,30 @@ void check_without_context(const CliArgs &args, const AgentConfig &config, bool 
   std::string err;
   if (!parse_obs_config(config.observability.get(), obs, &err)) add_error(errors, err);
   merge_obs_args(args.obs, obs);
+  // Each section on its own first, so a mistake in one hides none in another.
+  auto section = [&](const char *name, const cJSON *value) {
+    if (!value) return true;
+    std::unique_ptr<toolorch_opts, OptsDeleter> o(toolorch_opts_new());
+    if (!o) return false;
+    JsonPtr wrapper(cJSON_CreateObject());
+    if (std::strcmp(name, "options") == 0) {
+      wrapper.reset(cJSON_Duplicate(value, true));
+    } else {
+      cJSON_AddItemToObject(wrapper.get(), name, cJSON_Duplicate(value, true));
+    }
+    if (toolorch_opts_from_json(o.get(), print(wrapper.get()).c_str()) == TOOLORCH_OK) return true;
+    add_error(errors, std::string(name) + ": " + toolorch_opts_last_error(o.get()));
+    return false;
+  };
+  bool sections_ok = section("options", config.options.get());
+  sections_ok = section("llm", config.llm.get()) && sections_ok;
+  sections_ok = section("mcp_servers", config.mcp_servers.get()) && sections_ok;
+  sections_ok = section("chains", config.chains.get()) && sections_ok;
   err.clear();
-  std::unique_ptr<toolorch_opts, OptsDeleter> opts(build_opts(args, config, *obs, &err));
-  if (!opts) add_error(errors, err);
+  if (sections_ok) {
+    std::unique_ptr<toolorch_opts, OptsDeleter> opts(build_opts(args, config, *obs, &err));
+    if (!opts) add_error(errors, err);
+  }
   for (size_t i = 0; i < config.tools.size(); ++i) {
     const ToolConfig &tc = config.tools[i];
     err.clear();

@@ -289,47 +289,8 @@ bool load_config(const std::string &path, AgentConfig *out, std::vector<std::str
   return parse_config(ss.str(), out, errors);
 }
 
-namespace {
-// Optimal string alignment distance (a swap of two neighbours counts one).
-size_t edit_distance(const std::string &a, const std::string &b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i)
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cost = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                            std::tolower(static_cast<unsigned char>(b[j - 1]))
-                        ? 0
-                        : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
-}  // namespace
-
 std::string did_you_mean(const std::string &key, const std::vector<std::string> &known) {
-  if (key.size() > 64) return "";  // nobody mistypes that much
-  std::string best;
-  size_t best_d = 0;
-  for (const std::string &k : known) {
-    if (k == "comment") continue;
-    size_t d = edit_distance(key, k);
-    // Near: a third of the longer name's letters at most (one for short
-    // names), or the key is the start/end of a known one ("timeout" for
-    // "timeout_ms").
-    size_t longest = std::max(key.size(), k.size());
-    bool affix = key.size() >= 3 && k.size() > key.size() &&
-                 (k.compare(0, key.size(), key) == 0 || k.compare(k.size() - key.size(), key.size(), key) == 0);
-    bool near = d <= std::max<size_t>(1, longest / 3) || affix;
-    if (!near) continue;
-    if (affix && d > 2) d = 2;
-    if (best.empty() || d < best_d) {
-      best = k;
-      best_d = d;
-    }
-  }
-  return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
+  return json::did_you_mean(key, known);
 }
 
 }  // namespace toolorch::cli

@@ -200,7 +200,8 @@ many_errors)
   grep -q 'tools\[0\]: unknown key "timeout" (did you mean "timeout_ms"?)$' "$err" || fail "timeout"
   grep -q 'tools\[1\]: unknown key "side_efect_free" (did you mean "side_effect_free"?)$' "$err" || fail "side_effect_free"
   grep -q 'observability: unknown key "metric_file" (did you mean "metrics_file"?)$' "$err" || fail "metrics_file"
-  [ "$(wc -l <"$err")" -eq 4 ] || fail "not four lines, one an error"
+  grep -q 'options: unknown option "max_parallel_tool" (did you mean "max_parallel_tools"?)$' "$err" || fail "options"
+  [ "$(wc -l <"$err")" -eq 5 ] || fail "not five lines, one an error"
   grep -q "scripted LLM server" "$err" && fail "something started"
   [ ! -s "$out" ] || fail "something on stdout"
   ;;
@@ -208,7 +209,7 @@ job_key_error)
   # Found by the library's check of the job request: still before the start.
   run --config "$here/job_key_error.json" "q"
   [ "$rc" -eq 2 ] || fail "exit status $rc, not 2"
-  grep -q 'job_key_error.json: job: .*"max_round"' "$err" || fail "the key is not named"
+  grep -q 'job_key_error.json: job: .*"max_round" (did you mean "max_rounds"?)$' "$err" || fail "the key is not named"
   grep -q "scripted LLM server" "$err" && fail "an error after the start"
   [ "$(wc -l <"$err")" -eq 1 ] || fail "not one line"
   ;;
@@ -224,7 +225,7 @@ validate)
   grep -q "agent.json: ok (1 tool, a mock script)$" "$out" || fail "no ok"
   "$cli" validate "$here/many_errors.json" >"$out" 2>"$err"
   [ $? -eq 2 ] || fail "a bad config validates"
-  [ "$(wc -l <"$err")" -eq 4 ] || fail "not the four errors"
+  [ "$(wc -l <"$err")" -eq 5 ] || fail "not the five errors"
   grep -q '(did you mean "timeout_ms"?)' "$err" || fail "no suggestion"
   "$cli" validate --config "$here/job_key_error.json" >"$out" 2>"$err"
   [ $? -eq 2 ] || fail "a bad job section validates"
