@@ -7,7 +7,7 @@ set -euo pipefail
 # prometheus: only its promtool is used (the metrics tests run
 # `promtool check metrics`); its service is not started by the tests.
 packages=(build-essential cmake pkg-config git
-  libcurl4-openssl-dev libevent-dev libcjson-dev libhiredis-dev libcmocka-dev
+  libcurl4-openssl-dev libevent-dev libcjson-dev libhiredis-dev libcmocka-dev libzstd-dev
   redis-server
   clang abigail-tools
   prometheus

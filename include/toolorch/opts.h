@@ -18,7 +18,37 @@ TOOLORCH_API void toolorch_opts_free(toolorch_opts *opts);
  *   tool_timeout_ms         int   [30000]  default deadline of a call, from submit
  *   worker_threads          int   [4]      pool for tools flagged BLOCKING
  *   max_args_bytes          int   [1 MiB]  largest accepted arguments document
- *   max_result_bytes        int   [16 MiB] largest accepted tool result
+ *   max_result_bytes        int   [16 MiB] largest tool result kept; past it
+ *                                          max_result_policy decides
+ *   max_result_policy       string ["fail"] "fail": the call fails with
+ *                                 TOOLORCH_ETOOBIG and a message giving the
+ *                                 size and the cap; "truncate": the call
+ *                                 succeeds with its first bytes and a marker
+ *                                 "\n[toolorch: result truncated at
+ *                                 max_result_bytes (N): the first K bytes of
+ *                                 T bytes kept]" (T is "more than N" when an
+ *                                 HTTP or command tool stopped reading at the
+ *                                 cap; the command is then killed), the
+ *                                 marker within the cap. Counted in the
+ *                                 stats "results_truncated"/"results_too_big".
+ *   max_result_bytes_to_model int [0]    0: the model gets what the host gets;
+ *                                 else a job's tool message (result or error)
+ *                                 past it is cut to its first bytes and a note
+ *                                 saying how many of how many bytes it sees and
+ *                                 that the application has the whole result
+ *                                 (the note within the cap when the cap leaves
+ *                                 room). CALL_RESULT always has the whole result.
+ *   compress_results        bool  [false]  hold results of at least
+ *                                 compress_threshold_bytes [4096] compressed
+ *                                 in memory (zstd level 1; kept raw if it
+ *                                 saves less than 1/8)
+ *   max_memory_bytes        int   [0]      budget of the result store: results
+ *                                 held by calls, jobs' transcripts and queued
+ *                                 events. 0: none. Above 7/8 of it the oldest
+ *                                 results spill to files until 3/4 is left.
+ *   spill_dir               string [""]   absolute directory for spill files
+ *                                 ("": $TMPDIR, else /tmp); see "The result
+ *                                 store" in toolorch/ctx.h.
  *   max_json_depth          int   [64]     deepest accepted JSON nesting
  *   emit_call_started       bool  [false]  also emit CALL_STARTED events
  *   emit_progress_events    bool  [false]  also emit LLM_REQUEST, LLM_RESPONSE, LLM_RETRY

@@ -228,7 +228,7 @@ const char *toolorch_last_error(const toolorch_ctx *ctx) { return toolorch::capi
 
 int64_t toolorch_stat(const toolorch_ctx *ctx, const char *key) {
   if (!ctx || !key || !ctx->engine) return -1;
-  return ctx->engine->stats().get(key);
+  return ctx->engine->stat(key);
 }
 
 }  // extern "C"

@@ -16,7 +16,7 @@ Scorer make_scorer(toolorch_score_fn fn, void *ud) {
   if (!fn) return Scorer();
   return [fn, ud](const Call &c) {
     toolorch::capi::CallbackScope scope;
-    return fn(c.tool_name().c_str(), c.args().c_str(), c.end_text.c_str(), ud);
+    return fn(c.tool_name().c_str(), c.args().c_str(), c.text().c_str(), ud);
   };
 }
 }  // namespace

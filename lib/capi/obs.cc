@@ -44,6 +44,34 @@ int toolorch_ctx::init_observability(std::string *err) {
         o->retries()->with("tool")->set(get(st->retries));
       },
       /*loop_only=*/false);
+  // The result store's counters (core/result_store.h), read the same way.
+  {
+    using K = obs::MetricKind;
+    const toolorch::core::ResultStore::Counters *rc = &engine->results().counters();
+    obs::Family *held = obs->registry().family(
+        K::kGauge, "toolorch_result_store_bytes",
+        "Bytes of tool results the result store holds now, by where: memory (compressed sizes for compressed results) or disk.",
+        {"where"});
+    obs::Family *moved = obs->registry().family(
+        K::kCounter, "toolorch_result_store_bytes_total",
+        "Bytes of tool results through the result store, by operation: stored, compressed (their size before), spilled, read_back.",
+        {"operation"});
+    obs::Family *failed = obs->registry().family(K::kCounter, "toolorch_result_spill_failures_total",
+                                                 "Results the store could not spill (kept in memory).", {});
+    if (held && moved && failed)
+      obs->add_collector(
+          [rc, held, moved, failed] {
+            auto get = [](const std::atomic<int64_t> &a) { return static_cast<double>(a.load(std::memory_order_relaxed)); };
+            held->with("memory")->set(get(rc->memory_bytes));
+            held->with("disk")->set(get(rc->disk_bytes));
+            moved->with("stored")->set(get(rc->bytes));
+            moved->with("compressed")->set(get(rc->compressed_in));
+            moved->with("spilled")->set(get(rc->spilled_bytes));
+            moved->with("read_back")->set(get(rc->read_back_bytes));
+            failed->with()->set(get(rc->spill_failures));
+          },
+          /*loop_only=*/false);
+  }
   if (toolorch::limits::RateLimits *rl = engine->limits()) {
     // The limits' counters live on the loop thread.
     obs->add_collector(

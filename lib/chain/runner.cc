@@ -206,13 +206,13 @@ void Run::on_call_ended(Call *step) {
     }
   if (!done) return;
   if (step->state() == core::TOOLORCH_CALL_SUCCEEDED) {
-    results_[name] = step->end_text;
+    results_[name] = step->text();
     done(true);
     return;
   }
   if (!aborted_ && !(stopped_ && step->state() == core::TOOLORCH_CALL_CANCELLED && step->end_status == core::TOOLORCH_ECANCELLED)) {
     const char *how = step->state() == core::TOOLORCH_CALL_TIMED_OUT ? "timed out" : step->state() == core::TOOLORCH_CALL_CANCELLED ? "was cancelled" : "failed";
-    step_failed(name, std::string(how) + ": " + step->end_text);
+    step_failed(name, std::string(how) + ": " + step->end_message);
   }
   done(false);
 }
@@ -274,7 +274,7 @@ void Run::abort() {
   stopped_ = true;
   {
     Dispatcher::PumpHold hold(d_);
-    std::string text = "cancelled: chain \"" + def_->name + "\" ended (" + call_->end_text + ")";
+    std::string text = "cancelled: chain \"" + def_->name + "\" ended (" + call_->end_message + ")";
     for (auto &s : steps_)
       if (!s.call->ended()) d_->end_call(s.call.get(), core::TOOLORCH_CALL_CANCELLED, core::TOOLORCH_ECANCELLED, text);
   }

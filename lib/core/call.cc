@@ -38,6 +38,14 @@ std::function<void()> Call::take_cancel_hook() {
   return std::move(cancel_hook_);
 }
 
+std::string Call::text() const {
+  if (!result) return end_message;
+  std::string err;
+  ResultBytes b = result->bytes(&err);
+  if (!b) return "[toolorch: the result could not be read back: " + err + "]";
+  return *b;
+}
+
 const char *state_name(int state) {
   switch (state) {
     case TOOLORCH_CALL_PENDING: return "pending";

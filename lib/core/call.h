@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/codes.h"
+#include "core/result_store.h"
 
 #include "loop/scheduler.h"
 #include "obs/observer.h"
@@ -94,7 +95,14 @@ class Call {
   bool holds_slot = false;                // counted in the running totals
   bool tool_holds_ref = false;            // the tool has it and owes a completion
   int end_status = 0;                     // toolorch_status of the end
-  std::string end_text;                   // result or error message
+  // How it ended. A success's result is held once in the result store
+  // (core/result_store.h) and shared by the events and the job's transcript;
+  // end_message says why a call failed, timed out or was cancelled ("" on
+  // success). text() gives either as bytes.
+  std::string end_message;
+  ResultRef result;
+  // The result (read back from the store: a copy) or the end message.
+  std::string text() const;
   unsigned fail_flags = 0;                // TOOLORCH_FAIL_* of the last failure
   Group *group = nullptr;                 // the branch group it belongs to, if any
   double score = 0;                       // its result's score (groups with a scorer)

@@ -1,5 +1,7 @@
 #include "core/dispatcher.h"
 
+#include "core/result_limits.h"
+
 #include "core/codes.h"
 
 #include <algorithm>
@@ -10,7 +12,8 @@
 
 namespace toolorch::core {
 
-Dispatcher::Dispatcher(Env env) : env_(env) {}
+Dispatcher::Dispatcher(Env env)
+    : env_(env), results_(env_.results ? env_.results : ResultStore::create(ResultStoreConfig())) {}
 
 int finish_call(Call &call, std::string result) {
   if (!call.finisher) return TOOLORCH_ESTATE;
@@ -401,7 +404,7 @@ bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text,
   }
   if (obs_) obs_->call_retrying(call->obs, text, env_.sched->now_us());
   // Back to waiting: the slot is free for others while the backoff runs.
-  call->end_text = std::move(text);
+  call->end_message = std::move(text);
   call->fail_flags = fail_flags;
   release_slot(call);
   call->set_state(TOOLORCH_CALL_WAITING);
@@ -426,10 +429,19 @@ void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text, unsigne
     env_.stats->late_completions.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (ok && static_cast<int64_t>(text.size()) > env_.opts->max_result_bytes) {
-    end_call(call, TOOLORCH_CALL_FAILED, TOOLORCH_ETOOBIG,
-             "result of tool \"" + call->tool_name() + "\" exceeds max_result_bytes");
-    return;
+  int64_t cap = env_.opts->max_result_bytes;
+  if (ok && static_cast<int64_t>(text.size()) > cap) {
+    if (env_.opts->max_result_policy == CoreOptions::ResultPolicy::kTruncate) {
+      truncate_result(&text, cap, static_cast<int64_t>(text.size()));
+      env_.stats->results_truncated.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      env_.stats->results_too_big.fetch_add(1, std::memory_order_relaxed);
+      end_call(call, TOOLORCH_CALL_FAILED, TOOLORCH_ETOOBIG,
+               "result of tool \"" + call->tool_name() + "\" exceeds max_result_bytes: " +
+                   std::to_string(text.size()) + " bytes, the cap is " + std::to_string(cap) +
+                   " (max_result_policy \"fail\"; \"truncate\" would keep the first bytes)");
+      return;
+    }
   }
   if (ok) {
     end_call(call, TOOLORCH_CALL_SUCCEEDED, TOOLORCH_OK, std::move(text));
@@ -447,7 +459,14 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
   call->set_state(state);
   call->ended_us = env_.sched->now_us();
   call->end_status = status;
-  call->end_text = std::move(text);
+  // A success's result goes into the store, once; the events and the job
+  // refer to it from there.
+  if (state == TOOLORCH_CALL_SUCCEEDED) {
+    call->result = results_->put(std::move(text));
+    call->end_message.clear();
+  } else {
+    call->end_message = std::move(text);
+  }
   call->deadline_timer.reset();
   call->retry_timer.reset();
   if (was == TOOLORCH_CALL_WAITING) env_.stats->waiting.fetch_sub(1, std::memory_order_relaxed);
@@ -482,7 +501,7 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
     tell_runner_ended(call, status);
   }
   if (obs_)
-    obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, call->id(), state, status, call->end_text, call->attempts,
+    obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, call->id(), state, status, call->end_message, call->attempts,
                      was == TOOLORCH_CALL_RUNNING ? call->ended_us - call->started_us : -1, call->ended_us);
   if (CallOwner *owner = call->owner) owner->on_call_ended(call);
   // Its group decides next (after the owner reported this end, so that a

@@ -32,6 +32,9 @@ class Dispatcher {
     ToolRegistry *registry;
     const CoreOptions *opts;
     Stats *stats;
+    // Where results are held (core/result_store.h); null: a store of the
+    // dispatcher's own, without budget or compression.
+    std::shared_ptr<ResultStore> results = nullptr;
   };
   explicit Dispatcher(Env env);
   ~Dispatcher();
@@ -103,6 +106,7 @@ class Dispatcher {
   obs::Observer *observer() const { return obs_; }
   ToolRegistry *registry() const { return env_.registry; }
   const CoreOptions &opts() const { return *env_.opts; }
+  ResultStore &results() const { return *results_; }
 
  private:
   void fail_now(Call *call, int status, std::string text);
@@ -123,6 +127,7 @@ class Dispatcher {
   bool preempt_guess(Tool *tool);
 
   Env env_;
+  std::shared_ptr<ResultStore> results_;
   std::atomic<uint64_t> next_seq_{1};
   int running_ = 0;
   // Tools with waiting calls and a free slot of their own, by the

@@ -10,10 +10,12 @@ Engine::Engine(const Options &opts, loop::Scheduler *sched, EventSink *sink, eve
     : opts_(opts),
       sched_(sched),
       sink_(sink),
+      results_(ResultStore::create(ResultStoreConfig{opts_.core().compress_results, opts_.core().compress_threshold_bytes,
+                                                     opts_.core().max_memory_bytes, opts_.core().spill_dir})),
       base_(base),
       gate_(std::make_shared<LoopGate>(sched)),
       pool_(static_cast<size_t>(opts_.core().worker_threads)),
-      dispatcher_(Dispatcher::Env{sched, sink, &registry_, &opts_.core(), &stats_}) {}
+      dispatcher_(Dispatcher::Env{sched, sink, &registry_, &opts_.core(), &stats_, results_}) {}
 
 int Engine::init(std::string *err) {
   const cJSON *llm = opts_.section("llm");

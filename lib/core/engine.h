@@ -40,6 +40,13 @@ class Engine {
   ToolRegistry &registry() { return registry_; }
   Dispatcher &dispatcher() { return dispatcher_; }
   Stats &stats() { return stats_; }
+  // The result store of every call here (core/result_store.h).
+  ResultStore &results() { return *results_; }
+  // A counter by its toolorch_stat key: the dispatcher's, then the store's; -1 if unknown.
+  int64_t stat(const std::string &key) const {
+    int64_t v = stats_.get(key);
+    return v >= 0 ? v : results_->stat(key);
+  }
   loop::Scheduler *sched() const { return sched_; }
   // The context's scorer, the fallback of groups without their own. Loop thread.
   Scorer &scorer() { return scorer_; }
@@ -67,6 +74,7 @@ class Engine {
   loop::Scheduler *sched_;
   EventSink *sink_;
   Stats stats_;
+  std::shared_ptr<ResultStore> results_;
   Scorer scorer_;
   event_base *base_;
   std::unique_ptr<limits::RateLimits> limits_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/codes.h"
@@ -35,6 +36,13 @@ struct Event {
   // keep the guess's id even if a real call takes it over later.
   bool id_frozen = false;
   std::string spec_json;  // JOB_DONE: the speculation summary ("" if none)
+  // CALL_RESULT of a success: the result's bytes, read from the store the
+  // first time the text is asked for (shared with the store while it holds
+  // them raw; else this event's own copy, freed with it). A queued event
+  // holds only its call, so results waiting for a slow consumer stay in
+  // the store, under its budget.
+  mutable std::once_flag text_once;
+  mutable ResultBytes text_bytes;
 };
 
 // Accessors that read through `about` when the event refers to a call.
@@ -59,7 +67,15 @@ inline const std::string &event_json(const Event &e) {
 // otherwise the event's own text.
 inline const std::string &event_text(const Event &e) {
   bool ended = e.type == TOOLORCH_EVENT_CALL_RESULT || e.type == TOOLORCH_EVENT_TOOL_CANCELLED;
-  return e.about && ended ? e.about->end_text : e.text;
+  if (!e.about || !ended) return e.text;
+  if (!e.about->result) return e.about->end_message;
+  std::call_once(e.text_once, [&e] {
+    std::string err;
+    e.text_bytes = e.about->result->bytes(&err);
+    if (!e.text_bytes)
+      e.text_bytes = std::make_shared<const std::string>("[toolorch: the result could not be read back: " + err + "]");
+  });
+  return *e.text_bytes;
 }
 
 using EventPtr = std::unique_ptr<Event>;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/batch.h"
+#include "core/result_limits.h"
 #include "llm/provider_config.h"
 
 namespace toolorch::core {
@@ -127,6 +128,7 @@ double Job::estimate_tokens() const {
   // About 4 bytes a token for what we send, plus a modest allowance for the
   // answer; the reported usage corrects it afterwards.
   size_t bytes = cfg_.system.size();
+  for (const auto &kv : stored_texts_) bytes += kv.second->size();
   for (const llm::Message &m : transcript_) {
     bytes += m.text.size();
     for (const llm::ToolCall &c : m.tool_calls) bytes += c.args_json.size() + c.name.size();
@@ -183,7 +185,9 @@ void Job::really_send() {
     sys.text = cfg_.system;
     req.messages.push_back(std::move(sys));
   }
+  size_t first = req.messages.size();
   req.messages.insert(req.messages.end(), transcript_.begin(), transcript_.end());
+  with_stored_texts(&req.messages, first);
   req.tools = tool_defs_;
   req.stream = cfg_.stream;
   req.max_tokens = cfg_.max_tokens;
@@ -418,7 +422,14 @@ void Job::maybe_round_done() {
     // A tool may return any bytes; the model gets valid UTF-8 (invalid
     // sequences become U+FFFD), so the next request and the transcript stay
     // valid JSON text.
-    m.text = json::to_valid_utf8(m.is_error ? "Error: " + s.call->end_text : s.call->end_text);
+    std::string text = m.is_error ? "Error: " + s.call->end_message : s.call->text();
+    // Capped apart from what the host gets (max_result_bytes_to_model).
+    bool cut = cut_for_model(&text, d_->opts().max_result_bytes_to_model, s.asked.id);
+    std::string valid = json::to_valid_utf8(text);
+    // The model gets the result's very bytes: the transcript refers to the
+    // stored result (core/result_store.h) instead of holding a copy.
+    if (!m.is_error && !cut && s.call->result && valid == text) stored_texts_[transcript_.size()] = s.call->result;
+    else m.text = std::move(valid);
     transcript_.push_back(std::move(m));
   }
   if (obs_) obs_->round_ended(obs_state_, d_->sched()->now_us());
@@ -529,7 +540,13 @@ void Job::finish(int status, std::string text) {
   if (spec_) ev->spec_json = spec_->summary().json();
   ev->status = status;
   ev->text = std::move(text);
-  ev->json = transcript_json(cfg_.system, transcript_);
+  if (stored_texts_.empty()) {
+    ev->json = transcript_json(cfg_.system, transcript_);
+  } else {
+    std::vector<llm::Message> whole = transcript_;
+    with_stored_texts(&whole, 0);
+    ev->json = transcript_json(cfg_.system, whole);
+  }
   ev->input_tokens = usage_.input_tokens;
   ev->output_tokens = usage_.output_tokens;
   ev->cache_read_tokens = usage_.cache_read_tokens;
@@ -548,6 +565,16 @@ void Job::detach() {
     if (s.call) s.call->owner = nullptr;
   finish(TOOLORCH_ECANCELLED, "detached");
   pending_.reset();
+}
+
+// Fill in the texts the transcript holds in the result store; messages[first]
+// is transcript_[0].
+void Job::with_stored_texts(std::vector<llm::Message> *messages, size_t first) const {
+  for (const auto &kv : stored_texts_) {
+    std::string err;
+    ResultBytes b = kv.second->bytes(&err);
+    (*messages)[first + kv.first].text = b ? *b : "[toolorch: the result could not be read back: " + err + "]";
+  }
 }
 
 // The LLM attempt in flight ended (its answer, an error or our timeout).

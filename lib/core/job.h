@@ -87,6 +87,10 @@ class Job final : public CallOwner, public llm::Listener {
   void *userdata_, *handle_;
   std::vector<llm::ToolDef> tool_defs_;
   std::vector<llm::Message> transcript_;
+  // Tool messages whose text is a stored result, by index in transcript_
+  // (their text there is empty): filled in when a request is made.
+  std::map<size_t, ResultRef> stored_texts_;
+  void with_stored_texts(std::vector<llm::Message> *messages, size_t first) const;
   Phase phase_ = Phase::kIdle;
   int round_ = 0, attempt_ = 0, drops_ = 0;
   bool detached_ = false;

@@ -10,7 +10,7 @@
 namespace toolorch::core {
 namespace {
 
-enum class Kind { kInt, kBool };
+enum class Kind { kInt, kBool, kString };
 
 struct Key {
   const char *name;
@@ -25,6 +25,12 @@ const Key kKeys[] = {
     {"worker_threads", Kind::kInt, 1, 1024},
     {"max_args_bytes", Kind::kInt, 16, int64_t(1) << 30},
     {"max_result_bytes", Kind::kInt, 16, int64_t(1) << 31},
+    {"max_result_policy", Kind::kString, 0, 0},
+    {"max_result_bytes_to_model", Kind::kInt, 0, int64_t(1) << 31},
+    {"compress_results", Kind::kBool, 0, 1},
+    {"compress_threshold_bytes", Kind::kInt, 0, int64_t(1) << 31},
+    {"max_memory_bytes", Kind::kInt, 0, int64_t(1) << 50},
+    {"spill_dir", Kind::kString, 0, 0},
     {"max_json_depth", Kind::kInt, 1, 1000},
     {"emit_call_started", Kind::kBool, 0, 1},
     {"emit_progress_events", Kind::kBool, 0, 1},
@@ -80,7 +86,30 @@ int Options::apply(cJSON *doc) {
           return TOOLORCH_ECONFIG;
         }
         if (std::strcmp(name, "emit_call_started") == 0) core.emit_call_started = cJSON_IsTrue(m);
-        if (std::strcmp(name, "emit_progress_events") == 0) core.emit_progress_events = cJSON_IsTrue(m);
+        else if (std::strcmp(name, "emit_progress_events") == 0) core.emit_progress_events = cJSON_IsTrue(m);
+        else if (std::strcmp(name, "compress_results") == 0) core.compress_results = cJSON_IsTrue(m);
+        continue;
+      }
+      if (k->kind == Kind::kString) {
+        if (!cJSON_IsString(m)) {
+          err_ = std::string("option \"") + name + "\" must be a string";
+          return TOOLORCH_ECONFIG;
+        }
+        std::string v = m->valuestring;
+        if (!std::strcmp(name, "max_result_policy")) {
+          if (v == "fail") core.max_result_policy = CoreOptions::ResultPolicy::kFail;
+          else if (v == "truncate") core.max_result_policy = CoreOptions::ResultPolicy::kTruncate;
+          else {
+            err_ = "option \"max_result_policy\" must be \"fail\" or \"truncate\"";
+            return TOOLORCH_ECONFIG;
+          }
+        } else if (!std::strcmp(name, "spill_dir")) {
+          if (!v.empty() && v[0] != '/') {
+            err_ = "option \"spill_dir\" must be an absolute path";
+            return TOOLORCH_ECONFIG;
+          }
+          core.spill_dir = v;
+        }
         continue;
       }
       double d = cJSON_IsNumber(m) ? m->valuedouble : NAN;
@@ -99,6 +128,9 @@ int Options::apply(cJSON *doc) {
       else if (!std::strcmp(name, "worker_threads")) core.worker_threads = int(v);
       else if (!std::strcmp(name, "max_args_bytes")) core.max_args_bytes = v;
       else if (!std::strcmp(name, "max_result_bytes")) core.max_result_bytes = v;
+      else if (!std::strcmp(name, "max_result_bytes_to_model")) core.max_result_bytes_to_model = v;
+      else if (!std::strcmp(name, "compress_threshold_bytes")) core.compress_threshold_bytes = v;
+      else if (!std::strcmp(name, "max_memory_bytes")) core.max_memory_bytes = v;
       else if (!std::strcmp(name, "max_json_depth")) core.max_json_depth = int(v);
       continue;
     }

@@ -17,6 +17,15 @@ struct CoreOptions {
   int worker_threads = 4;
   int64_t max_args_bytes = 1 << 20;
   int64_t max_result_bytes = 16 << 20;
+  // A result over max_result_bytes: fail the call (ETOOBIG) or keep its
+  // first bytes with an explicit marker (core/result_store.h).
+  enum class ResultPolicy { kFail, kTruncate } max_result_policy = ResultPolicy::kFail;
+  int64_t max_result_bytes_to_model = 0;  // 0: the model gets what the host gets
+  // The result store (core/result_store.h).
+  bool compress_results = false;
+  int64_t compress_threshold_bytes = 4096;
+  int64_t max_memory_bytes = 0;  // 0: no budget, nothing spills
+  std::string spill_dir;         // "": $TMPDIR, else /tmp
   int max_json_depth = 64;
   bool emit_call_started = false;
   bool emit_progress_events = false;  // LLM_REQUEST, LLM_RESPONSE, LLM_RETRY, RATE_LIMIT_WAIT

@@ -296,7 +296,7 @@ void Speculation::report(Entry &e, int outcome) {
     sum_.wasted++;
     d_->stats()->spec_wasted.fetch_add(1, std::memory_order_relaxed);
   }
-  emit_outcome(c->id(), c->tool_name(), c->args(), outcome, c->end_text, us);
+  emit_outcome(c->id(), c->tool_name(), c->args(), outcome, c->text(), us);
 }
 
 void Speculation::on_call_ended(Call *call) {

@@ -14,6 +14,8 @@ int64_t Stats::get(const std::string &key) const {
       {"late_completions", &Stats::late_completions}, {"max_running", &Stats::max_running},
       {"running", &Stats::running},                 {"waiting", &Stats::waiting},
       {"retries", &Stats::retries},
+      {"results_truncated", &Stats::results_truncated},
+      {"results_too_big", &Stats::results_too_big},
       {"speculation_guesses", &Stats::spec_guesses},
       {"speculation_hits", &Stats::spec_hits},
       {"speculation_cancelled", &Stats::spec_cancelled},

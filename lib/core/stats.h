@@ -11,6 +11,8 @@ struct Stats {
   std::atomic<int64_t> calls_submitted{0}, calls_started{0}, calls_succeeded{0}, calls_failed{0},
       calls_cancelled{0}, calls_timed_out{0}, late_completions{0}, max_running{0}, running{0},
       waiting{0}, retries{0};
+  // Results over max_result_bytes: cut (policy "truncate") or failed ("fail").
+  std::atomic<int64_t> results_truncated{0}, results_too_big{0};
   // Speculation (core/speculation.h): guesses received, hits, guesses
   // cancelled / finished unasked, their tool time, time saved by hits,
   // guesses dropped before starting (by reason), failed sources, guesses

@@ -117,6 +117,8 @@ size_t on_body_bytes(char *buf, size_t size, size_t nmemb, void *userdata) {
   }
   size_t cap = t->request.max_response_bytes;
   if (cap != 0 && (len > cap || t->result.body.size() > cap - len)) {
+    // Keep what fits: a caller that truncates gets exactly cap bytes.
+    if (t->result.body.size() < cap) t->result.body.append(buf, cap - t->result.body.size());
     t->too_big = true;
     return 0;
   }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/dispatcher.h"
+#include "core/result_limits.h"
 #include "tools/child_process.h"
 
 namespace toolorch::tools {
@@ -174,10 +175,25 @@ void on_stdout(evutil_socket_t fd, short, void *arg) {
   bool open = drain(fd, &p->out, 0);
   if (p->out.size() > p->max_out) {
     core::CallRef call = release_call(p);
-    std::string text = "output of command \"" + p->program + "\" exceeds max_result_bytes (" +
-                       std::to_string(p->max_out) + " bytes)";
+    bool truncate = call->finisher &&
+                    call->finisher->opts().max_result_policy == core::CoreOptions::ResultPolicy::kTruncate;
+    std::string text;
+    if (truncate) {
+      // Policy "truncate": what it wrote up to the cap is the result, marked
+      // as cut; the process is stopped (its exit status is not waited for).
+      text = std::move(p->out);
+      core::truncate_result(&text, static_cast<int64_t>(p->max_out));
+    } else {
+      text = "output of command \"" + p->program + "\" exceeds max_result_bytes (" + std::to_string(p->max_out) +
+             " bytes)";
+    }
     let_go(p);  // p may be gone now
-    core::fail_call(*call, std::move(text));
+    if (truncate) {
+      call->finisher->stats()->results_truncated.fetch_add(1, std::memory_order_relaxed);
+      core::finish_call(*call, std::move(text));
+    } else {
+      core::fail_call(*call, std::move(text));
+    }
     return;
   }
   if (!open) {

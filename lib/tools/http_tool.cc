@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/dispatcher.h"
+#include "core/result_limits.h"
 #include "llm/http_errors.h"
 
 namespace toolorch::tools {
@@ -90,7 +91,16 @@ void HttpToolRunner::on_done(const std::weak_ptr<State> &weak, uint64_t key, htt
   std::string text;
   long code = result.http_status;
   int64_t retry_after = -1;
-  if (result.status == TOOLORCH_ETOOBIG) {
+  const core::CoreOptions &opts = op.call->finisher->opts();
+  if (result.status == TOOLORCH_ETOOBIG && code >= 200 && code < 300 &&
+      opts.max_result_policy == core::CoreOptions::ResultPolicy::kTruncate) {
+    // Policy "truncate": the body up to the cap is the result, marked as cut.
+    ok = true;
+    text = std::move(result.body);
+    text.append(1, '\0');  // one byte past the cap: the transfer stopped there
+    core::truncate_result(&text, opts.max_result_bytes);
+    op.call->finisher->stats()->results_truncated.fetch_add(1, std::memory_order_relaxed);
+  } else if (result.status == TOOLORCH_ETOOBIG) {
     text = "the HTTP response exceeds max_result_bytes";
   } else if (result.status != TOOLORCH_OK) {
     // Could not connect, reset, ...: worth another attempt.

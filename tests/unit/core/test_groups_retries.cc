@@ -27,7 +27,7 @@ static void better_result_cancels_the_slow_branches(void **) {
   core::GroupPolicy p;
   p.cancel_on_score = true;
   p.threshold = 0.8;
-  p.scorer = [](const core::Call &c) { return c.end_text == "great" ? 0.9 : 0.1; };
+  p.scorer = [](const core::Call &c) { return c.text() == "great" ? 0.9 : 0.1; };
   core::Batch *b = f.new_batch();
   assert_int_equal(b->add_group("q", p, nullptr), TOOLORCH_OK);
   b->add("arxiv", "{}", "arxiv", "q");
@@ -57,7 +57,7 @@ static void a_poor_result_does_not_cancel(void **) {
   core::GroupPolicy p;
   p.cancel_on_score = true;
   p.threshold = 0.8;
-  p.scorer = [](const core::Call &c) { return c.end_text == "great" ? 0.9 : 0.1; };
+  p.scorer = [](const core::Call &c) { return c.text() == "great" ? 0.9 : 0.1; };
   core::Batch *b = f.new_batch();
   b->add_group("q", p, nullptr);
   for (const char *id : {"a", "b", "c"}) b->add("t", "{}", id, "q");

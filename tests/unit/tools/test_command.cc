@@ -182,6 +182,21 @@ void output_over_max_result_bytes_fails(void **) {
   assert_true(no_children_left());
 }
 
+// max_result_policy "truncate": the output up to the cap, marked; the
+// process is killed (it would never end by itself).
+void output_over_max_result_bytes_truncated(void **) {
+  toolorch_ctx *ctx = new_ctx_json("{\"max_result_bytes\": 4096, \"max_result_policy\": \"truncate\"}");
+  add_command_tool(ctx, "yes", "[\"yes\"]");
+  Result r = run_one(ctx, "yes", "{}");
+  assert_int_equal(r.state, TOOLORCH_CALL_SUCCEEDED);
+  assert_true(r.text.size() <= 4096);
+  size_t at = r.text.find("\n[toolorch: result truncated at max_result_bytes (4096)");
+  assert_true(at != std::string::npos && at > 3000);
+  for (size_t i = 0; i < at; i += 2) assert_true(r.text.compare(i, 2, "y\n") == 0);
+  toolorch_free(ctx);
+  assert_true(no_children_left());
+}
+
 void stderr_keeps_its_tail(void **) {
   toolorch_ctx *ctx = new_ctx();
   add_command_tool(ctx, "noisy",
@@ -310,6 +325,7 @@ int main() {
       cmocka_unit_test(big_input_round_trips),
       cmocka_unit_test(unread_input_is_fine),
       cmocka_unit_test(output_over_max_result_bytes_fails),
+      cmocka_unit_test(output_over_max_result_bytes_truncated),
       cmocka_unit_test(stderr_keeps_its_tail),
       cmocka_unit_test(no_fd_leak_no_zombie),
       cmocka_unit_test(borrowed_loop_mode),

@@ -87,6 +87,26 @@ void body_over_max_result_bytes_fails(void **) {
   toolorch_free(ctx);
 }
 
+// max_result_policy "truncate": the first bytes and the marker, within the cap.
+void body_over_max_result_bytes_truncated(void **) {
+  TestHttpServer srv;
+  std::string body;
+  for (int i = 0; i < 500; ++i) body += "0123456789";
+  srv.set("/big", HttpBehaviour::fixed(200, body));
+  start(srv);
+  toolorch_ctx *ctx = new_ctx_json("{\"max_result_bytes\": 1000, \"max_result_policy\": \"truncate\"}");
+  add_http_tool(ctx, "big", srv.url("/big"));
+  Result r = run_one(ctx, "big", "{}");
+  assert_int_equal(r.state, TOOLORCH_CALL_SUCCEEDED);
+  assert_true(r.text.size() <= 1000);
+  size_t at = r.text.find("\n[toolorch: result truncated at max_result_bytes (1000)");
+  assert_true(at != std::string::npos && at > 500);
+  assert_true(body.compare(0, at, r.text, 0, at) == 0);
+  assert_true(contains(r.text, "bytes of more than 1000 bytes kept]"));
+  assert_int_equal(toolorch_stat(ctx, "results_truncated"), 1);
+  toolorch_free(ctx);
+}
+
 // 5xx is retryable, 404 is not: the server counts the attempts.
 void retries_5xx_not_404(void **) {
   TestHttpServer srv;
@@ -208,6 +228,7 @@ int main() {
       cmocka_unit_test(non_2xx_fails_with_the_code),
       cmocka_unit_test(transport_error_fails),
       cmocka_unit_test(body_over_max_result_bytes_fails),
+      cmocka_unit_test(body_over_max_result_bytes_truncated),
       cmocka_unit_test(retries_5xx_not_404),
       cmocka_unit_test(timeout_closes_the_connection),
       cmocka_unit_test(batch_cancel_closes_every_transfer),

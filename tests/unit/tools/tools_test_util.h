@@ -45,6 +45,19 @@ inline toolorch_ctx *new_ctx(std::vector<Opt> opts = {}) {
   return ctx;
 }
 
+// A context from options in JSON (tool_timeout_ms 60000 unless given).
+inline toolorch_ctx *new_ctx_json(const char *json) {
+  toolorch_opts *o = toolorch_opts_new();
+  assert_non_null(o);
+  assert_int_equal(toolorch_opts_set_int(o, "tool_timeout_ms", 60000), TOOLORCH_OK);
+  assert_int_equal(toolorch_opts_from_json(o, json), TOOLORCH_OK);
+  int status = 0;
+  toolorch_ctx *ctx = toolorch_new(o, &status);
+  toolorch_opts_free(o);
+  assert_non_null(ctx);
+  return ctx;
+}
+
 // Registers an HTTP tool; timeout_ms 0 = the context's.
 inline void add_http_tool(toolorch_ctx *ctx, const char *name, const std::string &url,
                           std::vector<std::string> headers = {}, int64_t timeout_ms = 0) {
