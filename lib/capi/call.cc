@@ -18,10 +18,13 @@ namespace {
 int finish(toolorch_call *call, bool ok, std::string text, unsigned flags = 0) {
   auto *c = call_of(call);
   if (!c->finisher) return fail(nullptr, TOOLORCH_ESTATE, "the call was never handed to a tool");
+  // Read before finishing: finishing releases the tool's hold on the call,
+  // which may be the last one when the call had ended (its job freed).
+  int state = c->state();
   int rc = c->finisher->tool_finish(c, ok, std::move(text), flags);
   if (rc == TOOLORCH_EALREADY) return fail(nullptr, rc, "the call was completed or failed before");
   if (rc == TOOLORCH_ELATE)
-    return fail(nullptr, rc, std::string("the call had ended (") + toolorch::core::state_name(c->state()) +
+    return fail(nullptr, rc, std::string("the call had ended (") + toolorch::core::state_name(state) +
                                  "): the result is dropped");
   return rc;
 }
