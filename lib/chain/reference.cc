@@ -164,6 +164,9 @@ bool fill(cJSON *v, const Scope &scope, std::string *err, cJSON **replacement) {
     if (!fill(c, scope, err, &rep)) return false;
     if (rep && c->string) {
       // The replacement keeps the member's key (ReplaceItemViaPointer does not copy it).
+      // A duplicated member brings its own key: drop it first.
+      if (rep->string && !(rep->type & cJSON_StringIsConst)) cJSON_free(rep->string);
+      rep->type &= ~cJSON_StringIsConst;
       size_t n = std::strlen(c->string) + 1;
       rep->string = static_cast<char *>(cJSON_malloc(n));
       if (!rep->string) {
