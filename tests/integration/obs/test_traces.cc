@@ -298,12 +298,42 @@ static void sampling_zero_and_one(void **) {
     }
 }
 
+// A chain's steps (docs/CHAINS.md) are child spans of the chain call's
+// execute_tool span.
+static void chain_steps_are_child_spans(void **) {
+  TestHttpServer collector;
+  collector.set("/v1/traces", HttpBehaviour::fixed(200, "{}"));
+  assert_true(collector.start());
+  toolorch_ctx *ctx = new_ctx("{\"observability\": {\"otlp_endpoint\": \"" + collector.url("") +
+                              "\", \"otlp_flush_ms\": 10, \"trace_sample\": 1}}");
+  add_tool(ctx, "ok", ok_tool);
+  assert_int_equal(toolorch_register_chain_json(ctx, R"({"name":"pair","steps":[
+      {"parallel":[{"name":"a","tool":"ok"},{"name":"b","tool":"ok"}]},{"name":"c","tool":"ok"}]})"), TOOLORCH_OK);
+  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
+  toolorch_batch_add(b, "pair", "{}", "p1");
+  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  wait_for(ctx, TOOLORCH_EVENT_BATCH_DONE);
+  toolorch_batch_free(b);
+  toolorch_free(ctx);
+  auto spans = received(collector);
+  auto chain = named(spans, "execute_tool pair");
+  auto steps = named(spans, "execute_tool ok");
+  assert_int_equal(chain.size(), 1);
+  assert_int_equal(steps.size(), 3);
+  assert_string_equal(chain[0]->parent.c_str(), named(spans, "batch").at(0)->span_id.c_str());
+  for (const SpanRec *st : steps) {
+    assert_string_equal(st->parent.c_str(), chain[0]->span_id.c_str());
+    assert_string_equal(st->trace_id.c_str(), chain[0]->trace_id.c_str());
+  }
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_ALL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(span_tree_of_a_two_round_job),
       cmocka_unit_test(collector_down_drops_and_counts),
       cmocka_unit_test(sampling_zero_and_one),
+      cmocka_unit_test(chain_steps_are_child_spans),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
