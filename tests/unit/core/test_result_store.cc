@@ -278,11 +278,10 @@ static void spill_failures_fall_back_to_memory(void **) {
     cfg.spill_dir = mnt;
     store = core::ResultStore::create(cfg);
     for (int i = 0; i < 40; ++i) held.push_back(store->put(noise(i, 16 * 1024)));
-    assert_true(c.spill_failures.load() > 0 || store->counters().spill_failures.load() > 0);
     const auto &c2 = store->counters();
     assert_true(c2.spilled.load() > 0);          // some fit in 64 KiB
     assert_true(c2.spill_failures.load() > 0);   // then the disk was full
-    assert_int_equal(c2.spilled.load() + c2.spill_failures.load() + 0 <= 40, 1);
+    assert_true(c2.spilled.load() + c2.spill_failures.load() <= 40);
     for (int i = 0; i < 40; ++i) assert_true(*held[static_cast<size_t>(i)]->bytes() == noise(i, 16 * 1024));
     held.clear();
     store.reset();
