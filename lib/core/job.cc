@@ -210,7 +210,8 @@ void Job::really_send() {
   // Guesses start beside the main request, never before it goes out. (Its
   // send may have failed at once and ended the job.)
   if (spec_ && phase_ == Phase::kRequesting)
-    spec_->begin(req, round_, SpeculationHistory::state_of(req.messages, req.tools));
+    spec_->begin(req, round_, SpeculationHistory::state_of(req.messages, req.tools),
+                 obs_ ? obs_->job_call_parent(obs_state_) : obs::TraceContext());
 }
 
 Job::Slot &Job::slot(int index) {

@@ -140,8 +140,14 @@ void Speculation::emit_outcome(const std::string &id, const std::string &tool, c
   sink_->emit(std::move(ev));
 }
 
-void Speculation::drop(const Guess &g, int reason) {
+void Speculation::observe(const char *outcome, Call *call, const std::string &real_id) {
+  if (obs::Observer *o = d_->observer())
+    o->speculation(outcome, call ? &call->obs : nullptr, real_id, d_->sched()->now_us());
+}
+
+void Speculation::drop(const Guess &g, int reason, Call *call) {
   sum_.dropped[size_t(reason)]++;
+  observe("dropped", call);
   Stats *st = d_->stats();
   std::atomic<int64_t> *counters[kDropReasons] = {
       &st->spec_dropped_side_effects, &st->spec_dropped_over_cap,         &st->spec_dropped_below_threshold,
@@ -153,13 +159,16 @@ void Speculation::drop(const Guess &g, int reason) {
 void Speculation::source_failed(const std::string &) {
   sum_.source_failures++;
   d_->stats()->spec_source_failures.fetch_add(1, std::memory_order_relaxed);
+  observe("source_failed");
 }
 
-void Speculation::begin(const llm::Request &request, int round, const std::string &history_key) {
+void Speculation::begin(const llm::Request &request, int round, const std::string &history_key,
+                        const obs::TraceContext &trace_parent) {
   if (cfg_.source == SpecSource::kOff || silent_) return;
   if (round == round_) return;  // a retry of the same request: its guesses stand
   if (open_) close(nullptr);
   round_ = round;
+  trace_parent_ = trace_parent;
   open_ = true;
   started_ = 0;
   history_key_ = history_key;
@@ -244,6 +253,9 @@ void Speculation::on_guess(Guess g) {
   started_++;
   Call *c = d_->new_call("guess_" + std::to_string(next_guess_++), g.tool, g.args);
   c->speculative = true;
+  c->obs.spec = obs::CallObs::kGuess;
+  c->obs.parent = trace_parent_;
+  observe("started", c);
   entries_.push_back(Entry{CallRef(c, /*adopt=*/true), canonical});
   d_->submit(c, this, userdata_, handle_, kSourceJob);
 }
@@ -268,6 +280,7 @@ CallRef Speculation::take(const std::string &tool, const std::string &canonical_
     sum_.saved_us += saved;
     d_->stats()->spec_hits.fetch_add(1, std::memory_order_relaxed);
     d_->stats()->spec_saved_us.fetch_add(saved, std::memory_order_relaxed);
+    observe("hit", c, real_id);
     CallRef out = e.call;
     emit_outcome(real_id, tool, c->args(), TOOLORCH_SPECULATION_USED, guess_id, saved);
     // A guess still waiting joins the real calls' queue (and may start now).
@@ -284,7 +297,7 @@ void Speculation::report(Entry &e, int outcome) {
   int64_t us = run_us(*c, d_->sched()->now_us());
   if (outcome == TOOLORCH_SPECULATION_DROPPED) {
     started_ = std::max(0, started_ - 1);
-    drop(Guess{c->tool_name(), c->args(), 0}, kDropRateLimited);
+    drop(Guess{c->tool_name(), c->args(), 0}, kDropRateLimited, c);
     return;
   }
   sum_.wasted_tool_us += us;
@@ -292,9 +305,11 @@ void Speculation::report(Entry &e, int outcome) {
   if (outcome == TOOLORCH_SPECULATION_CANCELLED) {
     sum_.cancelled++;
     d_->stats()->spec_cancelled.fetch_add(1, std::memory_order_relaxed);
+    observe("cancelled", c);
   } else {
     sum_.wasted++;
     d_->stats()->spec_wasted.fetch_add(1, std::memory_order_relaxed);
+    observe("wasted", c);
   }
   emit_outcome(c->id(), c->tool_name(), c->args(), outcome, c->text(), us);
 }

@@ -105,8 +105,10 @@ class Speculation final : public CallOwner, public llm::Listener {
   ~Speculation() override;
 
   // After the main request of `round` was sent (again after a retry: then
-  // the guesses already made stay). history_key: the conversation state.
-  void begin(const llm::Request &request, int round, const std::string &history_key);
+  // the guesses already made stay). history_key: the conversation state;
+  // trace_parent: the span the guesses' spans belong to (the job's round).
+  void begin(const llm::Request &request, int round, const std::string &history_key,
+             const obs::TraceContext &trace_parent = obs::TraceContext());
   // The model asked for this call: the guess it matches, taken over,
   // renamed to real_id and owned by new_owner from then on; or null.
   CallRef take(const std::string &tool, const std::string &canonical_args, const std::string &real_id,
@@ -136,7 +138,9 @@ class Speculation final : public CallOwner, public llm::Listener {
   };
   void close(const std::vector<std::pair<std::string, std::string>> *asked);  // null: record nothing
   void on_guess(Guess g);
-  void drop(const Guess &g, int reason);
+  void drop(const Guess &g, int reason, Call *call = nullptr);
+  // Tells the observer (toolorch_speculations_total, the guess's span).
+  void observe(const char *outcome, Call *call = nullptr, const std::string &real_id = std::string());
   void source_failed(const std::string &why);
   void report(Entry &e, int outcome);
   void emit_outcome(const std::string &id, const std::string &tool, const std::string &args, int outcome,
@@ -161,6 +165,7 @@ class Speculation final : public CallOwner, public llm::Listener {
   uint64_t permit_ticket_ = 0;
   std::unique_ptr<loop::Timer> timeout_;
   std::string history_key_;
+  obs::TraceContext trace_parent_;
   SpeculationSummary sum_;
 };
 

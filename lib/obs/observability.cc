@@ -19,6 +19,9 @@ int state_index(int state) {
   }
 }
 
+// toolorch_speculations_total's outcomes; anything else is "other".
+const char *const kSpecOutcomes[6] = {"started", "hit", "cancelled", "wasted", "dropped", "source_failed"};
+
 double seconds(int64_t us) { return static_cast<double>(us) / 1e6; }
 
 const char *error_type(int status);
@@ -81,6 +84,7 @@ Observability::Observability(std::function<int64_t()> clock_now_us) : clock_(std
   static const char *const kOps[4] = {"llm_request", "llm_time_to_first_token", "round", "job"};
   for (int i = 0; i < 4; ++i) ops_[i] = duration_->with(kOps[i]);
   llm_retries_ = retries_->with("llm");
+  for (int i = 0; i < 6; ++i) spec_outcomes_[i] = speculations_->with(kSpecOutcomes[i]);
   retries_->with("tool");
   parallel_->with();
   parallel_max_->with();
@@ -139,6 +143,10 @@ void Observability::call_started(CallObs &c, const std::string &tool_name, bool 
   s.set("toolorch.tool.attempt", attempt);
   s.set("toolorch.tool.wait_ms", static_cast<double>(now_us - c.waiting_since_us) / 1000.0);
   s.set("toolorch.rate_limit.wait_ms", static_cast<double>(c.waited_us) / 1000.0);
+  if (c.spec == CallObs::kHit) {  // taken over before it started
+    s.set("toolorch.speculation.hit", true);
+    s.set("toolorch.speculation.outcome", "hit");
+  }
 }
 
 void Observability::call_retrying(CallObs &c, const std::string &error, int64_t now_us) {
@@ -176,6 +184,10 @@ void Observability::call_ended(CallObs &c, const std::string &tool_name, bool kn
     s.set("error.type", error_type(status));
     s.error = true;
     s.status_message = error;
+  }
+  if (c.spec == CallObs::kGuess) {  // its fate comes next (Observer::speculation)
+    c.ended_us = now_us;
+    return;
   }
   tracer_->finish(std::move(c.span), now_us);
 }
@@ -242,8 +254,7 @@ std::string Observability::fold_provider(const std::string &p) {
 }
 
 std::string Observability::fold_outcome(const std::string &o) {
-  static const char *const kKnown[] = {"started", "hit", "miss", "cancelled", "wasted"};
-  for (const char *k : kKnown)
+  for (const char *k : kSpecOutcomes)
     if (o == k) return o;
   return "other";
 }
@@ -344,6 +355,31 @@ TraceContext Observability::batch_call_parent(const BatchObs &b) const {
   return b.span ? b.span->ctx : TraceContext();
 }
 
-void Observability::speculation(const std::string &outcome) { speculations_->with(fold_outcome(outcome))->add(1); }
+void Observability::speculation(const std::string &outcome, CallObs *call, const std::string &real_id,
+                                int64_t /*now_us*/) {
+  Series *series = nullptr;
+  for (int i = 0; i < 6; ++i)
+    if (outcome == kSpecOutcomes[i]) series = spec_outcomes_[i];
+  (series ? series : speculations_->with("other"))->add(1);
+  if (!call || call->spec != CallObs::kGuess || outcome == "started") return;
+  bool hit = outcome == "hit";
+  call->spec = hit ? CallObs::kHit : CallObs::kNotGuess;
+  if (!call->span) return;
+  // The guess's (last) span: it says what became of the guess, under the
+  // model's call id when one took it over.
+  Span &s = *call->span;
+  s.set("toolorch.speculation.hit", hit);
+  s.set("toolorch.speculation.outcome", outcome);
+  if (hit) {
+    if (Attribute *id = s.find("gen_ai.tool.call.id")) {
+      s.set("toolorch.speculation.guess_id", id->s);
+      id->s = real_id;
+    }
+  }
+  if (call->ended_us) {  // it had ended: its span waited for this
+    tracer_->finish(std::move(call->span), call->ended_us);
+    call->ended_us = 0;
+  }
+}
 
 }  // namespace toolorch::obs

@@ -71,7 +71,7 @@ class Observability final : public Observer {
   void batch_started(BatchObs &b, size_t calls, int64_t now_us) override;
   void batch_ended(BatchObs &b, int64_t now_us) override;
   TraceContext batch_call_parent(const BatchObs &b) const override;
-  void speculation(const std::string &outcome) override;
+  void speculation(const std::string &outcome, CallObs *call, const std::string &real_id, int64_t now_us) override;
 
   // Label folding, for tests and docs: a provider or outcome outside the
   // known set becomes "other".
@@ -92,6 +92,7 @@ class Observability final : public Observer {
       *spans_dropped_;
   Series *ops_[4];  // llm_request, llm_time_to_first_token, round, job
   Series *llm_retries_;
+  Series *spec_outcomes_[6];  // kSpecOutcomes' series
   std::unordered_map<std::string, std::unique_ptr<ToolSeries>> tools_;  // loop thread
   std::mutex collectors_mu_;
   std::vector<std::pair<std::function<void()>, bool>> collectors_;

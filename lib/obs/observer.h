@@ -23,6 +23,10 @@ struct CallObs {
   std::unique_ptr<Span> span;     // the running attempt's execute_tool span
   int64_t waiting_since_us = 0;   // submission, or the end of the last attempt
   int64_t waited_us = 0;          // rate-limit permits, summed over attempts
+  // A guess (speculation): its last span waits, after the call ended, for
+  // the guess's fate (hit, cancelled, wasted) before it is finished.
+  enum Spec : uint8_t { kNotGuess, kGuess, kHit } spec = kNotGuess;
+  int64_t ended_us = 0;           // a guess's end, while its span waits
 };
 
 struct JobObs {
@@ -84,8 +88,16 @@ class Observer {
   virtual void batch_ended(BatchObs &b, int64_t now_us) = 0;
   virtual TraceContext batch_call_parent(const BatchObs &b) const = 0;
 
-  // -- speculation (issue 11): outcome is "hit", "miss", "cancelled", ... --
-  virtual void speculation(const std::string &outcome) = 0;
+  // -- speculation (issue 11) --
+  // What became of guesses, as the speculation's summary counts them:
+  // "started" (a guess became a call of its own), "hit" (a real call took
+  // it over), "cancelled", "wasted" (finished, not asked for), "dropped"
+  // (never ran: any drop reason), "source_failed" (the guess source failed
+  // or timed out). call: the guess's call for hit, cancelled, wasted and a
+  // dropped guess that was submitted, else null; real_id: the model's id
+  // for a hit.
+  virtual void speculation(const std::string &outcome, CallObs *call, const std::string &real_id,
+                           int64_t now_us) = 0;
 };
 
 }  // namespace toolorch::obs

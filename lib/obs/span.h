@@ -51,6 +51,9 @@ struct Span {
   void set(std::string key, double v);
   void set(std::string key, bool v);
   const Attribute *find(const std::string &key) const;
+  Attribute *find(const std::string &key) {
+    return const_cast<Attribute *>(static_cast<const Span *>(this)->find(key));
+  }
 };
 
 }  // namespace toolorch::obs

@@ -5,6 +5,7 @@
 #include <toolorch/speculation.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <thread>
@@ -57,6 +58,32 @@ std::string model_request(const Variant &v, const SpecServer &spec, int timeout_
 
 const char *kAnswer = "answer: ok:{\"i\":\"0\"},ok:{\"i\":\"1\"},ok:{\"i\":\"2\"},ok:{\"i\":\"3\"}";
 
+// toolorch_speculations_total{outcome="<outcome>"} from the metrics text.
+double spec_metric(const JobHarness &h, const char *outcome) {
+  char *text = toolorch_metrics_text(h.ctx());
+  assert_non_null(text);
+  std::string key = std::string("toolorch_speculations_total{outcome=\"") + outcome + "\"} ";
+  const char *at = strstr(text, key.c_str());
+  if (!at) fail_msg("no %s in the metrics", key.c_str());
+  double v = strtod(at + key.size(), nullptr);
+  free(text);
+  return v;
+}
+
+// The counter of every outcome matches the context's stats.
+void spec_metrics_match_stats(const JobHarness &h, int started) {
+  assert_int_equal(spec_metric(h, "started"), started);
+  assert_int_equal(spec_metric(h, "hit"), h.stat("speculation_hits"));
+  assert_int_equal(spec_metric(h, "cancelled"), h.stat("speculation_cancelled"));
+  assert_int_equal(spec_metric(h, "wasted"), h.stat("speculation_wasted"));
+  int64_t dropped = 0;
+  for (const char *r : {"side_effects", "over_cap", "below_threshold", "unknown_tool", "invalid_arguments",
+                        "rate_limited"})
+    dropped += h.stat((std::string("speculation_dropped_") + r).c_str());
+  assert_int_equal(spec_metric(h, "dropped"), dropped);
+  assert_int_equal(spec_metric(h, "source_failed"), h.stat("speculation_source_failures"));
+}
+
 int count_prefix(const std::vector<std::string> &v, const std::string &prefix) {
   int n = 0;
   for (auto &s : v) n += s.rfind(prefix, 0) == 0;
@@ -82,6 +109,9 @@ static void model_all_right(void **) {
     assert_int_equal(h.server_stat("unknown_result_ids"), 0);
     assert_int_equal(h.server_stat("duplicate_results"), 0);
     assert_non_null(strstr(r.spec_json.c_str(), "\"hits\":4"));
+    assert_int_equal(spec_metric(h, "hit"), 4);
+    assert_int_equal(spec_metric(h, "cancelled") + spec_metric(h, "wasted"), 0);
+    spec_metrics_match_stats(h, 4);
   }
 }
 
@@ -100,6 +130,12 @@ static void model_all_wrong_and_half(void **) {
       assert_int_equal(r.tool_runs(), 4 - hits + (half ? 4 : 2));
       // The wrong guesses were cancelled or discarded, never delivered.
       assert_int_equal(count_prefix(r.spec, "2:") + count_prefix(r.spec, "3:"), 2);
+      // toolorch_speculations_total: every guess started; the wrong ones
+      // cancelled or wasted.
+      assert_int_equal(spec_metric(h, "hit"), hits);
+      assert_int_equal(spec_metric(h, "cancelled") + spec_metric(h, "wasted"), 2);
+      assert_int_equal(spec_metric(h, "dropped"), 0);
+      spec_metrics_match_stats(h, half ? 4 : 2);
       assert_int_equal(h.server_stat("tool_results_seen"), 4);
       assert_int_equal(h.server_stat("unknown_result_ids"), 0);
     }
@@ -115,6 +151,8 @@ static void side_effecting_guess_never_runs(void **) {
   for (auto &l : r.log) assert_null(strstr(l.c_str(), "write"));
   assert_int_equal(count_prefix(r.spec, "4:write:side_effects"), 1);
   assert_int_equal(h.stat("speculation_dropped_side_effects"), 1);
+  assert_int_equal(spec_metric(h, "dropped"), 1);
+  spec_metrics_match_stats(h, 0);
 }
 
 static void speculation_model_slow_failing_garbage(void **) {
@@ -140,6 +178,8 @@ static void speculation_model_slow_failing_garbage(void **) {
       assert_int_equal(r.tool_runs(), 4);
       assert_true(h.stat("speculation_source_failures") >= 1);
       assert_int_equal(h.stat("speculation_hits"), 0);
+      assert_true(spec_metric(h, "source_failed") >= 1);
+      spec_metrics_match_stats(h, 0);
     }
   }
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <toolorch/speculation.h>
 #include <toolorch/toolorch.h>
 
 #include "cmocka_cpp.h"
@@ -327,6 +328,88 @@ static void chain_steps_are_child_spans(void **) {
   }
 }
 
+namespace {
+// Round 1's guesses: one the model will ask for, one it will not.
+void two_guesses(const char *request, toolorch_prediction *p, void *) {
+  if (strstr(request, "\"round\":1")) {
+    toolorch_prediction_add(p, "pure", "{\"i\":\"1\"}", 0.9);
+    toolorch_prediction_add(p, "pure", "{\"i\":\"9\"}", 0.9);
+  }
+  toolorch_prediction_done(p);
+}
+}  // namespace
+
+// Speculation in the trace: a guess's execute_tool span says whether a real
+// call took it over (then it carries the model's call id), and it belongs
+// to the round like the real calls; the outcome counters agree.
+static void speculation_hit_on_tool_spans(void **) {
+  TestHttpServer collector;
+  collector.set("/v1/traces", HttpBehaviour::fixed(200, "{}"));
+  assert_true(collector.start());
+  toolorch::mockllm::Options mo;
+  // The response comes after 300 ms: the guesses have run by then.
+  mo.script_json =
+      "{\"rounds\": [{\"tool_calls\": [{\"name\": \"pure\", \"arguments\": {\"i\": \"1\"}},"
+      " {\"name\": \"pure\", \"arguments\": {\"i\": \"2\"}}]}, {\"text\": \"done\"}], \"ttfb_ms\": 300}";
+  std::string err;
+  auto llm = toolorch::mockllm::Server::start(mo, &err);
+  assert_non_null(llm.get());
+  toolorch_ctx *ctx = new_ctx("{\"llm\": {\"protocol\": \"openai\", \"base_url\": \"" + llm->url() +
+                              "\", \"api_key\": \"k\", \"model\": \"m\"}, \"observability\": {\"otlp_endpoint\": \"" +
+                              collector.url("") + "\", \"otlp_flush_ms\": 20}}");
+  toolorch_tool *t = toolorch_tool_new("pure");
+  toolorch_tool_set_fn(t, ok_tool, nullptr);
+  toolorch_tool_set_flags(t, TOOLORCH_TOOL_SIDE_EFFECT_FREE);
+  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
+  toolorch_tool_free(t);
+  assert_int_equal(toolorch_set_predictor(ctx, two_guesses, nullptr), TOOLORCH_OK);
+  int status = 0;
+  toolorch_job *job = toolorch_job_start(
+      ctx, "{\"prompt\": \"hi\", \"name\": \"spec\", \"speculation\": {\"source\": \"predictor\"}}", nullptr,
+      &status);
+  assert_non_null(job);
+  assert_int_equal(wait_for(ctx, TOOLORCH_EVENT_JOB_DONE), TOOLORCH_OK);
+  toolorch_job_free(job);
+  char *text = toolorch_metrics_text(ctx);
+  auto m = obs_test::samples(text);
+  free(text);
+  assert_int_equal(obs_test::value(m, "toolorch_speculations_total{outcome=\"started\"}"), 2);
+  assert_int_equal(obs_test::value(m, "toolorch_speculations_total{outcome=\"hit\"}"), 1);
+  assert_int_equal(obs_test::value(m, "toolorch_speculations_total{outcome=\"wasted\"}") +
+                       obs_test::value(m, "toolorch_speculations_total{outcome=\"cancelled\"}"),
+                   1);
+  assert_int_equal(obs_test::value(m, "toolorch_speculations_total{outcome=\"dropped\"}"), 0);
+  assert_int_equal(obs_test::value(m, "toolorch_tools_total{tool_name=\"pure\",status=\"succeeded\"}"), 3);
+  toolorch_free(ctx);
+
+  std::vector<SpanRec> spans = received(collector);
+  const SpanRec *r1 = named(spans, "round 1").at(0);
+  auto tools = named(spans, "execute_tool pure");
+  assert_int_equal(tools.size(), 3);  // two guesses, one real call
+  const SpanRec *hit = nullptr, *miss = nullptr, *real = nullptr;
+  for (const SpanRec *s : tools) {
+    assert_string_equal(s->parent.c_str(), r1->span_id.c_str());
+    assert_string_equal(s->trace_id.c_str(), r1->trace_id.c_str());
+    assert_true(s->start >= r1->start && s->end <= r1->end && s->start <= s->end);
+    assert_string_equal(s->attrs.at("toolorch.tool.status").c_str(), "succeeded");
+    auto h = s->attrs.find("toolorch.speculation.hit");
+    if (h == s->attrs.end()) real = s;
+    else if (h->second == "true") hit = s;
+    else miss = s;
+  }
+  assert_non_null(hit);
+  assert_non_null(miss);
+  assert_non_null(real);
+  assert_string_equal(hit->attrs.at("toolorch.speculation.outcome").c_str(), "hit");
+  // Taken over: the model's id, the guess's id beside it.
+  assert_string_equal(hit->attrs.at("toolorch.speculation.guess_id").c_str(), "guess_1");
+  assert_true(hit->attrs.at("gen_ai.tool.call.id").rfind("guess_", 0) != 0);
+  assert_string_equal(miss->attrs.at("toolorch.speculation.outcome").c_str(), "wasted");
+  assert_string_equal(miss->attrs.at("gen_ai.tool.call.id").c_str(), "guess_2");
+  assert_int_equal(real->attrs.count("toolorch.speculation.outcome"), 0);
+  assert_true(real->attrs.at("gen_ai.tool.call.id").rfind("guess_", 0) != 0);
+}
+
 int main(void) {
   curl_global_init(CURL_GLOBAL_ALL);
   const struct CMUnitTest tests[] = {
@@ -334,6 +417,7 @@ int main(void) {
       cmocka_unit_test(collector_down_drops_and_counts),
       cmocka_unit_test(sampling_zero_and_one),
       cmocka_unit_test(chain_steps_are_child_spans),
+      cmocka_unit_test(speculation_hit_on_tool_spans),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
