@@ -167,9 +167,11 @@ bool number_array(const char *json_text, std::vector<double> *out, std::string *
   return true;
 }
 
-// The user metric `name` and its series for these label values.
+// The user metric `name` and its label values. The series is made only
+// once the value is known good (obs::Family::with), so that a refused
+// update leaves no series behind.
 int user_series(toolorch_ctx *ctx, const char *name, const char *label_values, obs::MetricKind want,
-                obs::Family **fam, obs::Series **series) {
+                obs::Family **fam, std::vector<std::string> *values) {
   if (!ctx || !name) return TOOLORCH_EINVAL;
   if (!ctx->obs || !ctx->metrics_on) return fail(ctx, TOOLORCH_ESTATE, "metrics are off (observability.metrics)");
   {
@@ -181,14 +183,12 @@ int user_series(toolorch_ctx *ctx, const char *name, const char *label_values, o
   if (!f) return fail(ctx, TOOLORCH_EINVAL, std::string("no metric \"") + name + "\"");
   if (f->kind() != want && !(want == obs::MetricKind::kCounter && f->kind() == obs::MetricKind::kGauge))
     return fail(ctx, TOOLORCH_ESTATE, std::string("metric \"") + name + "\" is of another kind");
-  std::vector<std::string> values;
   std::string err;
-  if (!string_array(label_values, &values, &err)) return fail(ctx, TOOLORCH_EINVAL, "label values: " + err);
-  if (values.size() != f->label_names().size())
+  if (!string_array(label_values, values, &err)) return fail(ctx, TOOLORCH_EINVAL, "label values: " + err);
+  if (values->size() != f->label_names().size())
     return fail(ctx, TOOLORCH_EINVAL,
                 std::string("metric \"") + name + "\" takes " + std::to_string(f->label_names().size()) + " label values");
   *fam = f;
-  *series = f->with(values);
   return TOOLORCH_OK;
 }
 
@@ -256,11 +256,11 @@ int toolorch_metric_add(toolorch_ctx *ctx, const char *name, const char *label_v
   if (!ctx) return TOOLORCH_EINVAL;
   return guarded(ctx, [&]() -> int {
     obs::Family *f;
-    obs::Series *s;
-    if (int rc = user_series(ctx, name, label_values, obs::MetricKind::kCounter, &f, &s)) return rc;
+    std::vector<std::string> values;
+    if (int rc = user_series(ctx, name, label_values, obs::MetricKind::kCounter, &f, &values)) return rc;
     if (!std::isfinite(value) || (f->kind() == obs::MetricKind::kCounter && value < 0))
       return fail(ctx, TOOLORCH_EINVAL, "a counter only goes up by a finite amount");
-    s->add(value);
+    f->with(values)->add(value);
     return TOOLORCH_OK;
   });
 }
@@ -269,9 +269,9 @@ int toolorch_metric_set(toolorch_ctx *ctx, const char *name, const char *label_v
   if (!ctx) return TOOLORCH_EINVAL;
   return guarded(ctx, [&]() -> int {
     obs::Family *f;
-    obs::Series *s;
-    if (int rc = user_series(ctx, name, label_values, obs::MetricKind::kGauge, &f, &s)) return rc;
-    s->set(value);
+    std::vector<std::string> values;
+    if (int rc = user_series(ctx, name, label_values, obs::MetricKind::kGauge, &f, &values)) return rc;
+    f->with(values)->set(value);
     return TOOLORCH_OK;
   });
 }
@@ -280,10 +280,10 @@ int toolorch_metric_observe(toolorch_ctx *ctx, const char *name, const char *lab
   if (!ctx) return TOOLORCH_EINVAL;
   return guarded(ctx, [&]() -> int {
     obs::Family *f;
-    obs::Series *s;
-    if (int rc = user_series(ctx, name, label_values, obs::MetricKind::kHistogram, &f, &s)) return rc;
+    std::vector<std::string> values;
+    if (int rc = user_series(ctx, name, label_values, obs::MetricKind::kHistogram, &f, &values)) return rc;
     if (std::isnan(value)) return fail(ctx, TOOLORCH_EINVAL, "cannot observe NaN");
-    f->observe(s, value);
+    f->observe(f->with(values), value);
     return TOOLORCH_OK;
   });
 }

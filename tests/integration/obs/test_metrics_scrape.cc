@@ -189,6 +189,8 @@ static void user_metrics(void **) {
   // The label value is escaped: \" for a quote, \\ for a backslash, \n for a newline.
   assert_true(value(m, "app_orders_total{shop=\"north \\\"1\\\"\\\\\\n\"}") == 3.5);
   assert_true(value(m, "app_queue_depth") == 5);
+  // A refused update leaves no series behind (the -1 for "south" above).
+  assert_int_equal(m.count("app_orders_total{shop=\"south\"}"), 0);
   assert_true(value(m, "app_latency_seconds_bucket{le=\"0.1\"}") == 1);
   assert_true(value(m, "app_latency_seconds_bucket{le=\"1\"}") == 1);
   assert_true(value(m, "app_latency_seconds_bucket{le=\"10\"}") == 2);
