@@ -93,4 +93,20 @@ TOOLORCH_JAVA_HANDLE(struct toolorch_group_policy)
   }
 }
 
+/* An owned string (toolorch_metrics_text): as UTF-8 bytes too, then freed
+ * (%newobject in toolorch.i). */
+%typemap(jni) char *toolorch_metrics_text "jbyteArray"
+%typemap(jtype) char *toolorch_metrics_text "byte[]"
+%typemap(jstype) char *toolorch_metrics_text "byte[]"
+%typemap(javaout) char *toolorch_metrics_text { return $jnicall; }
+%typemap(out) char *toolorch_metrics_text {
+  $result = 0;
+  if ($1) {
+    jsize n = (jsize)strlen($1);
+    $result = JCALL1(NewByteArray, jenv, n);
+    if ($result) JCALL4(SetByteArrayRegion, jenv, $result, 0, n, (const jbyte *)$1);
+  }
+}
+%typemap(newfree) char *toolorch_metrics_text "free($1);"
+
 %include "toolorch.i"

@@ -6,6 +6,9 @@
 
 /* The library's strings are UTF-8 (SWIG's default makes binary strings). */
 %typemap(out) const char * "$result = rb_utf8_str_new_cstr($1 ? $1 : \"\");"
+/* An owned string (toolorch_metrics_text, %newobject: freed after): UTF-8
+ * too, and nil for NULL (the failure). */
+%typemap(out) char *toolorch_metrics_text "$result = $1 ? rb_utf8_str_new_cstr($1) : Qnil;"
 
 %include "toolorch.i"
 

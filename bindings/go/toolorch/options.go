@@ -18,6 +18,8 @@ type Options struct {
 	LLM              *LLM  `json:"llm,omitempty"`               // the provider jobs talk to
 	// The "rate_limits" section, as JSON (see lib/limits/README.md).
 	RateLimits json.RawMessage `json:"rate_limits,omitempty"`
+	// Metrics, the /metrics endpoint and tracing (metrics.go).
+	Observability *Observability `json:"observability,omitempty"`
 }
 
 // LLM is the "llm" section: which provider jobs use.

@@ -74,6 +74,41 @@ public final class Options {
       return this;
     }
 
+    /** Feed the metrics registry (on by default; off: metricsText and user metrics fail with STATE). */
+    public Builder metrics(boolean on) {
+      obs().put("metrics", on);
+      return this;
+    }
+
+    /** Serve GET /metrics on the library's loop at "ADDR:PORT" (port 0 picks one: {@link Orchestrator#metricsPort()}). */
+    public Builder metricsListen(String addrPort) {
+      obs().put("metrics_listen", addrPort);
+      return this;
+    }
+
+    /** Export traces (OTLP/HTTP JSON) to {@code <endpoint>/v1/traces}. */
+    public Builder otlpEndpoint(String url) {
+      obs().put("otlp_endpoint", url);
+      return this;
+    }
+
+    /** The share of root traces kept, 0..1 (default 1). */
+    public Builder traceSample(double ratio) {
+      obs().put("trace_sample", ratio);
+      return this;
+    }
+
+    /** The traces' service.name (default "toolorch"). */
+    public Builder serviceName(String name) {
+      obs().put("service_name", name);
+      return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> obs() {
+      return (Map<String, Object>) f.computeIfAbsent("observability", k -> new LinkedHashMap<String, Object>());
+    }
+
     public Options build() {
       return new Options(Json.of(f));
     }

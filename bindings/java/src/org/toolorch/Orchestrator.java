@@ -347,6 +347,94 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
+  /**
+   * The exposition text (Prometheus text format 0.0.4) of every metric: the
+   * library's own (docs/OBSERVABILITY.md) and those made with {@link #counter},
+   * {@link #gauge} and {@link #histogram}. For a host that serves /metrics
+   * itself; the option {@code "observability": {"metrics_listen": "127.0.0.1:9464"}}
+   * makes the library serve it (see {@link #metricsPort()}).
+   *
+   * @throws ToolorchException STATE when metrics are off ({@code "observability": {"metrics": false}}), CLOSED after close
+   */
+  public String metricsText() {
+    byte[][] out = new byte[1][];
+    withCtx(c -> {
+      out[0] = Native.toolorch_metrics_text(c);
+      return out[0] == null ? Status.STATE.code() : 0;
+    });
+    return Text.str(out[0]);
+  }
+
+  /** The port the built-in /metrics endpoint listens on, or -1 when it does not serve. */
+  public int metricsPort() {
+    life.readLock().lock();
+    try {
+      return ctxGone ? -1 : Native.toolorch_metrics_port(ctx);
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /**
+   * Defines a counter of your own (the track_metric of other runtimes), or
+   * gives the one defined with the same name and labels. name:
+   * {@code [a-zA-Z_:][a-zA-Z0-9_:]*}, not starting {@code toolorch_}.
+   *
+   * @throws ToolorchException INVALID for a bad name or label, EXISTS for the name of another kind or labels,
+   *     STATE when metrics are off
+   */
+  public Counter counter(String name, String help, String... labelNames) {
+    define(toolorch_metric_kind.TOOLORCH_METRIC_COUNTER, name, help, labelNames, null);
+    return new Counter(this, name, labelNames.length);
+  }
+
+  /** Defines a gauge; see {@link #counter}. */
+  public Gauge gauge(String name, String help, String... labelNames) {
+    define(toolorch_metric_kind.TOOLORCH_METRIC_GAUGE, name, help, labelNames, null);
+    return new Gauge(this, name, labelNames.length);
+  }
+
+  /**
+   * Defines a histogram; buckets: ascending upper bounds, or null for the
+   * library's duration buckets (seconds, 0.001 .. 120). See {@link #counter}.
+   */
+  public Histogram histogram(String name, String help, double[] buckets, String... labelNames) {
+    define(toolorch_metric_kind.TOOLORCH_METRIC_HISTOGRAM, name, help, labelNames, buckets);
+    return new Histogram(this, name, labelNames.length);
+  }
+
+  private void define(int kind, String name, String help, String[] labelNames, double[] buckets) {
+    byte[] labels = labelNames.length == 0 ? null : Text.bytes(Json.of(List.of(labelNames)));
+    byte[] bounds = null;
+    if (buckets != null) {
+      List<Object> b = new ArrayList<>();
+      for (double v : buckets) {
+        if (!Double.isFinite(v)) throw new ToolorchException(Status.INVALID.code(), "buckets: finite numbers only");
+        b.add(v);
+      }
+      bounds = Text.bytes(Json.of(b));
+    }
+    byte[] n = Text.bytes(name), h = Text.bytes(help == null ? "" : help);
+    byte[] bs = bounds;
+    withCtx(c -> Native.toolorch_metric_define(c, kind, n, h, labels, bs));
+  }
+
+  interface CtxCall {
+    int apply(long ctx);
+  }
+
+  /** Runs a C function of the context that returns a status; a failure throws with the library's detail. */
+  void withCtx(CtxCall fn) {
+    life.readLock().lock();
+    try {
+      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      int rc = fn.apply(ctx);
+      if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(ctx)));
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
   /** Runs a batch and waits for every call to end. */
   public List<CallResult> runBatch(List<BatchCall> calls) throws InterruptedException {
     try {
