@@ -210,7 +210,8 @@ struct freeing_in_callback {
 static void tool_tries_to_free(toolorch_call *call, const char *args, void *ud) {
   struct freeing_in_callback *h = ud;
   toolorch_free(h->ctx);
-  if (strstr(toolorch_last_error(h->ctx), "called from a callback")) h->refused_in_tool++;
+  /* Atomics: in owned mode the test's thread reads these. */
+  if (strstr(toolorch_last_error(h->ctx), "called from a callback")) __atomic_fetch_add(&h->refused_in_tool, 1, __ATOMIC_RELEASE);
   toolorch_call_complete(call, args);
 }
 
@@ -218,9 +219,9 @@ static void event_tries_to_free(const toolorch_event *ev, void *ud) {
   struct freeing_in_callback *h = ud;
   if (toolorch_event_type_of(ev) != TOOLORCH_EVENT_BATCH_DONE) return;
   toolorch_free(h->ctx);
-  if (strstr(toolorch_last_error(h->ctx), "called from a callback")) h->refused_in_event++;
+  if (strstr(toolorch_last_error(h->ctx), "called from a callback")) __atomic_fetch_add(&h->refused_in_event, 1, __ATOMIC_RELEASE);
   toolorch_batch_free(toolorch_event_batch(ev));
-  h->done = 1;
+  __atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
 }
 
 static void run_one_batch(toolorch_ctx *ctx) {
