@@ -38,6 +38,11 @@
  * or, unsaid, when every step's tool is registered and so flagged at
  * registration; a speculative chain call never starts a step whose tool is
  * not free of side effects.
+ *
+ * For logic the JSON form cannot say, a step's arguments may be computed:
+ * by a callback on the loop thread (toolorch_chain_set_args_fn), or by the
+ * host answering a TOOLORCH_EVENT_CHAIN_ARGS event from any thread
+ * (toolorch_chain_set_args_external) -- the bindings' closures.
  */
 #ifndef TOOLORCH_CHAIN_H
 #define TOOLORCH_CHAIN_H
@@ -71,9 +76,44 @@ typedef int (*toolorch_chain_args_fn)(const char *context_json, toolorch_chain_a
 TOOLORCH_API int toolorch_chain_args_set(toolorch_chain_args *out, const char *args_json);
 TOOLORCH_API int toolorch_chain_args_fail(toolorch_chain_args *out, const char *message);
 
+/*
+ * Computed arguments answered by the host, from any thread (how the Go, Java
+ * and Ruby bindings run closures: the library never calls into them). When
+ * the step is about to run, the chain hands out a TOOLORCH_EVENT_CHAIN_ARGS
+ * event (toolorch/event.h) and waits: toolorch_event_call is the request,
+ * toolorch_event_json the context above, toolorch_event_tool_name the
+ * chain's name, toolorch_event_text the step's name. The request is answered
+ * exactly as an external tool's call (toolorch/call.h), once:
+ * toolorch_call_complete(request, args_json) runs the step with those
+ * arguments (a JSON object; else the step fails on its tool's schema);
+ * toolorch_call_fail(request, message) fails the step, and the chain with it
+ * ("chain \"c\": step \"s\" failed: <message>"). If the chain's call ends
+ * first (cancelled, timed out, a sibling failed under fail_fast) the request
+ * ends with it -- a TOOL_CANCELLED event names it -- and an answer afterwards
+ * returns TOOLORCH_ELATE and is dropped. The request is valid until it is
+ * answered (then as long as the chain's batch or job); one never answered
+ * is released when the context is freed. Requests are not tool calls: no
+ * CALL_STARTED / CALL_RESULT events, no slot of max_parallel_tools, not in
+ * the call counters; the chain call's deadline covers the wait.
+ *
+ * step_name: the call step of that name anywhere in the chain (ECONFIG if
+ * there is none), or NULL for the call step added last (ESTATE if none).
+ * Replaces an arguments callback or template of that step; the last of
+ * toolorch_chain_set_args_fn / _set_args_external wins.
+ */
+TOOLORCH_API int toolorch_chain_set_args_external(toolorch_chain *chain, const char *step_name);
+
 /* Build a chain step by step. [any thread; one thread per chain object]
  * NULL if name is NULL or empty, or on ENOMEM. */
 TOOLORCH_API toolorch_chain *toolorch_chain_new(const char *name);
+/* A chain object from the JSON form, to build on (e.g. to make a step's
+ * arguments external by name): the builder functions then add to its
+ * top-level sequence. NULL (the detail in toolorch_last_error(NULL)) if the
+ * text is not a chain's JSON form; references are checked at registration.
+ * [any thread] */
+TOOLORCH_API toolorch_chain *toolorch_chain_new_json(const char *chain_json);
+/* Its name ("" for NULL), borrowed for the object's life. */
+TOOLORCH_API const char *toolorch_chain_name(const toolorch_chain *chain);
 TOOLORCH_API void toolorch_chain_free(toolorch_chain *chain);
 TOOLORCH_API int toolorch_chain_set_description(toolorch_chain *chain, const char *description);
 /* JSON Schema of the chain's arguments (default {"type":"object"}). */

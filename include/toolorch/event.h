@@ -35,10 +35,18 @@ typedef enum toolorch_event_type {
                                        failure, http_status, wait_us = the delay before it (backoff or
                                        Retry-After), attempts = the coming attempt, max_attempts = the
                                        last one the job's llm_retries allow */
-  TOOLORCH_EVENT_RATE_LIMIT_WAIT = 16 /* a call (call_id, tool_name) or a job's LLM request (call_id "")
+  TOOLORCH_EVENT_RATE_LIMIT_WAIT = 16, /* a call (call_id, tool_name) or a job's LLM request (call_id "")
                                          waits for rate-limit permits of the service named by text;
                                          it ends at the call's CALL_STARTED / CALL_RESULT or the
                                          job's next LLM_REQUEST / JOB_DONE */
+  TOOLORCH_EVENT_CHAIN_ARGS = 17  /* a chain step whose arguments the host computes
+                                     (toolorch_chain_set_args_external) is about to run: event_call
+                                     is the request to answer -- toolorch_call_complete with the
+                                     arguments (a JSON object) or toolorch_call_fail -- from any
+                                     thread, as an external tool's call; tool_name = the chain's
+                                     name, text = the step's name, json = {"input":..., "results":
+                                     {...}}, call_id = "<chain call>/<step>", parent_call_id = the
+                                     chain's call. toolorch/chain.h */
 } toolorch_event_type;
 
 /*
@@ -79,15 +87,17 @@ TOOLORCH_API const char *toolorch_event_type_name(int type);
 /* The batch's or job's userdata. */
 TOOLORCH_API void *toolorch_event_userdata(const toolorch_event *event);
 TOOLORCH_API toolorch_batch *toolorch_event_batch(const toolorch_event *event);
-/* TOOL_CALL: the call to complete (valid as toolorch_call says); TOOL_CANCELLED:
- * the same call, to find the work to stop. Others: NULL. */
+/* TOOL_CALL: the call to complete (valid as toolorch_call says); CHAIN_ARGS:
+ * the request to answer, the same way; TOOL_CANCELLED: the same call or
+ * request, to find the work to stop. Others: NULL. */
 TOOLORCH_API toolorch_call *toolorch_event_call(const toolorch_event *event);
 TOOLORCH_API const char *toolorch_event_call_id(const toolorch_event *event);
 TOOLORCH_API const char *toolorch_event_tool_name(const toolorch_event *event);
-/* TOOL_CALL and LLM_TOOL_CALL: the arguments; JOB_DONE: the transcript. */
+/* TOOL_CALL and LLM_TOOL_CALL: the arguments; CHAIN_ARGS: the context
+ * {"input": ..., "results": {...}}; JOB_DONE: the transcript. */
 TOOLORCH_API const char *toolorch_event_json(const toolorch_event *event);
 /* CALL_RESULT: the result or the error message; TEXT_DELTA: the text;
- * JOB_DONE: the final answer or the error message. */
+ * JOB_DONE: the final answer or the error message; CHAIN_ARGS: the step's name. */
 TOOLORCH_API const char *toolorch_event_text(const toolorch_event *event);
 TOOLORCH_API size_t toolorch_event_text_len(const toolorch_event *event);
 /* CALL_RESULT: the call's end state (toolorch_call_state). */
@@ -101,7 +111,7 @@ TOOLORCH_API int64_t toolorch_event_wait_us(const toolorch_event *event);
 /* CALL_RESULT: how many times the tool was run (retries included); CALL_STARTED:
  * the attempt starting; LLM_REQUEST, LLM_RESPONSE, LLM_RETRY: the attempt. */
 TOOLORCH_API int toolorch_event_attempts(const toolorch_event *event);
-/* CALL_STARTED, CALL_RESULT, TOOL_CALL, TOOL_CANCELLED, PROGRESS of a call
+/* CALL_STARTED, CALL_RESULT, TOOL_CALL, TOOL_CANCELLED, PROGRESS, CHAIN_ARGS of a call
  * that runs for another (a chain's step: toolorch/chain.h): the id of that
  * call (the chain's call); "" otherwise. */
 TOOLORCH_API const char *toolorch_event_parent_call_id(const toolorch_event *event);

@@ -92,6 +92,27 @@ toolorch_chain *toolorch_chain_new(const char *name) {
   });
 }
 
+toolorch_chain *toolorch_chain_new_json(const char *chain_json) {
+  if (!chain_json) {
+    invalid(nullptr, "toolorch_chain_new_json", "chain_json is NULL");
+    return nullptr;
+  }
+  return guarded_ptr<toolorch_chain>(nullptr, [&]() -> toolorch_chain * {
+    chain::Definition def;
+    std::string err;
+    if (!chain::parse_definition(std::string(chain_json), &def, &err)) {
+      fail(nullptr, TOOLORCH_ECONFIG, err);
+      return nullptr;
+    }
+    auto *c = new toolorch_chain();
+    c->def = std::move(def);
+    c->open.push_back(&c->def.root);
+    return c;
+  });
+}
+
+const char *toolorch_chain_name(const toolorch_chain *chain) { return chain ? chain->def.name.c_str() : ""; }
+
 void toolorch_chain_free(toolorch_chain *chain) { delete chain; }
 
 int toolorch_chain_set_description(toolorch_chain *c, const char *description) {
@@ -176,6 +197,7 @@ int toolorch_chain_set_args_fn(toolorch_chain *c, toolorch_chain_args_fn fn, voi
   if (!c || !fn) return invalid(nullptr, "toolorch_chain_set_args_fn", "chain or fn is NULL");
   if (!c->last_call) return fail(nullptr, TOOLORCH_ESTATE, "toolorch_chain_set_args_fn: no call step added yet");
   return guarded(nullptr, [&]() -> int {
+    c->last_call->args_external = false;
     c->last_call->args_fn = [fn, userdata](const std::string &context, std::string *args, std::string *err) {
       toolorch_chain_args out;
       int rc = fn(context.c_str(), &out, userdata);
@@ -188,6 +210,30 @@ int toolorch_chain_set_args_fn(toolorch_chain *c, toolorch_chain_args_fn fn, voi
       *args = std::move(out.args);
       return true;
     };
+    return TOOLORCH_OK;
+  });
+}
+
+int toolorch_chain_set_args_external(toolorch_chain *c, const char *step_name) {
+  if (!c) return invalid(nullptr, "toolorch_chain_set_args_external", "chain is NULL");
+  return guarded(nullptr, [&]() -> int {
+    chain::Step *step = c->last_call;
+    if (step_name) {
+      std::function<chain::Step *(chain::Step &)> find = [&](chain::Step &s) -> chain::Step * {
+        if (s.kind == chain::Step::Kind::kCall) return s.name == step_name ? &s : nullptr;
+        for (auto &ch : s.children)
+          if (chain::Step *f = find(ch)) return f;
+        return nullptr;
+      };
+      step = find(c->def.root);
+      if (!step)
+        return fail(nullptr, TOOLORCH_ECONFIG, "chain \"" + c->def.name + "\" has no call step named \"" +
+                                                   std::string(step_name) + "\"");
+    } else if (!step) {
+      return fail(nullptr, TOOLORCH_ESTATE, "toolorch_chain_set_args_external: no call step added yet");
+    }
+    step->args_external = true;
+    step->args_fn = nullptr;
     return TOOLORCH_OK;
   });
 }

@@ -61,6 +61,7 @@ const char *toolorch_event_type_name(int type) {
     case TOOLORCH_EVENT_LLM_RESPONSE: return "llm_response";
     case TOOLORCH_EVENT_LLM_RETRY: return "llm_retry";
     case TOOLORCH_EVENT_RATE_LIMIT_WAIT: return "rate_limit_wait";
+    case TOOLORCH_EVENT_CHAIN_ARGS: return "chain_args";
     default: return "none";
   }
 }

@@ -14,6 +14,7 @@ Step Step::clone() const {
   s.tool = tool;
   if (args) s.args.reset(cJSON_Duplicate(args.get(), true));
   s.args_fn = args_fn;
+  s.args_external = args_external;
   for (const Step &c : children) s.children.push_back(c.clone());
   return s;
 }

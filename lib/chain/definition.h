@@ -26,6 +26,9 @@ struct Step {
   std::string tool;
   json::Ptr args;     // the argument template (an object); null = {}
   ArgsFn args_fn;     // when set, computes the arguments instead
+  // The host computes them instead: the step asks with a CHAIN_ARGS event
+  // and waits for the answer (runner.cc, ArgsRequestRunner).
+  bool args_external = false;
   // kParallel / kSequential:
   std::vector<Step> children;
 

@@ -32,6 +32,8 @@ class Run final : public core::CallOwner, public std::enable_shared_from_this<Ru
   void run_node(const Step &s, Done done);
   void run_seq(const Step &s, size_t i, Done done);
   void run_call(const Step &s, Done done);
+  void ask_host(const Step &s, Done done);
+  void submit_step(const Step &s, std::string args, Done done);
   void step_failed(const std::string &name, const std::string &why);
   void finish(bool ok);
   std::string context_json() const;
@@ -47,6 +49,9 @@ class Run final : public core::CallOwner, public std::enable_shared_from_this<Ru
     CallRef call;
     std::string name;
     Done done;  // null once it ended
+    // A host request for the arguments of this step (not a step's call):
+    // its answer submits the step.
+    const Step *args_for = nullptr;
   };
   std::vector<Submitted> steps_;  // submitted, in order
   std::map<std::string, std::string> results_;   // succeeded steps' texts
@@ -130,6 +135,10 @@ std::string Run::context_json() const {
 
 void Run::run_call(const Step &s, Done done) {
   std::string args, err;
+  if (s.args_external) {
+    ask_host(s, std::move(done));
+    return;
+  }
   if (s.args_fn) {
     bool ok = false;
     try {
@@ -167,6 +176,22 @@ void Run::run_call(const Step &s, Done done) {
   } else {
     args = "{}";
   }
+  submit_step(s, std::move(args), std::move(done));
+}
+
+// The host computes the arguments: a request (core::Call, handed out, not
+// dispatched as a tool call) carries the context to it as a CHAIN_ARGS
+// event; on_call_ended takes the answer and submits the step. The request
+// is one of steps_, so cancelling the chain cancels it like a running step.
+void Run::ask_host(const Step &s, Done done) {
+  CallRef req(d_->new_call(call_->id() + "/" + s.name, def_->name, context_json()), /*adopt=*/true);
+  req->set_parent(call_);
+  steps_.push_back(Submitted{req, s.name, std::move(done), &s});
+  d_->hand_out(req.get(), runner_->args_tool_, this, call_->event_userdata, call_->event_source,
+               call_->event_source_kind);
+}
+
+void Run::submit_step(const Step &s, std::string args, Done done) {
   // The speculation rule holds inside chains: a guessed chain call runs
   // only steps whose tools are free of side effects.
   if (call_->speculative) {
@@ -194,18 +219,27 @@ void Run::emit_result(Call *step) {
 
 void Run::on_call_ended(Call *step) {
   auto keep = shared_from_this();
-  emit_result(step);
   Done done;
   std::string name;
+  const Step *args_for = nullptr;
   for (auto &s : steps_)
     if (s.call.get() == step) {
       done = std::move(s.done);
       s.done = nullptr;
       name = s.name;
+      args_for = s.args_for;
       break;
     }
+  if (!args_for) emit_result(step);  // a host request is no call of the stream
   if (!done) return;
   if (step->state() == core::TOOLORCH_CALL_SUCCEEDED) {
+    if (args_for) {
+      // The host's answer: the step runs now, unless the chain stopped
+      // meanwhile (a sibling failed under the policy "collect").
+      if (stopped_) done(false);
+      else submit_step(*args_for, step->text(), std::move(done));
+      return;
+    }
     results_[name] = step->text();
     done(true);
     return;
@@ -281,6 +315,27 @@ void Run::abort() {
   core::abandon_call(*call_);
   finished_ = true;
   runner_->run_done(call_);
+}
+
+void ArgsRequestRunner::start(Call &call) {
+  core::EventPtr ev = core::event_about(&call, core::TOOLORCH_EVENT_CHAIN_ARGS);
+  // The request's id is "<chain call id>/<step>" (a step's name has no "/").
+  ev->text = call.id().substr(call.id().rfind('/') + 1);
+  call.finisher->sink()->emit(std::move(ev));
+}
+
+void ArgsRequestRunner::on_call_ended_without_result(Call &call, int) {
+  // Its state and end text say why (the chain cancelled, failed or timed out).
+  call.finisher->sink()->emit(core::event_about(&call, core::TOOLORCH_EVENT_TOOL_CANCELLED));
+}
+
+ChainRunner::ChainRunner(std::shared_ptr<const Definition> def) : def_(std::move(def)) {
+  core::ToolSpec spec;
+  spec.name = "chain \"" + def_->name + "\" arguments";
+  spec.runner = std::make_shared<ArgsRequestRunner>();
+  spec.composite = true;
+  std::string err;
+  args_tool_ = core::Tool::create(spec, &err);  // the default schema: never fails
 }
 
 ChainRunner::~ChainRunner() = default;

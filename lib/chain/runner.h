@@ -15,9 +15,19 @@ namespace toolorch::chain {
 
 class Run;
 
+// Hands a step's computed-arguments request (Dispatcher::hand_out) to the
+// host as a CHAIN_ARGS event, as ExternalRunner (capi/runners.h) hands out a
+// tool's call: the host answers with the call API from any thread; when the
+// request ends unanswered (the chain cancelled) it gets TOOL_CANCELLED.
+class ArgsRequestRunner final : public core::ToolRunner {
+ public:
+  void start(core::Call &call) override;
+  void on_call_ended_without_result(core::Call &call, int reason) override;
+};
+
 class ChainRunner final : public core::ToolRunner, public std::enable_shared_from_this<ChainRunner> {
  public:
-  explicit ChainRunner(std::shared_ptr<const Definition> def) : def_(std::move(def)) {}
+  explicit ChainRunner(std::shared_ptr<const Definition> def);
   ~ChainRunner() override;
   void start(core::Call &call) override;
   void on_call_ended_without_result(core::Call &call, int reason) override;
@@ -29,6 +39,7 @@ class ChainRunner final : public core::ToolRunner, public std::enable_shared_fro
   friend class Run;
   void run_done(core::Call *call);
   std::shared_ptr<const Definition> def_;
+  std::shared_ptr<core::Tool> args_tool_;  // runs the host requests (ArgsRequestRunner)
   std::unordered_map<core::Call *, std::shared_ptr<Run>> runs_;
 };
 

@@ -110,6 +110,10 @@ class Call {
   uint64_t limit_ticket = 0;              // waiting for rate-limit permits
   bool limit_granted = false;             // holds permits (a concurrency slot to release)
   bool cancel_requested = false;          // cancelled before it was submitted
+  // Not a tool call but a request the library makes of the host inside one
+  // (a chain step's computed arguments: Dispatcher::hand_out). It ends like
+  // a call, but holds no slot or permit and is not counted or observed.
+  bool host_request = false;
   obs::CallObs obs;                       // the observer's state for this call (metrics, span)
   // The id the model gave this call last, when a retried LLM request took
   // the call over under a new id ("" = id()). Events copy it, so every

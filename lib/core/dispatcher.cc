@@ -145,6 +145,31 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
   enqueue(call);
 }
 
+void Dispatcher::hand_out(Call *call, std::shared_ptr<Tool> tool, CallOwner *owner, void *userdata, void *source,
+                          int source_kind) {
+  call->owner = owner;
+  call->finisher = this;
+  call->event_userdata = userdata;
+  call->event_source = source;
+  call->event_source_kind = source_kind;
+  call->host_request = true;
+  call->tool = std::move(tool);
+  call->submitted_us = call->started_us = env_.sched->now_us();
+  if (call->ended()) return;
+  if (call->cancel_requested || shut_down_) {
+    end_call(call, TOOLORCH_CALL_CANCELLED, shut_down_ ? TOOLORCH_ECLOSED : TOOLORCH_ECANCELLED,
+             shut_down_ ? "the context is shutting down" : "cancelled");
+    return;
+  }
+  call->set_state(TOOLORCH_CALL_RUNNING);
+  call->attempts = 1;
+  // The runner's reference, as in start(): released by its answer or at shutdown.
+  call->ref();
+  call->tool_holds_ref = true;
+  tool_held_.insert(call);
+  run_tool(call);
+}
+
 void Dispatcher::enqueue(Call *call) {
   if (call->speculative) {
     guesses_waiting_.emplace_back(call);
@@ -480,11 +505,13 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
     call->limit_granted = false;
     limits_->release(call->tool->spec().service);
   }
-  switch (state) {
-    case TOOLORCH_CALL_SUCCEEDED: env_.stats->calls_succeeded.fetch_add(1, std::memory_order_relaxed); break;
-    case TOOLORCH_CALL_FAILED: env_.stats->calls_failed.fetch_add(1, std::memory_order_relaxed); break;
-    case TOOLORCH_CALL_CANCELLED: env_.stats->calls_cancelled.fetch_add(1, std::memory_order_relaxed); break;
-    default: env_.stats->calls_timed_out.fetch_add(1, std::memory_order_relaxed); break;
+  if (!call->host_request) {
+    switch (state) {
+      case TOOLORCH_CALL_SUCCEEDED: env_.stats->calls_succeeded.fetch_add(1, std::memory_order_relaxed); break;
+      case TOOLORCH_CALL_FAILED: env_.stats->calls_failed.fetch_add(1, std::memory_order_relaxed); break;
+      case TOOLORCH_CALL_CANCELLED: env_.stats->calls_cancelled.fetch_add(1, std::memory_order_relaxed); break;
+      default: env_.stats->calls_timed_out.fetch_add(1, std::memory_order_relaxed); break;
+    }
   }
   // The runner still has the call and its result has not come: tell it to
   // stop (after the state change, so the call already says how it ended).
@@ -500,7 +527,7 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
     }
     tell_runner_ended(call, status);
   }
-  if (obs_)
+  if (obs_ && !call->host_request)
     obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, call->id(), state, status, call->end_message, call->attempts,
                      was == TOOLORCH_CALL_RUNNING ? call->ended_us - call->started_us : -1, call->ended_us);
   if (CallOwner *owner = call->owner) owner->on_call_ended(call);

@@ -48,6 +48,17 @@ class Dispatcher {
   // userdata/source are copied into the events about this call.
   void submit(Call *call, CallOwner *owner, void *userdata, void *source, int source_kind);
 
+  // Loop thread. Hand a call straight to `tool`'s runner, as a host request
+  // (Call::host_request): no registry lookup, argument check, slot, permits,
+  // deadline of its own or CALL_STARTED event. Used for what the library asks
+  // of the host inside another call -- a chain step's computed arguments --
+  // so that it is answered and released exactly as an external tool's call
+  // is: finish_call / fail_call from any thread (OK, EALREADY, ELATE),
+  // end_call telling the runner, owner->on_call_ended once, the runner's
+  // reference dropped at shutdown if never answered.
+  void hand_out(Call *call, std::shared_ptr<Tool> tool, CallOwner *owner, void *userdata, void *source,
+                int source_kind);
+
   // Loop thread. End a call that has not ended yet; false if it had.
   bool end_call(Call *call, int state, int status, std::string text);
   bool cancel(Call *call) { return end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, "cancelled"); }

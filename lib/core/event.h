@@ -82,7 +82,8 @@ using EventPtr = std::unique_ptr<Event>;
 
 // An event about a call, addressed like the call's others (its batch's or
 // job's userdata and handle). TOOL_CALL and TOOL_CANCELLED also hand out
-// the call itself (Event::call). Loop thread.
+// the call itself (Event::call), and so does CHAIN_ARGS (the request to
+// answer). Loop thread.
 inline EventPtr event_about(Call *call, int type) {
   auto ev = std::make_unique<Event>();
   ev->type = type;
@@ -94,7 +95,8 @@ inline EventPtr event_about(Call *call, int type) {
   ev->call_state = call->state();
   ev->status = call->ended() ? call->end_status : 0;
   ev->attempts = call->attempts;
-  if (type == TOOLORCH_EVENT_TOOL_CALL || type == TOOLORCH_EVENT_TOOL_CANCELLED) ev->call = CallRef(call);
+  if (type == TOOLORCH_EVENT_TOOL_CALL || type == TOOLORCH_EVENT_TOOL_CANCELLED || type == TOOLORCH_EVENT_CHAIN_ARGS)
+    ev->call = CallRef(call);
   if (call->speculative) {
     // A guess may be taken over (and renamed) later: keep the id it has now.
     ev->call_id = call->id();
