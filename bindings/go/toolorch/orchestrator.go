@@ -30,12 +30,14 @@ type Orchestrator struct {
 
 	closing atomic.Bool // Close has begun (read by the dispatcher)
 
-	mu      sync.Mutex // guards the fields below
-	closed  bool
-	tools   map[string]ToolFunc
-	streams map[int64]*stream        // jobs and batches by tag
-	running map[uintptr]*runningCall // by call handle: one attempt at a time
-	nextTag int64
+	mu     sync.Mutex // guards the fields below
+	closed bool
+	tools  map[string]ToolFunc
+	// chainArgs: the closures computing chain steps' arguments, by chain and step name.
+	chainArgs map[string]map[string]ChainArgsFunc
+	streams   map[int64]*stream        // jobs and batches by tag
+	running   map[uintptr]*runningCall // by call handle: one attempt at a time
+	nextTag   int64
 
 	base       context.Context // parent of every tool's context; done at Close
 	stopTools  context.CancelFunc
@@ -77,6 +79,7 @@ func New(config any) (*Orchestrator, error) {
 	o := &Orchestrator{
 		c:          c,
 		tools:      map[string]ToolFunc{},
+		chainArgs:  map[string]map[string]ChainArgsFunc{},
 		streams:    map[int64]*stream{},
 		running:    map[uintptr]*runningCall{},
 		dispatched: make(chan struct{}),
@@ -185,6 +188,9 @@ func (o *Orchestrator) handle(ev capi.Struct_SS_toolorch_event) {
 	switch int(capi.Toolorch_event_type_of(ev)) {
 	case int(capi.TOOLORCH_EVENT_TOOL_CALL): // handled here, never shown
 		o.startTool(ev)
+		return
+	case int(capi.TOOLORCH_EVENT_CHAIN_ARGS): // a chain step's closure: handled here, never shown
+		o.startChainArgs(ev)
 		return
 	case int(capi.TOOLORCH_EVENT_TOOL_CANCELLED):
 		// The call ended without its result (cancelled, timed out, its job
