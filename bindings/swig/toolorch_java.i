@@ -62,6 +62,7 @@ TOOLORCH_JAVA_HANDLE(struct toolorch_batch)
 TOOLORCH_JAVA_HANDLE(struct toolorch_event)
 TOOLORCH_JAVA_HANDLE(struct toolorch_job)
 TOOLORCH_JAVA_HANDLE(struct toolorch_group_policy)
+TOOLORCH_JAVA_HANDLE(struct toolorch_chain)
 
 /* Strings as UTF-8 byte arrays (null <-> NULL). */
 %typemap(jni) const char * "jbyteArray"

@@ -28,6 +28,7 @@ public final class Orchestrator implements AutoCloseable {
 
   private static final int EVENT_TOOL_CALL = toolorch_event_type.TOOLORCH_EVENT_TOOL_CALL;
   private static final int EVENT_TOOL_CANCELLED = toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED;
+  private static final int EVENT_CHAIN_ARGS = toolorch_event_type.TOOLORCH_EVENT_CHAIN_ARGS;
 
   private final long ctx;
   // Orders C calls on calls, jobs, batches and the context against close():
@@ -39,6 +40,8 @@ public final class Orchestrator implements AutoCloseable {
   volatile boolean ctxGone; // written under life's write lock
 
   private final Map<String, Tool> tools = new ConcurrentHashMap<>();
+  // The closures computing chain steps' arguments, by chain and step name.
+  private final Map<String, Map<String, ChainArgs>> chainArgs = new ConcurrentHashMap<>();
   private final Map<Long, Run> runs = new ConcurrentHashMap<>();
   // The Java tool working on each call handle the library handed out (one
   // at a time: a retry is handed out after the last attempt finished).
@@ -176,14 +179,46 @@ public final class Orchestrator implements AutoCloseable {
    *     has not run yet is named), EXISTS if the name is taken
    */
   public void registerChain(String chainJson) {
-    if (chainJson == null) throw new ToolorchException(Status.INVALID.code(), "chainJson is required");
-    life.readLock().lock();
+    registerChain(chainJson, Map.of());
+  }
+
+  /**
+   * Registers a chain whose steps named in {@code computed} get their
+   * arguments from a Java closure (their {@code "args"} template is not used):
+   * see {@link ChainArgs}.
+   *
+   * @throws ToolorchException CONFIG for a bad chain or a closure naming no call step of it,
+   *     EXISTS if the name is taken
+   */
+  public void registerChain(String chainJson, Map<String, ChainArgs> computed) {
+    if (chainJson == null || computed == null) {
+      throw new ToolorchException(Status.INVALID.code(), "chainJson and computed are required");
+    }
+    long c = Native.toolorch_chain_new_json(Text.bytes(chainJson));
+    if (c == 0) throw new ToolorchException(Status.CONFIG.code(), Text.str(Native.toolorch_last_error(0)));
+    String name = null;
     try {
-      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
-      int rc = Native.toolorch_register_chain_json(ctx, Text.bytes(chainJson));
-      if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(ctx)));
+      for (Map.Entry<String, ChainArgs> e : computed.entrySet()) {
+        if (e.getValue() == null) throw new ToolorchException(Status.INVALID.code(), "null closure for " + e.getKey());
+        check(Native.toolorch_chain_set_args_external(c, Text.bytes(e.getKey())), "step " + e.getKey());
+      }
+      // The closures are in place before the chain can be called; a name
+      // already taken keeps its own (registration then fails with EXISTS).
+      if (!computed.isEmpty() && chainArgs.putIfAbsent(Text.str(Native.toolorch_chain_name(c)), Map.copyOf(computed)) == null) {
+        name = Text.str(Native.toolorch_chain_name(c));
+      }
+      life.readLock().lock();
+      try {
+        if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+        int rc = Native.toolorch_register_chain(ctx, c);
+        if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(ctx)));
+      } finally {
+        life.readLock().unlock();
+      }
+      name = null; // registered: keep the closures
     } finally {
-      life.readLock().unlock();
+      if (name != null) chainArgs.remove(name);
+      Native.toolorch_chain_free(c);
     }
   }
 
@@ -545,6 +580,10 @@ public final class Orchestrator implements AutoCloseable {
       startTool(ev);
       return;
     }
+    if (type == EVENT_CHAIN_ARGS) {
+      startChainArgs(ev);
+      return;
+    }
     if (type == EVENT_TOOL_CANCELLED) {
       // The call ended without its result (cancelled, timed out, its job
       // or batch cancelled): interrupt the tool's thread.
@@ -591,6 +630,31 @@ public final class Orchestrator implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       running.remove(rc.call, rc);
       return; // closing: toolorch_close releases the call
+    }
+  }
+
+  /** A chain step's closure runs as a tool does, and answers the request the same way. */
+  private void startChainArgs(long ev) {
+    ChainContext context = new ChainContext(Text.str(Native.toolorch_event_tool_name(ev)),
+        Text.str(Native.toolorch_event_text(ev)), Text.str(Native.toolorch_event_call_id(ev)),
+        Text.str(Native.toolorch_event_json(ev)));
+    Map<String, ChainArgs> steps = chainArgs.get(context.chain());
+    ChainArgs fn = steps == null ? null : steps.get(context.step());
+    Tool tool = fn == null ? null : unused -> {
+      Object args = fn.compute(context);
+      return args instanceof String s ? s : args == null ? "{}" : Json.of(args);
+    };
+    RunningCall rc = new RunningCall(Native.toolorch_event_call(ev));
+    if (tool == null) {
+      finishCall(rc, null, "no Java closure computes the arguments of step \"" + context.step() + "\" of chain \""
+          + context.chain() + "\"", 0);
+      return;
+    }
+    running.put(rc.call, rc);
+    try {
+      rc.future = executor.submit(() -> runTool(rc, tool, context.json()));
+    } catch (RejectedExecutionException e) {
+      running.remove(rc.call, rc);
     }
   }
 

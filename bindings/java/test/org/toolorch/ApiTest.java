@@ -6,12 +6,15 @@ import static org.junit.Assert.fail;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.Test;
 
 /**
@@ -59,6 +62,43 @@ public class ApiTest {
       // The steps' results came in the same stream, as children of r1.
       assertEquals(rs.toString(), 4, rs.size());
       assertTrue(rs.containsKey("r1/s1") && rs.containsKey("r1/s2") && rs.containsKey("r1/c"));
+    }
+  }
+
+  /** A Java closure computes a chain step's arguments; its exception fails the chain naming the step. */
+  @Test
+  public void chainClosureComputesArgs() throws Exception {
+    try (Orchestrator o = new Orchestrator()) {
+      o.registerTool("search", args -> "{\"top\":" + args + "}");
+      o.registerTool("combine", args -> "combined " + args);
+      String chain = "{\"name\":\"research\",\"steps\":["
+          + "{\"name\":\"s1\",\"tool\":\"search\",\"args\":{\"q\":\"${input#/city} weather\"}},"
+          + "{\"name\":\"c\",\"tool\":\"combine\"}]}";
+      ChainArgs closure = ctx -> {
+        // The context is JSON: s1's result is a string in it (quotes escaped).
+        String text = ctx.json().replace("\\\"", "\"");
+        if (text.contains("\"city\":\"Nowhere\"")) throw new IllegalStateException("nothing found for Nowhere");
+        Matcher q = Pattern.compile("\"q\":\"([^\"]*)\"").matcher(text.substring(text.indexOf("\"results\"")));
+        assertTrue(text, q.find());
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("parts", List.of(q.group(1).toUpperCase()));
+        args.put("step", ctx.step());
+        args.put("chain", ctx.chain());
+        args.put("id", ctx.callId());
+        return args;
+      };
+      expectStatus(Status.CONFIG, () -> o.registerChain(chain, Map.of("nope", closure)));
+      o.registerChain(chain, Map.of("c", closure));
+      Map<String, CallResult> rs = run(o, Map.of(), List.of(new BatchCall("research", "{\"city\":\"Oslo\"}", "r1"),
+          new BatchCall("research", "{\"city\":\"Nowhere\"}", "r2")));
+      CallResult r1 = rs.get("r1");
+      assertEquals(r1.toString(), CallState.SUCCEEDED, r1.state());
+      assertEquals("combined {\"parts\":[\"OSLO WEATHER\"],\"step\":\"c\",\"chain\":\"research\",\"id\":\"r1/c\"}",
+          r1.text());
+      CallResult r2 = rs.get("r2");
+      assertEquals(r2.toString(), CallState.FAILED, r2.state());
+      assertTrue(r2.text(), r2.text().contains("chain \"research\": step \"c\" failed: nothing found for Nowhere"));
+      assertTrue(rs.toString(), !rs.containsKey("r2/c"));
     }
   }
 
