@@ -212,6 +212,33 @@ class OrchestratorTest < Minitest::Test
     end
   end
 
+  # A Ruby block computes a chain step's arguments from the chain's input and
+  # an earlier result; the tool gets them; an exception fails the chain naming the step.
+  def test_chain_closure_computes_args
+    Toolorch::Orchestrator.open do |o|
+      o.register_tool("search") { |args| JSON.generate(top: args) }
+      o.register_tool("combine") { |args| "combined #{JSON.generate(args)}" }
+      chain = { name: "research", steps: [{ name: "s1", tool: "search", args: { q: "${input#/city} weather" } },
+                                          { name: "c", tool: "combine" }] }
+      err = assert_raises(Toolorch::ConfigError) { o.register_chain(chain, compute: "nope") { |_| {} } }
+      assert_includes err.message, '"nope"'
+      o.register_chain(chain, compute: "c") do |ctx|
+        raise "nothing found for #{ctx.input[:city]}" if ctx.input[:city] == "Nowhere"
+
+        top = JSON.parse(ctx.results[:s1], symbolize_names: true)[:top][:q]
+        { parts: [top.upcase], step: ctx.step, chain: ctx.chain, id: ctx.call_id }
+      end
+      results = o.run_batch([{ tool: "research", args: { city: "Oslo" }, id: "r1" },
+                             { tool: "research", args: { city: "Nowhere" }, id: "r2" }])
+      by_id = results.to_h { |r| [r.call_id, r] }
+      assert by_id["r1"].ok?, by_id["r1"].inspect
+      assert_equal 'combined {"parts":["OSLO WEATHER"],"step":"c","chain":"research","id":"r1/c"}', by_id["r1"].text
+      refute by_id["r2"].ok?
+      assert_includes by_id["r2"].text, 'chain "research": step "c" failed: nothing found for Nowhere'
+      refute by_id.key?("r2/c")
+    end
+  end
+
   # close with tools still running: jobs end ClosedError, tool threads get CancelledError.
   def test_close_while_tools_run
     MockLLM.open('{"rounds": [{"tool_calls": [{"name": "stubborn"}, {"name": "stubborn"}]}, {"text": "x"}]}') do |mock|

@@ -10,6 +10,7 @@ module Toolorch
   class Orchestrator
     EVENT_TOOL_CALL = Native::TOOLORCH_EVENT_TOOL_CALL
     EVENT_TOOL_CANCELLED = Native::TOOLORCH_EVENT_TOOL_CANCELLED
+    EVENT_CHAIN_ARGS = Native::TOOLORCH_EVENT_CHAIN_ARGS
     WAIT_MS = 200 # the dispatcher's wait slice (without the GVL)
 
     # Yields a new orchestrator and closes it afterwards.
@@ -45,6 +46,7 @@ module Toolorch
       @ctx_gone = false         # the context is freed
       @closed = false
       @tools = {}
+      @chain_args = {} # chain name => { step name => closure }
       @runs = {}
       @running = {} # call handle (address) => ToolTask; one attempt at a time
       @tasks = Thread::Queue.new # for the tool threads
@@ -225,8 +227,48 @@ module Toolorch
     # results ("${s1}", "${s1#/items/0}"). The chain is one more tool the model
     # or a batch can call; its steps run as ordinary calls (Ruby tools too).
     # Raises ConfigError naming a reference to a step that has not run yet.
-    def register_chain(chain)
+    #
+    # Steps whose arguments Ruby computes, for logic the references cannot
+    # say: compute: { "combine" => ->(ctx) { {parts: [ctx.results[:s1]]} } },
+    # or compute: "combine" (or a list of step names) with a block. The
+    # closure gets a ChainContext (chain, step, call_id, input: the chain's
+    # arguments with symbol keys, results: the text of each step that has
+    # succeeded so far, by symbol) on a tool thread just before the step
+    # runs, and returns its arguments (a Hash, or JSON text). An exception
+    # fails the step and the chain ('chain "c": step "s" failed: <message>');
+    # CancelledError lands when the chain's call ends first. A name that is
+    # no call step of the chain raises ConfigError.
+    # The chain may also come as keywords: register_chain(name: "c", steps: [...]).
+    def register_chain(chain = nil, compute: nil, **definition, &block)
+      if chain.nil? == definition.empty?
+        raise Toolorch.error(Status::EINVAL, "give the chain as one String or Hash, or as keywords")
+      end
+
+      chain ||= definition
       json = chain.is_a?(String) ? chain : JSON.generate(chain)
+      closures = chain_closures(compute, block)
+      return register_chain_json(json) if closures.empty?
+
+      c = Native.toolorch_chain_new_json(json) or
+        raise Toolorch.error(Status::ECONFIG, Native.toolorch_last_error(nil))
+      begin
+        closures.each_key do |step|
+          rc = Native.toolorch_chain_set_args_external(c, step)
+          raise Toolorch.error(rc, Native.toolorch_last_error(nil)) unless rc.zero?
+        end
+        register_chain_object(c, Native.toolorch_chain_name(c), closures)
+      ensure
+        Native.toolorch_chain_free(c)
+      end
+      self
+    end
+
+    # What a closure computing a chain step's arguments gets.
+    ChainContext = Struct.new(:chain, :step, :call_id, :input, :results, keyword_init: true)
+
+    private
+
+    def register_chain_json(json)
       @life.synchronize do
         raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @ctx_gone
 
@@ -236,7 +278,38 @@ module Toolorch
       self
     end
 
-    private
+    # Step name => callable, from compute: (a Hash, or names for the block).
+    def chain_closures(compute, block)
+      closures = if compute.is_a?(Hash)
+                   compute.to_h { |step, fn| [step.to_s, fn] }
+                 else
+                   Array(compute).to_h { |step| [step.to_s, block] }
+                 end
+      closures.each do |step, fn|
+        raise Toolorch.error(Status::EINVAL, "no closure for step \"#{step}\"") unless fn.respond_to?(:call)
+      end
+      closures
+    end
+
+    # The closures are in place before the chain can be called; a name
+    # already taken keeps its own (registration then raises ExistsError).
+    def register_chain_object(chain, name, closures)
+      added = @lock.synchronize do
+        next false if @chain_args.key?(name)
+
+        @chain_args[name] = closures
+        true
+      end
+      @life.synchronize do
+        raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @ctx_gone
+
+        rc = Native.toolorch_register_chain(@ctx, chain)
+        raise Toolorch.error(rc, Native.toolorch_last_error(@ctx)) unless rc.zero?
+      end
+      added = false
+    ensure
+      @lock.synchronize { @chain_args.delete(name) } if added
+    end
 
     BACKOFF = { exponential: 0, linear: 1, fixed: 2 }.freeze
     private_constant :BACKOFF
@@ -355,6 +428,7 @@ module Toolorch
       tag = Native.toolorch_bind_event_tag(ev)
       case Native.toolorch_event_type_of(ev)
       when EVENT_TOOL_CALL then return start_tool(ev)
+      when EVENT_CHAIN_ARGS then return start_chain_args(ev)
       when EVENT_TOOL_CANCELLED
         # The call ended without its result (cancelled, timed out, its job
         # or batch cancelled): interrupt the tool's thread.
@@ -396,19 +470,45 @@ module Toolorch
         return if @closed # toolorch_close releases the call
 
         task.tool = @tools[name]
-        if task.tool
-          @running[task.key] = task
-          if @idle.positive?
-            @idle -= 1 # that thread is promised this task
-          else
-            # The new thread inherits the mask: no CancelledError lands
-            # outside the tool's block.
-            Thread.handle_interrupt(CancelledError => :never) { Thread.new { work } }
-          end
-          @tasks << task
-        end
+        queue_task(task) if task.tool
       end
       finish_call(task.call, nil, "no Ruby tool is registered as \"#{name}\"") unless task.tool
+    end
+
+    # A chain step's closure runs as a tool does (its "arguments" are the
+    # context), and answers the request the same way.
+    def start_chain_args(ev)
+      chain = Native.toolorch_event_tool_name(ev)
+      step = Native.toolorch_event_text(ev)
+      call_id = Native.toolorch_event_call_id(ev)
+      call = Native.toolorch_event_call(ev)
+      task = ToolTask.new(Native.toolorch_bind_call_key(call), call, nil, Native.toolorch_event_json(ev), nil, false)
+      @lock.synchronize do
+        return if @closed # toolorch_close releases the request
+
+        fn = @chain_args.dig(chain, step)
+        if fn
+          task.tool = lambda do |sent|
+            fn.call(ChainContext.new(chain: chain, step: step, call_id: call_id, input: sent[:input],
+                                     results: sent[:results])) || {}
+          end
+          queue_task(task)
+        end
+      end
+      finish_call(call, nil, "no Ruby closure computes the arguments of step \"#{step}\" of chain \"#{chain}\"") unless task.tool
+    end
+
+    # Under @lock: hand a task to an idle tool thread, or a new one.
+    def queue_task(task)
+      @running[task.key] = task
+      if @idle.positive?
+        @idle -= 1 # that thread is promised this task
+      else
+        # The new thread inherits the mask: no CancelledError lands
+        # outside the tool's block.
+        Thread.handle_interrupt(CancelledError => :never) { Thread.new { work } }
+      end
+      @tasks << task
     end
 
     # A tool thread: runs tasks until close. A new one is made only when none
