@@ -3,7 +3,10 @@
 # shows: install into a temporary prefix, `gem install` the installed gem
 # offline into a temporary GEM_HOME (its extension compiles against
 # `pkg-config toolorch`; the gem ships SWIG's output), then `require "toolorch"`
-# with no -I.
+# with no -I. Then, when the prefix has the test kit, `require
+# "toolorch/testing"` from the gem finds libtoolorch_testing in the prefix
+# through pkg-config (no TOOLORCH_TESTING_LIB), and docs/TESTING.md's Ruby
+# example (examples/testing/ruby, copied out of the tree) passes.
 #   test_outside_ruby.sh <build> <source> <ruby> <gem>
 set -euo pipefail
 build="$1"; src="$2"; ruby="$3"; gem="$4"
@@ -34,3 +37,18 @@ upper(java) = JAVA
 upper(ruby) = RUBY
 OUT
 echo "outside Ruby program ok"
+
+[ -f "$libdir/pkgconfig/toolorch-testing.pc" ] || exit 0
+echo "== require \"toolorch/testing\" and the test kit's Ruby example"
+mkdir "$tmp/kit"
+cp "$src"/examples/testing/ruby/*.rb "$tmp/kit/"
+cd "$tmp/kit"
+# GEM_PATH ends with ':': the system's gems too (minitest), toolorch from $tmp/gems only.
+kit_env=(env -u TOOLORCH_TESTING_LIB PKG_CONFIG_PATH="$libdir/pkgconfig" GEM_HOME="$tmp/gems" GEM_PATH="$tmp/gems:"
+         RUBYLIB= RUBYOPT=)
+"${kit_env[@]}" "$ruby" -e 'require "toolorch/testing"
+  puts Gem.loaded_specs.fetch("toolorch").full_gem_path, Toolorch::Testing.library_path' | tee where.txt
+[ "$(grep -c "^$tmp/" where.txt)" = 2 ] || { echo "toolorch/testing was not taken from the prefix"; exit 1; }
+"${kit_env[@]}" "$ruby" -w test_weather_agent.rb | tee out.txt
+grep -q ' 0 failures, 0 errors' out.txt || { echo "the example's tests did not all pass"; exit 1; }
+echo "the test kit's Ruby example ok"
