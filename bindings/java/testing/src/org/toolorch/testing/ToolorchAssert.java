@@ -34,7 +34,13 @@ public final class ToolorchAssert {
    * its own); with only, no other call was made either.
    */
   public static void assertCalls(Recorder rec, List<Call> calls, boolean only) {
-    assertCalls(rec, calls.stream().map(Call::toJson).collect(Collectors.joining(",", "[", "]")), only);
+    String json = calls.stream().map(Call::toJson).collect(Collectors.joining(",", "[", "]"));
+    byte[] failure = rec.with(h -> TestingNative.toolorch_testing_bind_expect_calls(h, Utf8.bytes(json), only ? 1 : 0));
+    // Arguments that are not JSON break the whole list: show it, so the bad text is found.
+    if (failure != null && Utf8.str(failure).contains("calls_json must be")) {
+      Assert.fail(Utf8.str(failure) + "\n  (an expected call's argumentsJson is not JSON?) the calls as sent: " + json);
+    }
+    check(failure);
   }
 
   /** The same, the calls as the C kit's JSON: [{"tool": "weather", "arguments": {"city": "Oslo"}}, ...]. */

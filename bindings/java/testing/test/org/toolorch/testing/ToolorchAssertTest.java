@@ -81,6 +81,8 @@ public class ToolorchAssertTest {
     fails("se\"arch", () -> assertCalls(rec, Call.of("se\"arch")));
     // Bad expectations are failures with a reason.
     fails("must be a JSON array", () -> assertCalls(rec, "[{\"tool\":", false));
+    fails("the calls as sent: [{\"tool\":\"search\",\"arguments\":{q: 1}}]",
+        () -> assertCalls(rec, Call.of("search", "{q: 1}")));
     assertThrows(IllegalArgumentException.class, () -> Call.of(null));
   }
 
