@@ -31,7 +31,8 @@ public final class WeatherAgent implements AutoCloseable {
   public WeatherAgent(Config cfg, Service service) {
     o = new Orchestrator(Options.builder().maxParallelTools(8).emitCallStarted(cfg.emitCallStarted())
         .llm("openai", cfg.baseUrl(), cfg.apiKeyEnv(), cfg.model()).build());
-    String schema = "{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}";
+    String schema = """
+        {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}""";
     o.registerTool("weather", "The weather forecast for a city", schema, Orchestrator.SIDE_EFFECT_FREE, args -> {
       Matcher m = CITY.matcher(args);
       if (!m.find()) throw new IllegalArgumentException("no city in " + args);

@@ -114,7 +114,8 @@ public class ScriptedServerTest {
   @Test
   public void resultsThatMatchNothing() throws Exception {
     try (ScriptedServer llm = ScriptedServer.start(
-        "{\"rounds\": [{\"tool_calls\": [{\"name\": \"search\", \"arguments\": {\"q\": \"a\"}}]}, {\"text\": \"done\"}]}")) {
+        """
+        {"rounds": [{"tool_calls": [{"name": "search", "arguments": {"q": "a"}}]}, {"text": "done"}]}""")) {
       post(llm, "[{\"role\": \"user\", \"content\": \"go\"}]");
       Matcher m = Pattern.compile("\"calls\":\\[\\{\"id\":\"([^\"]+)\"").matcher(llm.seen());
       assertTrue(llm.seen(), m.find());

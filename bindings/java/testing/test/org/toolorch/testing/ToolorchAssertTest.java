@@ -75,7 +75,8 @@ public class ToolorchAssertTest {
     fails("1 call(s) made but not expected:\n  fetch {} [c]", () -> assertOnlyCalls(rec, x, y));
     fails("1 call(s) made but not expected", () -> assertCalls(rec, List.of(x, y), true));
     // Wrong arguments; a call expected twice that was made once.
-    fails("1 expected call(s) not made:\n  search {\"q\":\"z\"}", () -> assertCalls(rec, Call.of("search", "{\"q\": \"z\"}")));
+    fails("1 expected call(s) not made:\n  search {\"q\":\"z\"}",
+        () -> assertCalls(rec, Call.of("search", "{\"q\": \"z\"}")));
     fails("not made", () -> assertCalls(rec, Call.of("fetch"), Call.of("fetch")));
     // A tool name that needs quoting reaches the C kit intact.
     fails("se\"arch", () -> assertCalls(rec, Call.of("se\"arch")));
