@@ -35,6 +35,7 @@ diff -u - out.txt <<'OUT'
 upper(go) = GO
 upper(java) = JAVA
 upper(ruby) = RUBY
+shout = A-CHAIN
 OUT
 [ -z "$(ls -A jtmp)" ] || { echo "the extracted JNI library was left behind:"; ls -lR jtmp; exit 1; }
 echo "outside Java program ok"

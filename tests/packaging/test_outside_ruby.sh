@@ -35,6 +35,7 @@ diff -u - out.txt <<'OUT'
 upper(go) = GO
 upper(java) = JAVA
 upper(ruby) = RUBY
+shout = A-CHAIN
 OUT
 echo "outside Ruby program ok"
 

@@ -1,5 +1,6 @@
 // An outside Go program using the installed toolorch module: a tool written
-// in Go, called three times at once through a batch (no LLM needed).
+// in Go, called three times at once through a batch, then through a chain
+// whose step's arguments a Go closure computes (no LLM needed).
 // bindings/README.md shows how it is built; tests/packaging/test_outside_go.sh
 // builds and runs it against a temporary install prefix.
 package main
@@ -48,5 +49,30 @@ func main() {
 			log.Fatalf("%s: %v", r.CallID, r.Err)
 		}
 		fmt.Printf("upper(%s) = %s\n", r.CallID, r.Result)
+	}
+
+	join := func(_ context.Context, c toolorch.ChainContext) (map[string]any, error) {
+		var in struct{ Words []string }
+		if err := json.Unmarshal(c.Input, &in); err != nil {
+			return nil, err
+		}
+		return map[string]any{"word": strings.Join(in.Words, "-")}, nil
+	}
+	chain := `{"name":"shout","steps":[{"name":"u","tool":"upper"}]}`
+	if err := o.RegisterChain(chain, toolorch.ComputeArgs("u", join)); err != nil {
+		log.Fatal(err)
+	}
+	results, err = o.RunBatch(context.Background(), []toolorch.BatchCall{
+		{Tool: "shout", Args: `{"words":["a","chain"]}`, ID: "shout"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range results {
+		if r.CallID == "shout" {
+			if r.Err != nil {
+				log.Fatalf("shout: %v", r.Err)
+			}
+			fmt.Printf("shout = %s\n", r.Result)
+		}
 	}
 }

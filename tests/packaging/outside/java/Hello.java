@@ -1,11 +1,13 @@
 // An outside Java program using the installed toolorch.jar alone (classes and
 // JNI library): a tool written in Java, called three times at once through a
-// batch (no LLM needed). bindings/README.md shows how it is built;
+// batch, then through a chain whose step's arguments a Java closure computes
+// (no LLM needed). bindings/README.md shows how it is built;
 // tests/packaging/test_outside_java.sh builds and runs it against a temporary
 // install prefix.
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.toolorch.BatchCall;
 import org.toolorch.CallResult;
 import org.toolorch.Orchestrator;
@@ -26,6 +28,14 @@ public class Hello {
       for (CallResult r : results) {
         if (!r.ok()) throw new IllegalStateException(r.callId() + ": " + r.text());
         System.out.println("upper(" + r.callId() + ") = " + r.text());
+      }
+      // The closure reads the chain's input (its context is JSON text).
+      o.registerChain("{\"name\":\"shout\",\"steps\":[{\"name\":\"u\",\"tool\":\"upper\"}]}",
+          Map.of("u", ctx -> Map.of("word", ctx.json().contains("\"chain\"") ? "a-chain" : "?")));
+      for (CallResult r : o.runBatch(List.of(new BatchCall("shout", "{\"words\":[\"a\",\"chain\"]}", "shout")))) {
+        if (!r.callId().equals("shout")) continue;
+        if (!r.ok()) throw new IllegalStateException("shout: " + r.text());
+        System.out.println("shout = " + r.text());
       }
     }
   }

@@ -1,7 +1,8 @@
 # frozen_string_literal: true
 
 # An outside Ruby program using the installed toolorch gem: a tool written in
-# Ruby, called three times at once through a batch (no LLM needed).
+# Ruby, called three times at once through a batch, then through a chain whose
+# step's arguments a Ruby block computes (no LLM needed).
 # bindings/README.md shows how the gem is installed;
 # tests/packaging/test_outside_ruby.sh installs it and runs this against a
 # temporary install prefix.
@@ -19,4 +20,11 @@ Toolorch::Orchestrator.open(max_parallel_tools: 8) do |o|
 
     puts "upper(#{r.call_id}) = #{r.text}"
   end
+  o.register_chain({ name: "shout", steps: [{ name: "u", tool: "upper" }] }, compute: "u") do |ctx|
+    { word: ctx.input[:words].join("-") }
+  end
+  shout = o.run_batch([{ tool: "shout", args: { words: %w[a chain] }, id: "shout" }]).find { |r| r.call_id == "shout" }
+  raise "shout: #{shout.text}" unless shout.ok?
+
+  puts "shout = #{shout.text}"
 end
