@@ -2,7 +2,8 @@
 // seed's shape (three searches in parallel, then combine, fact-check and
 // summarise in sequence), a failing middle step, a missing field,
 // cancellation mid-chain, fail_fast and collect, caps inside chains,
-// deadlines, recursion, computed arguments.
+// deadlines, recursion, computed arguments (by a callback, or by the host
+// answering a request).
 #include "chain/runner.h"
 #include "core_fixture.h"
 
@@ -48,10 +49,12 @@ struct Park {
   int fail_call(const std::string &id, const char *message) { return test::tool_fail(take(id), message); }
 };
 
-std::shared_ptr<chain::ChainRunner> add_chain(CoreFixture &f, const std::string &json) {
+std::shared_ptr<chain::ChainRunner> add_chain(CoreFixture &f, const std::string &json,
+                                              const std::function<void(chain::Definition &)> &edit = nullptr) {
   chain::Definition d;
   std::string err;
   if (!chain::parse_definition(json, &d, &err)) fail_msg("parse: %s", err.c_str());
+  if (edit) edit(d);
   core::ToolSpec spec;
   if (!chain::make_tool_spec(std::move(d), f.engine->registry(), &spec, &err)) fail_msg("spec: %s", err.c_str());
   auto runner = std::static_pointer_cast<chain::ChainRunner>(spec.runner);
@@ -360,6 +363,52 @@ void computed_arguments_and_side_effect_rule(void **) {
   assert_true(contains(core::event_text(*f.sink.result_for("g1")), "step \"read\" failed: no idea"));
 }
 
+// Arguments the host computes, under both policies: a sibling fails while
+// the request waits. fail_fast ends the request (TOOL_CANCELLED, its answer
+// late); collect lets it be answered, but the step does not start.
+void host_request_when_a_sibling_fails(void **) {
+  for (bool fail_fast : {true, false}) {
+    CoreFixture f(opts());
+    Park search, combine;
+    f.add_tool("search", &Park::fn, &search);
+    f.add_tool("combine", &Park::fn, &combine);
+    std::string def = std::string(R"({"name":"research","policy":")") + (fail_fast ? "fail_fast" : "collect") +
+                      R"(","steps":[{"parallel":[{"name":"s1","tool":"search"},{"name":"x","tool":"combine"}]}]})";
+    add_chain(f, def, [](chain::Definition &d) { d.root.children[0].children[1].args_external = true; });
+    core::Batch *b = f.new_batch();
+    assert_int_equal(b->add("research", "{}", "r1"), TOOLORCH_OK);
+    assert_int_equal(b->submit(), TOOLORCH_OK);
+    assert_int_equal(f.sink.count(TOOLORCH_EVENT_CHAIN_ARGS), 1);
+    core::Call *req = nullptr;
+    for (auto &e : f.sink.events)
+      if (e->type == TOOLORCH_EVENT_CHAIN_ARGS) {
+        req = e->call.get();
+        assert_string_equal(e->text.c_str(), "x");
+        assert_string_equal(core::event_tool_name(*e).c_str(), "research");
+        assert_string_equal(core::event_json(*e).c_str(), R"({"input":{},"results":{}})");
+      }
+    assert_non_null(req);
+    assert_int_equal(f.engine->stats().calls_started.load(), 2);  // the chain and s1: the request is no call
+    search.fail_call("r1/s1", "index down");
+    if (fail_fast) {
+      assert_int_equal(f.sink.count(TOOLORCH_EVENT_TOOL_CANCELLED), 1);
+      assert_int_equal(req->state(), TOOLORCH_CALL_CANCELLED);
+      assert_int_equal(test::complete(req, R"({"n":1})"), TOOLORCH_ELATE);
+    } else {
+      assert_int_equal(f.sink.count(TOOLORCH_EVENT_TOOL_CANCELLED), 0);
+      assert_null(f.sink.result_for("r1"));  // waits for the answer
+      assert_int_equal(test::complete(req, R"({"n":1})"), TOOLORCH_OK);
+    }
+    const core::Event *r = f.sink.result_for("r1");
+    assert_non_null(r);
+    assert_int_equal(r->call_state, TOOLORCH_CALL_FAILED);
+    assert_true(contains(core::event_text(*r), "step \"s1\" failed: index down"));
+    assert_false(contains(core::event_text(*r), "\"x\""));
+    assert_int_equal(combine.invocations, 0);
+    assert_null(f.sink.result_for("r1/x"));  // neither the request nor the step is a result of the stream
+  }
+}
+
 }  // namespace
 
 int main(void) {
@@ -374,6 +423,7 @@ int main(void) {
       cmocka_unit_test(unknown_step_tool_and_schema_fail_at_run_time),
       cmocka_unit_test(recursion_is_refused),
       cmocka_unit_test(computed_arguments_and_side_effect_rule),
+      cmocka_unit_test(host_request_when_a_sibling_fails),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
