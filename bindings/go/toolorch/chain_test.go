@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A Go closure computes a chain step's arguments from the chain's input and
@@ -77,5 +78,35 @@ func TestChainClosureComputesArgs(t *testing.T) {
 	// Requests are not calls: the two chains, two searches and one combine.
 	if n := o.Stat("calls_started"); n != 5 {
 		t.Fatalf("calls_started = %d, want 5", n)
+	}
+}
+
+// A closure still computing when its chain's call is cancelled (the batch's
+// context ended) sees its context cancelled.
+func TestChainClosureCancelled(t *testing.T) {
+	o := newOrch(t, nil)
+	mustRegister(t, o, "noop", func(context.Context, json.RawMessage) (string, error) { return "{}", nil })
+	told := make(chan error, 1)
+	err := o.RegisterChain(`{"name":"slow","steps":[{"name":"n","tool":"noop"}]}`,
+		ComputeArgs("n", func(ctx context.Context, _ ChainContext) (map[string]any, error) {
+			<-ctx.Done()
+			told <- ctx.Err()
+			return nil, ctx.Err()
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := o.RunBatch(bctx, []BatchCall{{Tool: "slow", ID: "s"}}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("RunBatch past its deadline: %v", err)
+	}
+	select {
+	case err := <-told:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("the closure's context ended with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the closure was not told its chain was cancelled")
 	}
 }
