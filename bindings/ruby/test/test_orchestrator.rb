@@ -239,6 +239,24 @@ class OrchestratorTest < Minitest::Test
     end
   end
 
+  # A closure still computing at the chain call's deadline gets CancelledError.
+  def test_chain_deadline_cancels_its_closure
+    Toolorch::Orchestrator.open(tool_timeout_ms: 100) do |o|
+      o.register_tool("noop") { "{}" }
+      interrupted = Thread::Queue.new
+      o.register_chain({ name: "slow_chain", steps: [{ name: "n", tool: "noop" }] }, compute: "n") do |_|
+        sleep PATIENCE
+        {}
+      rescue Toolorch::CancelledError
+        interrupted << true
+        raise
+      end
+      chain = o.run_batch([{ tool: "slow_chain", args: {}, id: "c" }]).find { |r| r.call_id == "c" }
+      assert_equal :timed_out, chain.state, chain.inspect
+      assert wait_for(interrupted)
+    end
+  end
+
   # close with tools still running: jobs end ClosedError, tool threads get CancelledError.
   def test_close_while_tools_run
     MockLLM.open('{"rounds": [{"tool_calls": [{"name": "stubborn"}, {"name": "stubborn"}]}, {"text": "x"}]}') do |mock|

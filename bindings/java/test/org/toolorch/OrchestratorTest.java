@@ -206,6 +206,22 @@ public class OrchestratorTest {
     }
   }
 
+  /** A chain whose closure is still computing at the chain call's deadline: the closure's thread is interrupted. */
+  @Test
+  public void chainDeadlineInterruptsItsClosure() throws Exception {
+    try (Orchestrator o = new Orchestrator("{\"tool_timeout_ms\": 100}")) {
+      Blocker slow = new Blocker();
+      Tool blocking = slow.tool();
+      o.registerTool("noop", args -> "{}");
+      o.registerChain("{\"name\":\"slow_chain\",\"steps\":[{\"name\":\"n\",\"tool\":\"noop\"}]}",
+          Map.of("n", ctx -> blocking.call(ctx.json())));
+      List<CallResult> results = o.runBatch(List.of(new BatchCall("slow_chain", "{}", "c")));
+      CallResult c = results.stream().filter(r -> r.callId().equals("c")).findFirst().orElseThrow();
+      assertEquals(c.toString(), CallState.TIMED_OUT, c.state());
+      assertTrue("the closure was not interrupted", slow.interrupted.await(PATIENCE_S, TimeUnit.SECONDS));
+    }
+  }
+
   private static long rssKiB() throws Exception {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("VmRSS:")) return Long.parseLong(line.split("\\s+")[1]);
