@@ -201,6 +201,8 @@ int64_t get_count(const cJSON *obj, const char *key) {
   return cJSON_IsNumber(v) ? clamp_to_int64(v->valuedouble, 0) : 0;
 }
 
+int64_t add_counts(int64_t a, int64_t b) { return b > INT64_MAX - a ? INT64_MAX : a + b; }
+
 namespace {
 
 // The length of the valid UTF-8 sequence at s[i], or 0 if none starts there

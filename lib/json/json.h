@@ -63,6 +63,8 @@ int64_t clamp_to_int64(double d, int64_t lo = std::numeric_limits<int64_t>::min(
 bool is_int_in(double d, int64_t lo, int64_t hi);
 // A count the network reported at obj[key]: >= 0, clamped, 0 when missing.
 int64_t get_count(const cJSON *obj, const char *key);
+// Two such counts (>= 0) added, held at INT64_MAX rather than overflowing.
+int64_t add_counts(int64_t a, int64_t b);
 
 // s as valid UTF-8: every invalid sequence (a stray byte, a truncated or
 // overlong sequence, a surrogate, a code point past U+10FFFF) becomes

@@ -54,7 +54,7 @@ void AnthropicDecoder::read_usage(const cJSON *usage) {
   const Usage &u = response_.usage;
   int64_t total = uncached_input_;
   for (int64_t part : {u.cache_read_tokens, u.cache_write_tokens})
-    total = part > INT64_MAX - total ? INT64_MAX : total + part;
+    total = json::add_counts(total, part);
   response_.usage.input_tokens = total;
   have_usage_ = true;
 }

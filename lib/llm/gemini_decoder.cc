@@ -36,13 +36,6 @@ json::Limits event_limits(size_t max_bytes) {
   return l;
 }
 
-int64_t token_count(const cJSON *obj, const char *key) {
-  double v = json::get_number(obj, key, 0);
-  if (!(v > 0)) return 0;
-  if (v > 9.0e15) return static_cast<int64_t>(9.0e15);
-  return static_cast<int64_t>(v);
-}
-
 // Calls the model sent without an id get one of ours (never sent back:
 // gemini_request.cc), unique in the process.
 std::string make_call_id() {
@@ -59,7 +52,7 @@ bool plain_text_part(const cJSON *part) {
 bool report_embedded_error(const cJSON *doc, std::string_view text, Emitter *out) {
   const cJSON *err = cJSON_GetObjectItemCaseSensitive(doc, "error");
   if (!cJSON_IsObject(err)) return false;
-  long code = static_cast<long>(json::get_number(err, "code", 0));
+  long code = static_cast<long>(json::clamp_to_int64(json::get_number(err, "code", 0), 0, 999));
   std::string status = json::get_string(err, "status", "");
   Error e;
   e.http_status = code;
@@ -102,9 +95,9 @@ bool GeminiDecoder::on_chunk(const cJSON *chunk, std::string_view text) {
   if (report_embedded_error(chunk, text, out_)) return false;
   const cJSON *usage = cJSON_GetObjectItemCaseSensitive(chunk, "usageMetadata");
   if (cJSON_IsObject(usage)) {
-    response_.usage.input_tokens = token_count(usage, "promptTokenCount");
+    response_.usage.input_tokens = json::get_count(usage, "promptTokenCount");
     response_.usage.output_tokens =
-        token_count(usage, "candidatesTokenCount") + token_count(usage, "thoughtsTokenCount");
+        json::add_counts(json::get_count(usage, "candidatesTokenCount"), json::get_count(usage, "thoughtsTokenCount"));
     have_usage_ = true;
   }
   const cJSON *candidates = cJSON_GetObjectItemCaseSensitive(chunk, "candidates");

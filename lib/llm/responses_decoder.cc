@@ -37,14 +37,6 @@ const char *nonempty_string(const cJSON *obj, const char *key) {
   return s && *s ? s : nullptr;
 }
 
-// Counts as the API reports them, clamped to what an int64 holds.
-int64_t token_count(const cJSON *obj, const char *key) {
-  double v = json::get_number(obj, key, 0);
-  if (!(v > 0)) return 0;
-  if (v > 9.0e15) return static_cast<int64_t>(9.0e15);
-  return static_cast<int64_t>(v);
-}
-
 bool retryable_code(const std::string &code) {
   return code.find("server_error") != std::string::npos || code.find("rate_limit") != std::string::npos ||
          code.find("overloaded") != std::string::npos || code.find("timeout") != std::string::npos;
@@ -140,8 +132,8 @@ bool ResponsesDecoder::end_response(const cJSON *response, bool incomplete) {
   if (!out_->alive()) return false;
   const cJSON *usage = cJSON_GetObjectItemCaseSensitive(response, "usage");
   if (cJSON_IsObject(usage)) {
-    response_.usage.input_tokens = token_count(usage, "input_tokens");
-    response_.usage.output_tokens = token_count(usage, "output_tokens");
+    response_.usage.input_tokens = json::get_count(usage, "input_tokens");
+    response_.usage.output_tokens = json::get_count(usage, "output_tokens");
     have_usage_ = true;
   }
   if (incomplete) {

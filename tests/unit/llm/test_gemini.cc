@@ -241,6 +241,33 @@ void test_errors(void **) {
   }
 }
 
+// Numbers from the network out of any range (found by fuzzing: a code of
+// 1e99 was cast to long, undefined behaviour): clamped, never cast raw.
+void test_numbers_out_of_range(void **) {
+  {
+    FakeHttpClient http;
+    auto provider = llm::make_provider(config(), &http);
+    RecordingListener l;
+    auto req = provider->send(test::simple_request(false), &l);
+    http.respond(0, 200, {{"Content-Type", "application/json"}}, R"({"error":{"code":1e99,"message":"huge"}})");
+    assert_int_equal(l.errors, 1);
+    assert_int_equal(l.error.status, TOOLORCH_EPROVIDER);
+    assert_true(l.error.retryable);  // a code past 5xx is clamped to 999: a server error
+  }
+  {
+    FakeHttpClient http;
+    auto provider = llm::make_provider(config(), &http);
+    RecordingListener l;
+    auto req = provider->send(test::simple_request(false), &l);
+    http.respond(0, 200, {{"Content-Type", "application/json"}},
+                 R"({"candidates":[{"content":{"parts":[{"text":"ok"}]},"finishReason":"STOP"}],)"
+                 R"("usageMetadata":{"promptTokenCount":1e300,"candidatesTokenCount":1e300,"thoughtsTokenCount":1e300}})");
+    assert_int_equal(l.finished, 1);
+    // Each count is held at INT64_MAX, and so is their sum.
+    assert_true(l.has("usage:9223372036854775807:9223372036854775807"));
+  }
+}
+
 void test_urls(void **) {
   struct Case {
     const char *base;
@@ -276,6 +303,7 @@ int main(void) {
       cmocka_unit_test(test_whole_body),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_urls),
+      cmocka_unit_test(test_numbers_out_of_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
