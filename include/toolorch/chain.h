@@ -91,8 +91,10 @@ TOOLORCH_API int toolorch_chain_args_fail(toolorch_chain_args *out, const char *
  * first (cancelled, timed out, a sibling failed under fail_fast) the request
  * ends with it -- a TOOL_CANCELLED event names it -- and an answer afterwards
  * returns TOOLORCH_ELATE and is dropped. The request is valid until it is
- * answered (then as long as the chain's batch or job); one never answered
- * is released when the context is freed. Requests are not tool calls: no
+ * answered, and no longer: unlike a tool's call (valid while its batch or
+ * job lives) it may be freed as soon as the chain has taken the answer, so
+ * answer it exactly once. One never answered stays valid, and is released
+ * when the context is freed. Requests are not tool calls: no
  * CALL_STARTED / CALL_RESULT events, no slot of max_parallel_tools, not in
  * the call counters; the chain call's deadline covers the wait.
  *
