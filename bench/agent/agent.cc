@@ -36,7 +36,10 @@
 // CPU: this process's (getrusage, user + system) from the job's start to
 // JOB_DONE, less the twin thread's; stream_cpu_ms is the twin thread's own:
 // what reading the same streams costs with libcurl alone. The server's CPU
-// comes from its rusage when it exits.
+// comes from its rusage when it exits. cpu_us_per_chunk divides the
+// process's CPU by the SSE events (chunks) the job received, counted on the
+// twin (same script, same events): in the paced cases each chunk is about
+// one loop wake-up, so it is the CPU a streamed chunk costs.
 //
 // Pacing: toolorch-mockllm's base does not ask for precise timers, and
 // libevent then reads CLOCK_MONOTONIC_COARSE: on a HZ=250 kernel a 1 ms
@@ -287,6 +290,7 @@ bool run_job(const std::string &url, const std::string &protocol, int per_round,
 struct CaseResult {
   std::string name, eager;
   int calls = 0;
+  long chunks = 0;  // SSE events the job received (counted on the twin: same script)
   double wall = 0, critical = 0, critical_raw = 0, eager_bound = 0, cpu = 0, stream_cpu = 0, server_cpu = 0;
 };
 
@@ -296,11 +300,13 @@ struct CaseResult {
 struct RawTimer {
   std::vector<double> ms;
   double cpu = 0;
+  long chunks = 0;
   std::string err;
 
   void run(const std::string &url, const std::string &protocol) {
     bench::RawLlm llm(url, protocol);
     for (int r = 0; r <= kToolRounds && err.empty(); ++r) ms.push_back(llm.time_round(r, &err));
+    chunks = llm.events();
     cpu = cpu_now(RUSAGE_THREAD);
   }
 };
@@ -334,6 +340,7 @@ struct Bench {
     c.name = name;
     c.eager = eager;
     c.calls = kToolRounds * per_round;
+    c.chunks = raw.chunks;
     c.wall = out.wall;
     c.cpu = out.cpu - raw.cpu;
     c.stream_cpu = raw.cpu;
@@ -366,8 +373,9 @@ struct Bench {
                 c.wall - c.critical_raw, (c.wall - c.critical_raw) / requests, c.eager_bound, c.wall - c.eager_bound,
                 (c.wall - c.eager_bound) / requests);
     std::printf("  cpu: this process %.1f ms = %.1f us per call; reading the same streams with libcurl alone "
-                "(twin thread) %.1f ms;\n       beyond that %.1f us per call; server %.1f ms (its own process)\n\n",
-                c.cpu, c.cpu * 1000 / c.calls, c.stream_cpu, (c.cpu - c.stream_cpu) * 1000 / c.calls, c.server_cpu);
+                "(twin thread) %.1f ms;\n       beyond that %.1f us per call; server %.1f ms (its own process);\n       %ld SSE chunks received: %.1f us per chunk\n\n",
+                c.cpu, c.cpu * 1000 / c.calls, c.stream_cpu, (c.cpu - c.stream_cpu) * 1000 / c.calls, c.server_cpu,
+                c.chunks, c.chunks ? c.cpu * 1000 / c.chunks : 0.0);
     results.push_back(c);
     return true;
   }
@@ -468,9 +476,11 @@ int main(int argc, char **argv) {
   for (const CaseResult &c : b.results)
     std::printf("{\"bench\":\"agent\",\"obs\":\"%s\",\"case\":\"%s\",\"protocol\":\"%s\",\"eager_dispatch\":\"%s\",\"calls\":%d,"
                 "\"wall_ms\":%.2f,\"critical_path_ms\":%.2f,\"critical_path_raw_ms\":%.2f,\"eager_bound_ms\":%.2f,"
-                "\"cpu_ms\":%.2f,\"cpu_us_per_call\":%.2f,\"stream_cpu_ms\":%.2f,\"server_cpu_ms\":%.2f}\n",
+                "\"cpu_ms\":%.2f,\"cpu_us_per_call\":%.2f,\"chunks\":%ld,\"cpu_us_per_chunk\":%.2f,\"stream_cpu_ms\":%.2f,"
+                "\"server_cpu_ms\":%.2f}\n",
                 obs_mode(), c.name.c_str(), b.protocol.c_str(), c.eager.c_str(), c.calls, c.wall, c.critical, c.critical_raw,
-                c.eager_bound, c.cpu, c.cpu * 1000 / c.calls, c.stream_cpu, c.server_cpu);
+                c.eager_bound, c.cpu, c.cpu * 1000 / c.calls, c.chunks, c.chunks ? c.cpu * 1000 / c.chunks : 0.0,
+                c.stream_cpu, c.server_cpu);
   for (const char *sub : {"/job", "/raw"}) {
     unlink((b.dir + sub + "/script.json").c_str());
     unlink((b.dir + sub + "/port").c_str());

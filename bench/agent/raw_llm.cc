@@ -3,12 +3,38 @@
 #include <curl/curl.h>
 #include <time.h>
 
+#include <cstring>
+
 namespace bench {
 namespace {
 
-size_t discard(char *, size_t size, size_t n, void *bytes) {
-  *static_cast<size_t *>(bytes) += size * n;
-  return size * n;
+struct Received {
+  size_t bytes = 0;
+  long events = 0;   // blank lines ("\n\n", or "\r\n\r\n") seen
+  int newlines = 0;  // line ends in a row, across writes
+};
+
+size_t count(char *data, size_t size, size_t n, void *arg) {
+  auto *r = static_cast<Received *>(arg);
+  const size_t len = size * n;
+  r->bytes += len;
+  // Cheap (memchr to each line end): the twin thread's CPU is the baseline.
+  for (size_t i = 0; i < len;) {
+    if (r->newlines == 0) {
+      const void *nl = std::memchr(data + i, '\n', len - i);
+      if (!nl) break;
+      i = static_cast<size_t>(static_cast<const char *>(nl) - data) + 1;
+      r->newlines = 1;
+      continue;
+    }
+    if (data[i] == '\n') {
+      if (++r->newlines == 2) r->events++;
+    } else if (data[i] != '\r') {
+      r->newlines = 0;
+    }
+    ++i;
+  }
+  return len;
 }
 
 double now_ms() {
@@ -65,13 +91,13 @@ double RawLlm::time_round(int round, std::string *err) {
            conversation(round) + "}";
     headers = curl_slist_append(headers, "Authorization: Bearer bench");
   }
-  size_t bytes = 0;
+  Received got;
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &bytes);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, count);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &got);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
   // A fresh connection each time: toolorch-mockllm leaves Nagle on, and on a
@@ -85,11 +111,12 @@ double RawLlm::time_round(int round, std::string *err) {
   curl_slist_free_all(headers);
   long code = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-  if (rc != CURLE_OK || code != 200 || bytes == 0) {
+  if (rc != CURLE_OK || code != 200 || got.bytes == 0) {
     *err = std::string("raw LLM request: ") + (rc != CURLE_OK ? curl_easy_strerror(rc) : "HTTP ") +
            (rc != CURLE_OK ? "" : std::to_string(code));
     return -1;
   }
+  events_ += got.events;
   return ms;
 }
 

@@ -21,9 +21,15 @@ class RawLlm {
   // its last byte; -1 with *err on failure. Each on a fresh connection.
   double time_round(int round, std::string *err);
 
+  // SSE events (chunks) received so far, over every round: each ends with a
+  // blank line. The job's server plays the same script, so the job received
+  // as many.
+  long events() const { return events_; }
+
  private:
   std::string base_url_, protocol_;
   void *easy_ = nullptr;  // CURL *
+  long events_ = 0;
 };
 
 }  // namespace bench

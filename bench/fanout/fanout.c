@@ -4,11 +4,20 @@
  * against the ideal (the longest call), peak RSS and CPU per call, then one
  * JSON line per mode. Run by hand: build/bench/fanout/bench_fanout [calls]
  *
+ * Then (only without [calls]) the in-flight case: 100,000 calls in flight at
+ * once (all submitted, and all handed to the tool, before the first one
+ * completes), borrowed loop: its wall against the ideal, and its peak RSS
+ * above the RSS it started from (the peak is reset first through
+ * /proc/self/clear_refs) per call in flight. The tool's own pending timer
+ * (a libevent event and a small struct, ~200 bytes) is in that figure; the
+ * arguments ({"ms":N}) and results ({}) are a few bytes.
+ *
  * CPU per call is the whole process's CPU (the library, the event loop and
  * the tool's own timer) divided by the calls: an upper bound of the
  * library's share.
  */
 #include <event2/event.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +70,30 @@ static toolorch_opts *bench_opts(int calls) {
   toolorch_opts_set_int(o, "max_parallel_tools", calls);
   toolorch_opts_set_int(o, "tool_timeout_ms", 60000);
   return o;
+}
+
+/* VmRSS or VmHWM (the peak) from /proc/self/status, in bytes; -1 if unknown. */
+static long proc_status_bytes(const char *key) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long kb = -1;
+  size_t n = strlen(key);
+  while (fgets(line, sizeof line, f))
+    if (!strncmp(line, key, n) && line[n] == ':') {
+      kb = atol(line + n + 1);
+      break;
+    }
+  fclose(f);
+  return kb < 0 ? -1 : kb * 1024;
+}
+
+/* Resets the peak RSS (VmHWM) to the current RSS: Linux >= 4.0. */
+static int reset_peak_rss(void) {
+  FILE *f = fopen("/proc/self/clear_refs", "w");
+  if (!f) return 0;
+  int ok = fputs("5", f) >= 0;
+  return fclose(f) == 0 && ok;
 }
 
 static void report(const char *mode, int calls, double wall, double ideal, double cpu, int ok) {
@@ -117,7 +150,7 @@ static void on_event(const toolorch_event *ev, void *ud) {
   }
 }
 
-static void run_borrowed(int calls) {
+static double run_borrowed(int calls, const char *label, double *cpu_per_call) {
   struct borrowed b = {0};
   b.base = event_base_new();
   toolorch_opts *o = bench_opts(calls);
@@ -139,11 +172,30 @@ static void run_borrowed(int calls) {
   toolorch_batch_submit(batch);
   event_base_dispatch(b.base);
   double wall = now_ms() - t0, cpu = cpu_us() - cpu0;
-  report("borrowed", calls, wall, 100.0, cpu, b.ok);
-  json_line("borrowed", calls, wall, 100.0, cpu);
+  report(label, calls, wall, 100.0, cpu, b.ok);
+  if (cpu_per_call) *cpu_per_call = cpu / calls; /* the caller prints the JSON line */
+  else json_line(label, calls, wall, 100.0, cpu);
   toolorch_batch_free(batch);
   toolorch_free(ctx);
   event_base_free(b.base);
+  return wall;
+}
+
+/* calls in flight at once: peak RSS above the start, per call. */
+static void run_in_flight(int calls) {
+  malloc_trim(0); /* what earlier cases freed does not hide this one's growth */
+  int reset = reset_peak_rss();
+  long rss0 = proc_status_bytes("VmRSS");
+  double cpu = 0, wall = run_borrowed(calls, "in_flight", &cpu);
+  long peak = proc_status_bytes("VmHWM");
+  double per_call = reset && rss0 > 0 && peak > 0 ? (double)(peak - rss0) / calls : -1;
+  printf("in_flight: %d calls in flight, wall %.1f ms (ideal 100 ms, %+.1f%%), RSS %.1f MB at start, peak %.1f MB: "
+         "%.0f bytes per call in flight%s\n",
+         calls, wall, (wall / 100.0 - 1) * 100, rss0 / 1048576.0, peak / 1048576.0, per_call,
+         reset ? "" : " (the peak could not be reset: figure unknown)");
+  printf("{\"bench\":\"fanout\",\"obs\":\"%s\",\"mode\":\"in_flight\",\"calls\":%d,\"wall_ms\":%.2f,\"ideal_ms\":100.00,"
+         "\"cpu_us_per_call\":%.3f,\"rss_start_mb\":%.1f,\"rss_peak_mb\":%.1f,\"bytes_per_call_in_flight\":%.0f}\n",
+         obs_mode(), calls, wall, cpu, rss0 / 1048576.0, peak / 1048576.0, per_call);
 }
 
 /* ---- event queue: an external tool, completed by this thread on poll() ---- */
@@ -229,7 +281,8 @@ int main(int argc, char **argv) {
   int calls = argc > 1 ? atoi(argv[1]) : 10000;
   if (calls <= 0) calls = 10000;
   printf("bench/fanout: %d calls, tool delays 1-100 ms, max_parallel %d, observability %s\n", calls, calls, obs_mode());
-  run_borrowed(calls);
+  run_borrowed(calls, "borrowed", NULL);
   run_queue(calls);
+  if (argc <= 1) run_in_flight(100000);
   return 0;
 }
