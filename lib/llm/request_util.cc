@@ -1,6 +1,8 @@
 #include "llm/request_util.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 namespace toolorch::llm {
 
@@ -122,16 +124,30 @@ json::Ptr schema_object(const ToolDef &tool, std::string *err) {
 std::vector<const Message *> ordered_tool_results(const std::vector<Message> &msgs, size_t begin,
                                                   size_t end, const std::vector<ToolCall> *calls) {
   std::vector<const Message *> out;
+  out.reserve(end - begin);
   std::vector<bool> taken(end - begin, false);
   if (calls) {
-    for (const ToolCall &call : *calls) {
-      for (size_t i = begin; i < end; ++i) {
-        if (!taken[i - begin] && msgs[i].tool_call_id == call.id) {
-          taken[i - begin] = true;
-          out.push_back(&msgs[i]);
-          break;
-        }
+    // Each call takes the first result with its id not taken yet. A chain of
+    // the results of each id, in order, makes that O(1) a call instead of a
+    // scan of the whole run (rounds of thousands of calls).
+    constexpr size_t kNone = static_cast<size_t>(-1);
+    std::vector<size_t> next_same(end - begin, kNone);
+    std::unordered_map<std::string_view, size_t> first;
+    first.reserve(end - begin);
+    for (size_t i = end; i-- > begin;) {
+      auto [it, fresh] = first.try_emplace(msgs[i].tool_call_id, i);
+      if (!fresh) {
+        next_same[i - begin] = it->second;
+        it->second = i;
       }
+    }
+    for (const ToolCall &call : *calls) {
+      auto it = first.find(call.id);
+      if (it == first.end() || it->second == kNone) continue;
+      size_t i = it->second;
+      it->second = next_same[i - begin];
+      taken[i - begin] = true;
+      out.push_back(&msgs[i]);
     }
   }
   for (size_t i = begin; i < end; ++i)
