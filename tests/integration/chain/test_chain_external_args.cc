@@ -1,9 +1,11 @@
 // A chain step whose arguments the host computes (toolorch_chain_set_args_external),
 // through the public C API on a real libevent loop: the request comes out as
-// a CHAIN_ARGS event and is answered later, from a loop timer, as an
+// a CHAIN_ARGS event and is answered later, from a loop timer (borrowed
+// mode) or from another thread (owned mode, as the bindings do), as an
 // external tool's call would be. What the bindings' closures rest on.
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "chain_harness.h"
 
@@ -189,6 +191,53 @@ void freed_with_unanswered_requests(void **) {
   assert_int_equal(toolorch_stat(h.ctx, "running"), 0);
 }
 
+// Owned mode, as the bindings drive it: the request comes out of the queue
+// and is answered from another thread; the (external) tool's call too.
+void answered_from_another_thread(void **) {
+  toolorch_opts *o = toolorch_opts_new();
+  int status = 0;
+  toolorch_ctx *ctx = toolorch_new(o, &status);
+  toolorch_opts_free(o);
+  assert_non_null(ctx);
+  toolorch_tool *t = toolorch_tool_new("echo");  // no fn: external, a TOOL_CALL event
+  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
+  toolorch_tool_free(t);
+  toolorch_chain *c = toolorch_chain_new_json(R"({"name":"c","steps":[{"name":"e","tool":"echo"}]})");
+  assert_int_equal(toolorch_chain_set_args_external(c, "e"), TOOLORCH_OK);
+  assert_int_equal(toolorch_register_chain(ctx, c), TOOLORCH_OK);
+  toolorch_chain_free(c);
+  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
+  assert_int_equal(toolorch_batch_add(b, "c", "{\"w\":\"x\"}", "c1"), TOOLORCH_OK);
+  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  std::vector<std::thread> answerers;
+  std::string chain_text;
+  int chain_state = -1, answer_rc = 1;
+  for (;;) {
+    toolorch_event *ev = nullptr;
+    assert_int_equal(toolorch_next_event(ctx, 10000, &ev), TOOLORCH_OK);
+    int type = toolorch_event_type_of(ev);
+    if (type == TOOLORCH_EVENT_CHAIN_ARGS) {
+      toolorch_call *req = toolorch_event_call(ev);
+      answerers.emplace_back([req, &answer_rc] { answer_rc = toolorch_call_complete(req, "{\"w\":\"from a thread\"}"); });
+    } else if (type == TOOLORCH_EVENT_TOOL_CALL) {
+      std::string args = toolorch_event_json(ev);
+      toolorch_call *call = toolorch_event_call(ev);
+      answerers.emplace_back([call, args] { toolorch_call_complete(call, ("echo " + args).c_str()); });
+    } else if (type == TOOLORCH_EVENT_CALL_RESULT && std::string(toolorch_event_call_id(ev)) == "c1") {
+      chain_text = toolorch_event_text(ev);
+      chain_state = toolorch_event_call_state(ev);
+    }
+    toolorch_event_free(ev);
+    if (type == TOOLORCH_EVENT_BATCH_DONE) break;
+  }
+  for (auto &th : answerers) th.join();
+  assert_int_equal(answer_rc, TOOLORCH_OK);
+  assert_int_equal(chain_state, TOOLORCH_CALL_SUCCEEDED);
+  assert_string_equal(chain_text.c_str(), "echo {\"w\":\"from a thread\"}");
+  toolorch_batch_free(b);
+  toolorch_free(ctx);
+}
+
 }  // namespace
 
 int main(void) {
@@ -197,6 +246,7 @@ int main(void) {
       cmocka_unit_test(failed_answer_fails_the_chain_naming_the_step),
       cmocka_unit_test(cancelled_while_waiting_for_args),
       cmocka_unit_test(freed_with_unanswered_requests),
+      cmocka_unit_test(answered_from_another_thread),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
