@@ -179,7 +179,15 @@ public final class Orchestrator implements AutoCloseable {
    *     has not run yet is named), EXISTS if the name is taken
    */
   public void registerChain(String chainJson) {
-    registerChain(chainJson, Map.of());
+    if (chainJson == null) throw new ToolorchException(Status.INVALID.code(), "chainJson is required");
+    life.readLock().lock();
+    try {
+      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      int rc = Native.toolorch_register_chain_json(ctx, Text.bytes(chainJson));
+      if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(ctx)));
+    } finally {
+      life.readLock().unlock();
+    }
   }
 
   /**
@@ -194,6 +202,10 @@ public final class Orchestrator implements AutoCloseable {
     if (chainJson == null || computed == null) {
       throw new ToolorchException(Status.INVALID.code(), "chainJson and computed are required");
     }
+    if (computed.isEmpty()) {
+      registerChain(chainJson);
+      return;
+    }
     long c = Native.toolorch_chain_new_json(Text.bytes(chainJson));
     if (c == 0) throw new ToolorchException(Status.CONFIG.code(), Text.str(Native.toolorch_last_error(0)));
     String name = null;
@@ -204,7 +216,7 @@ public final class Orchestrator implements AutoCloseable {
       }
       // The closures are in place before the chain can be called; a name
       // already taken keeps its own (registration then fails with EXISTS).
-      if (!computed.isEmpty() && chainArgs.putIfAbsent(Text.str(Native.toolorch_chain_name(c)), Map.copyOf(computed)) == null) {
+      if (chainArgs.putIfAbsent(Text.str(Native.toolorch_chain_name(c)), Map.copyOf(computed)) == null) {
         name = Text.str(Native.toolorch_chain_name(c));
       }
       life.readLock().lock();
