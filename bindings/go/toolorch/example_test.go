@@ -89,3 +89,45 @@ func ExampleOrchestrator_StartJob() {
 	}
 	fmt.Println("\nanswer:", res.Text, "tokens:", res.InputTokens+res.OutputTokens)
 }
+
+// A chain's step may get its arguments from a Go closure, for logic the
+// chain's references cannot say: here the words of the input, sorted.
+func ExampleOrchestrator_RegisterChain() {
+	o, err := toolorch.New(nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer o.Close()
+	join := func(_ context.Context, args json.RawMessage) (string, error) { return string(args), nil }
+	if err := o.RegisterTool("join", "Echoes its arguments", "", 0, join); err != nil {
+		fmt.Println(err)
+		return
+	}
+	sorted := func(_ context.Context, c toolorch.ChainContext) (map[string]any, error) {
+		var in struct{ Words []string }
+		if err := json.Unmarshal(c.Input, &in); err != nil {
+			return nil, err
+		}
+		sort.Strings(in.Words)
+		return map[string]any{"words": in.Words}, nil
+	}
+	err = o.RegisterChain(`{"name":"tidy","steps":[{"name":"j","tool":"join"}]}`, toolorch.ComputeArgs("j", sorted))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	results, err := o.RunBatch(context.Background(), []toolorch.BatchCall{
+		{Tool: "tidy", Args: `{"words":["pear","apple","fig"]}`, ID: "t"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range results {
+		if r.CallID == "t" {
+			fmt.Println(r.Result)
+		}
+	}
+	// Output:
+	// {"words":["apple","fig","pear"]}
+}
