@@ -1,6 +1,7 @@
 #include "json/schema.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "json/json.h"
 
@@ -26,31 +27,47 @@ bool is_integer(const cJSON *v) {
 }
 
 bool matches_type(const char *type, const cJSON *v) {
-  std::string t(type);
-  if (t == "integer") return is_integer(v);
-  if (t == "number") return cJSON_IsNumber(v);
-  return t == type_name(v);
+  if (!std::strcmp(type, "integer")) return is_integer(v);
+  if (!std::strcmp(type, "number")) return cJSON_IsNumber(v);
+  return !std::strcmp(type, type_name(v));
 }
 
-bool validate_at(const cJSON *schema, const cJSON *v, const std::string &path, std::string *err) {
+// Where a value sits ("$.a[2].b"), kept as a chain on the stack and spelled
+// out only when a violation is reported: a valid value costs no string.
+struct Path {
+  const Path *parent = nullptr;
+  const char *key = nullptr;  // a property, or
+  int index = -1;             // an array element
+
+  std::string text() const {
+    if (!parent) return "$";
+    return parent->text() + (key ? std::string(".") + key : "[" + std::to_string(index) + "]");
+  }
+};
+
+bool validate_at(const cJSON *schema, const cJSON *v, const Path &path, std::string *err) {
   if (!cJSON_IsObject(schema)) return true;  // true/{} schemas accept anything
   const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
   if (cJSON_IsString(type)) {
     if (!matches_type(type->valuestring, v)) {
-      *err = path + ": expected " + type->valuestring + ", got " + type_name(v);
+      *err = path.text() + ": expected " + type->valuestring + ", got " + type_name(v);
       return false;
     }
   } else if (cJSON_IsArray(type)) {
-    bool any = false;
-    std::string names;
-    for (const cJSON *t = type->child; t; t = t->next) {
+    bool any = false, named = false;
+    for (const cJSON *t = type->child; t && !any; t = t->next) {
       if (!cJSON_IsString(t)) continue;
-      if (!names.empty()) names += " or ";
-      names += t->valuestring;
-      if (matches_type(t->valuestring, v)) any = true;
+      named = true;
+      any = matches_type(t->valuestring, v);
     }
-    if (!any && !names.empty()) {
-      *err = path + ": expected " + names + ", got " + type_name(v);
+    if (!any && named) {
+      std::string names;
+      for (const cJSON *t = type->child; t; t = t->next) {
+        if (!cJSON_IsString(t)) continue;
+        if (!names.empty()) names += " or ";
+        names += t->valuestring;
+      }
+      *err = path.text() + ": expected " + names + ", got " + type_name(v);
       return false;
     }
   }
@@ -59,7 +76,7 @@ bool validate_at(const cJSON *schema, const cJSON *v, const std::string &path, s
     bool found = false;
     for (const cJSON *e = en->child; e && !found; e = e->next) found = cJSON_Compare(e, v, true);
     if (!found) {
-      *err = path + ": value is not one of the allowed values";
+      *err = path.text() + ": value is not one of the allowed values";
       return false;
     }
   }
@@ -68,7 +85,7 @@ bool validate_at(const cJSON *schema, const cJSON *v, const std::string &path, s
     if (cJSON_IsArray(req)) {
       for (const cJSON *r = req->child; r; r = r->next) {
         if (cJSON_IsString(r) && !cJSON_GetObjectItemCaseSensitive(v, r->valuestring)) {
-          *err = path + ": missing required property \"" + r->valuestring + "\"";
+          *err = path.text() + ": missing required property \"" + r->valuestring + "\"";
           return false;
         }
       }
@@ -77,11 +94,11 @@ bool validate_at(const cJSON *schema, const cJSON *v, const std::string &path, s
     const cJSON *extra = cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties");
     for (const cJSON *m = v->child; m; m = m->next) {
       const cJSON *ps = cJSON_IsObject(props) ? cJSON_GetObjectItemCaseSensitive(props, m->string) : nullptr;
-      std::string sub = path + "." + (m->string ? m->string : "");
+      const Path sub{&path, m->string ? m->string : ""};
       if (ps) {
         if (!validate_at(ps, m, sub, err)) return false;
       } else if (cJSON_IsFalse(extra)) {
-        *err = sub + ": property is not allowed";
+        *err = sub.text() + ": property is not allowed";
         return false;
       }
     }
@@ -91,7 +108,7 @@ bool validate_at(const cJSON *schema, const cJSON *v, const std::string &path, s
     if (cJSON_IsObject(items)) {
       int i = 0;
       for (const cJSON *e = v->child; e; e = e->next, ++i)
-        if (!validate_at(items, e, path + "[" + std::to_string(i) + "]", err)) return false;
+        if (!validate_at(items, e, Path{&path, nullptr, i}, err)) return false;
     }
   }
   return true;
@@ -119,7 +136,7 @@ bool check_tool_schema(const cJSON *schema, std::string *err) {
 
 bool validate(const cJSON *schema, const cJSON *value, std::string *err) {
   std::string local;
-  return validate_at(schema, value, "$", err ? err : &local);
+  return validate_at(schema, value, Path{}, err ? err : &local);
 }
 
 }  // namespace toolorch::json
