@@ -214,6 +214,14 @@ void Job::really_send() {
                  obs_ ? obs_->job_call_parent(obs_state_) : obs::TraceContext());
 }
 
+const std::string &Job::Slot::canonical() {
+  if (!canonical_made) {
+    canonical_made = true;
+    if (!json::canonicalize(asked.args_json, &canonical_args)) canonical_args = asked.args_json;
+  }
+  return canonical_args;
+}
+
 Job::Slot &Job::slot(int index) {
   if (index < 0) index = 0;
   if (static_cast<size_t>(index) >= slots_.size()) slots_.resize(static_cast<size_t>(index) + 1);
@@ -274,11 +282,10 @@ void Job::announce(Slot &s) {
 void Job::dispatch(Slot &s) {
   announce(s);
   if (phase_ == Phase::kDone) return;  // cancelled from the announcement's callback
-  if (!json::canonicalize(s.asked.args_json, &s.canonical_args)) s.canonical_args = s.asked.args_json;
   // A retried request that asks again for a call an earlier attempt already
   // started (same tool, equal arguments) takes that call over.
   for (auto it = orphans_.begin(); it != orphans_.end(); ++it) {
-    if (it->asked.name == s.asked.name && it->canonical_args == s.canonical_args) {
+    if (it->asked.name == s.asked.name && it->canonical() == s.canonical()) {
       s.call = it->call;
       orphans_.erase(it);
       // Its events from now on carry the id the model uses now.
@@ -289,7 +296,7 @@ void Job::dispatch(Slot &s) {
   }
   // A guess of this very call takes its place: its run (or result) is the call's.
   if (spec_) {
-    if (CallRef g = spec_->take(s.asked.name, s.canonical_args, s.asked.id, this)) {
+    if (CallRef g = spec_->take(s.asked.name, s.canonical(), s.asked.id, this)) {
       if (phase_ == Phase::kDone) {  // cancelled from the SPECULATION event's callback
         if (!g->ended()) d_->cancel(g.get());
         return;
@@ -379,7 +386,7 @@ void Job::on_finished(llm::Response &&response) {
   // Every call of the response is known: guesses not asked for go.
   if (spec_) {
     std::vector<std::pair<std::string, std::string>> asked;
-    for (Slot &s : slots_) asked.emplace_back(s.asked.name, s.canonical_args);
+    for (Slot &s : slots_) asked.emplace_back(s.asked.name, s.canonical());
     spec_->close_round(asked);
     if (phase_ != Phase::kRequesting) return;
   }

@@ -63,8 +63,13 @@ class Job final : public CallOwner, public llm::Listener {
   struct Slot {
     llm::ToolCall asked;  // as the model sent it
     CallRef call;         // null until dispatched
-    std::string canonical_args;
     bool announced = false;  // LLM_TOOL_CALL emitted
+    // The arguments in canonical form (sorted keys), for matching a call
+    // with an orphan or a guess; made on first use (canonical()), since most
+    // jobs have neither and it costs a parse and a print per call.
+    std::string canonical_args;
+    bool canonical_made = false;
+    const std::string &canonical();
   };
   void send_request();
   void really_send();
