@@ -5,6 +5,8 @@
 #include <atomic>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/dispatcher.h"
@@ -46,7 +48,9 @@ class Batch final : public CallOwner {
   std::vector<CallRef> calls_;
   std::vector<Group *> call_groups_;  // parallel to calls_: the group of each, or null
   std::map<std::string, std::unique_ptr<Group>> groups_;
-  std::set<std::string> ids_;  // every call's id, to refuse one used twice
+  // Every call's id, to refuse one used twice: views of the calls' own id
+  // strings (a batch call's id never changes; calls_ keeps them alive).
+  std::unordered_set<std::string_view> ids_;
   std::atomic<size_t> size_{0}, ended_{0};
   std::atomic<bool> submitted_{false};
   bool submitting_ = false, done_sent_ = false, detached_ = false;

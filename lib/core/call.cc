@@ -5,10 +5,7 @@
 namespace toolorch::core {
 
 Call::Call(uint64_t seq, std::string id, std::string tool_name, std::string args)
-    : seq_(seq), tool_name_(std::move(tool_name)), args_(std::move(args)) {
-  ids_.push_back(std::make_unique<std::string>(std::move(id)));
-  id_.store(ids_.back().get(), std::memory_order_release);
-}
+    : seq_(seq), id_(&first_id_), first_id_(std::move(id)), tool_name_(std::move(tool_name)), args_(std::move(args)) {}
 
 Call::~Call() {
   if (parent_) parent_->unref();

@@ -133,7 +133,9 @@ class Call {
   Call *parent_ = nullptr;  // referenced
   uint64_t seq_;
   std::atomic<const std::string *> id_;
-  std::vector<std::unique_ptr<std::string>> ids_;  // every id it had; loop thread only
+  // The id it was made with, and every later one (set_id): all kept.
+  std::string first_id_;
+  std::vector<std::unique_ptr<std::string>> ids_;  // loop thread only
   std::string tool_name_, args_;
   std::atomic<int> state_{TOOLORCH_CALL_PENDING};
   std::atomic<bool> tool_finished_{false};
