@@ -31,6 +31,16 @@ TOOLORCH_API int toolorch_batch_submit(toolorch_batch *batch);
  * calls have ended on return); in borrowed-loop mode from another thread it
  * is posted to the host's loop. */
 TOOLORCH_API int toolorch_batch_cancel(toolorch_batch *batch);
+/* Cancel one call of the batch, by its id (the id given to toolorch_batch_add
+ * or the one generated, as its events carry it): it ends as cancelled
+ * (CALL_RESULT with TOOLORCH_CALL_CANCELLED; a tool still running it is told,
+ * as for any cancel) and the batch goes on. OK; ELATE if it had ended
+ * already; EINVAL if the batch has no call of that id (the detail in
+ * toolorch_last_error). Before submit the call ends cancelled as the batch is
+ * submitted. [any thread] As toolorch_batch_cancel: on the loop thread and in
+ * owned-loop mode the call has ended on return; in borrowed-loop mode from
+ * another thread it is posted (OK). */
+TOOLORCH_API int toolorch_batch_cancel_call(toolorch_batch *batch, const char *call_id);
 /* Calls added, and calls ended so far. [any thread] */
 TOOLORCH_API size_t toolorch_batch_size(const toolorch_batch *batch);
 TOOLORCH_API size_t toolorch_batch_ended(const toolorch_batch *batch);

@@ -39,7 +39,7 @@ typedef enum toolorch_event_type {
                                          waits for rate-limit permits of the service named by text;
                                          it ends at the call's CALL_STARTED / CALL_RESULT or the
                                          job's next LLM_REQUEST / JOB_DONE */
-  TOOLORCH_EVENT_CHAIN_ARGS = 17  /* a chain step whose arguments the host computes
+  TOOLORCH_EVENT_CHAIN_ARGS = 17, /* a chain step whose arguments the host computes
                                      (toolorch_chain_set_args_external) is about to run: event_call
                                      is the request to answer -- toolorch_call_complete with the
                                      arguments (a JSON object) or toolorch_call_fail -- from any
@@ -47,6 +47,17 @@ typedef enum toolorch_event_type {
                                      name, text = the step's name, json = {"input":..., "results":
                                      {...}}, call_id = "<chain call>/<step>", parent_call_id = the
                                      chain's call. toolorch/chain.h */
+  TOOLORCH_EVENT_SCORE = 18       /* a branch's success for a group scored by the host
+                                     (toolorch_group_policy_set_scorer_external,
+                                     toolorch_set_scorer_external) waits for its score:
+                                     event_call is the request to answer --
+                                     toolorch_call_complete with the score as a JSON number
+                                     ("0.8"), or toolorch_call_fail (no score) -- from any
+                                     thread, as an external tool's call; call_id, tool_name,
+                                     json = the scored call's id, tool and arguments, text =
+                                     its result, parent_call_id = its id, event_group = the
+                                     group. TOOL_CANCELLED when the score can no longer
+                                     matter. toolorch/group.h */
 } toolorch_event_type;
 
 /*
@@ -124,6 +135,8 @@ TOOLORCH_API int toolorch_event_http_status(const toolorch_event *event);
  * toolorch_event_text is the tool's message ("" if none). */
 TOOLORCH_API double toolorch_event_progress(const toolorch_event *event);
 TOOLORCH_API double toolorch_event_progress_total(const toolorch_event *event);
+/* SCORE: the name of the scored call's branch group; others "". */
+TOOLORCH_API const char *toolorch_event_group(const toolorch_event *event);
 
 #ifdef __cplusplus
 }

@@ -44,7 +44,9 @@ TOOLORCH_API int toolorch_group_policy_set_on_failure(toolorch_group_policy *pol
 TOOLORCH_API int toolorch_group_policy_set_scorer(toolorch_group_policy *policy, toolorch_score_fn fn,
                                                   void *userdata);
 /* The same from JSON: {"timeout_ms": 5000, "cancel_on_better_result": {"threshold": 0.8},
- * "keep_top_n_branches": 2, "on_failure": "isolate" | "cancel_siblings"}; unknown keys rejected. */
+ * "keep_top_n_branches": 2, "on_failure": "isolate" | "cancel_siblings",
+ * "scorer": "external"}; unknown keys rejected. ("scorer": "external" is
+ * toolorch_group_policy_set_scorer_external; a job's "groups" entries take it too.) */
 TOOLORCH_API int toolorch_group_policy_from_json(toolorch_group_policy *policy, const char *json);
 
 /* The context's scorer, used by groups without their own (jobs' groups come
@@ -58,6 +60,32 @@ TOOLORCH_API int toolorch_batch_add_in_group(toolorch_batch *batch, const char *
                                              const char *args_json, const char *call_id);
 /* Cancel every call of the group that has not ended. [any thread] */
 TOOLORCH_API int toolorch_batch_cancel_group(toolorch_batch *batch, const char *group);
+
+/*
+ * Scores from the host, on any thread, instead of a function on the loop
+ * thread (for hosts whose code must not run there: Go, Java, Ruby, or a
+ * scorer that is slow or asks a model). A success of the group that could
+ * still decide it -- the policy cancels on a score, no branch has decided it
+ * yet, and a sibling is still running or waiting -- is handed to the host as
+ * a TOOLORCH_EVENT_SCORE event (after its CALL_RESULT) whose event_call is a
+ * request, answered as an external tool's call: toolorch_call_complete with
+ * the score as a JSON number, e.g. "0.85" (OK; EALREADY; ELATE if the score
+ * is no longer wanted), or toolorch_call_fail to give none. The group
+ * decides when the score arrives: a score >= the threshold cancels the
+ * branches still running. A request whose score can no longer matter (the
+ * group decided, every branch ended, the batch or job went) ends with a
+ * TOOL_CANCELLED event for it (when the last branch ended, after the
+ * batch's BATCH_DONE: keep answering TOOL_CANCELLED by the call handle, not
+ * by the batch); an answer that is not a finite number counts
+ * as none. Successes the host was not asked about keep the score 0.
+ * _external replaces the policy's scorer function and the function replaces
+ * _external (toolorch_group_policy_set_scorer(policy, NULL, NULL) clears
+ * both). [any thread]
+ */
+TOOLORCH_API int toolorch_group_policy_set_scorer_external(toolorch_group_policy *policy);
+/* The context's scorer (groups without their own, a job's groups) is the
+ * host, as above; toolorch_set_scorer replaces it. [any thread] */
+TOOLORCH_API int toolorch_set_scorer_external(toolorch_ctx *ctx);
 
 #ifdef __cplusplus
 }

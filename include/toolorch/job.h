@@ -85,6 +85,12 @@ TOOLORCH_API int toolorch_job_check(toolorch_ctx *ctx, const char *request_json)
 TOOLORCH_API int toolorch_job_cancel(toolorch_job *job);
 /* Cancel the calls of the current round's group `group` (a branch). [any thread] */
 TOOLORCH_API int toolorch_job_cancel_group(toolorch_job *job, const char *group);
+/* Cancel one call of the job's current round by the id its events carry (the
+ * model's id): it ends as cancelled, the model gets "Error: cancelled" for
+ * it, and the job goes on. OK; ELATE if it had ended; EINVAL if the round has
+ * no such call (never asked for, or of an earlier round). [any thread], as
+ * toolorch_job_cancel. */
+TOOLORCH_API int toolorch_job_cancel_call(toolorch_job *job, const char *call_id);
 /* Cancel if still running, and release. No event of the job after this;
  * events already queued stay valid. May be called from the job's own event
  * callbacks, JOB_DONE included. [loop thread] */

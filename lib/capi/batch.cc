@@ -79,6 +79,22 @@ int toolorch_batch_cancel(toolorch_batch *batch) {
   });
 }
 
+int toolorch_batch_cancel_call(toolorch_batch *batch, const char *call_id) {
+  if (!batch || !call_id)
+    return invalid(batch ? batch->ctx : nullptr, "toolorch_batch_cancel_call", "batch or call_id is NULL");
+  toolorch_ctx *ctx = batch->ctx;
+  std::string id(call_id);
+  return guarded(ctx, [&]() -> int {
+    return ctx->cancel_on_loop([ctx, batch, id]() -> int {
+      if (!ctx->batches.count(batch)) return TOOLORCH_OK;
+      int rc = batch->impl->cancel_call(id);
+      if (rc == TOOLORCH_EINVAL) return fail(ctx, rc, "no call \"" + id + "\" in this batch");
+      if (rc == TOOLORCH_ELATE) return fail(ctx, rc, "call \"" + id + "\" had ended already");
+      return rc;
+    });
+  });
+}
+
 size_t toolorch_batch_size(const toolorch_batch *batch) { return batch ? batch->impl->size() : 0; }
 size_t toolorch_batch_ended(const toolorch_batch *batch) { return batch ? batch->impl->ended() : 0; }
 

@@ -62,6 +62,7 @@ const char *toolorch_event_type_name(int type) {
     case TOOLORCH_EVENT_LLM_RETRY: return "llm_retry";
     case TOOLORCH_EVENT_RATE_LIMIT_WAIT: return "rate_limit_wait";
     case TOOLORCH_EVENT_CHAIN_ARGS: return "chain_args";
+    case TOOLORCH_EVENT_SCORE: return "score";
     default: return "none";
   }
 }
@@ -102,5 +103,6 @@ int toolorch_event_http_status(const toolorch_event *e) { return e ? event_of(e)
 
 double toolorch_event_progress(const toolorch_event *e) { return e ? event_of(e)->progress : 0; }
 double toolorch_event_progress_total(const toolorch_event *e) { return e ? event_of(e)->progress_total : 0; }
+const char *toolorch_event_group(const toolorch_event *e) { return e ? event_of(e)->group.c_str() : ""; }
 
 }  // extern "C"

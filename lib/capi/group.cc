@@ -59,6 +59,7 @@ int toolorch_group_policy_set_scorer(toolorch_group_policy *p, toolorch_score_fn
   if (!p) return invalid(nullptr, "toolorch_group_policy_set_scorer", "policy is NULL");
   return guarded(nullptr, [&]() -> int {
     p->policy.scorer = make_scorer(fn, userdata);
+    p->policy.score_by_host = false;
     return TOOLORCH_OK;
   });
 }
@@ -79,7 +80,26 @@ int toolorch_set_scorer(toolorch_ctx *ctx, toolorch_score_fn fn, void *userdata)
   if (!ctx) return invalid(nullptr, "toolorch_set_scorer", "ctx is NULL");
   return guarded(ctx, [&]() -> int {
     return ctx->on_loop([&]() -> int {
-      ctx->engine->scorer() = make_scorer(fn, userdata);
+      ctx->engine->scorer().fn = make_scorer(fn, userdata);
+      ctx->engine->scorer().by_host = false;
+      return TOOLORCH_OK;
+    });
+  });
+}
+
+int toolorch_group_policy_set_scorer_external(toolorch_group_policy *p) {
+  if (!p) return invalid(nullptr, "toolorch_group_policy_set_scorer_external", "policy is NULL");
+  p->policy.scorer = nullptr;
+  p->policy.score_by_host = true;
+  return TOOLORCH_OK;
+}
+
+int toolorch_set_scorer_external(toolorch_ctx *ctx) {
+  if (!ctx) return invalid(nullptr, "toolorch_set_scorer_external", "ctx is NULL");
+  return guarded(ctx, [&]() -> int {
+    return ctx->on_loop([&]() -> int {
+      ctx->engine->scorer().fn = nullptr;
+      ctx->engine->scorer().by_host = true;
       return TOOLORCH_OK;
     });
   });

@@ -120,6 +120,21 @@ int toolorch_job_cancel_group(toolorch_job *job, const char *group) {
   });
 }
 
+int toolorch_job_cancel_call(toolorch_job *job, const char *call_id) {
+  if (!job || !call_id) return invalid(job ? job->ctx : nullptr, "toolorch_job_cancel_call", "job or call_id is NULL");
+  toolorch_ctx *ctx = job->ctx;
+  std::string id(call_id);
+  return guarded(ctx, [&]() -> int {
+    return ctx->cancel_on_loop([ctx, job, id]() -> int {
+      if (!ctx->jobs.count(job)) return TOOLORCH_OK;
+      int rc = job->impl->cancel_call(id);
+      if (rc == TOOLORCH_EINVAL) return fail(ctx, rc, "no call \"" + id + "\" in this round of the job");
+      if (rc == TOOLORCH_ELATE) return fail(ctx, rc, "call \"" + id + "\" had ended already");
+      return rc;
+    });
+  });
+}
+
 toolorch_job *toolorch_event_job(const toolorch_event *e) {
   if (!e || event_of(e)->source_kind != toolorch::core::kSourceJob) return nullptr;
   return static_cast<toolorch_job *>(event_of(e)->source);

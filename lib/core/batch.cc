@@ -31,7 +31,7 @@ Batch::Batch(Dispatcher *dispatcher, EventSink *sink, void *userdata, void *hand
 
 Batch::~Batch() { detach(); }
 
-int Batch::add_group(const std::string &name, GroupPolicy policy, const Scorer *fallback) {
+int Batch::add_group(const std::string &name, GroupPolicy policy, const ContextScorer *fallback) {
   if (submitted()) return TOOLORCH_ESTATE;
   if (groups_.count(name)) return TOOLORCH_EEXIST;
   groups_[name] = std::make_unique<Group>(name, std::move(policy), dispatcher_, fallback);
@@ -94,6 +94,18 @@ void Batch::cancel() {
     if (c->state() == TOOLORCH_CALL_PENDING) c->cancel_requested = true;
     else dispatcher_->cancel(c.get());
   }
+}
+
+int Batch::cancel_call(const std::string &id) {
+  for (auto &c : calls_) {
+    if (c->id() != id) continue;
+    if (c->ended()) return TOOLORCH_ELATE;
+    // Not submitted yet: it ends cancelled as it is submitted (see cancel()).
+    if (c->state() == TOOLORCH_CALL_PENDING) c->cancel_requested = true;
+    else dispatcher_->cancel(c.get());
+    return TOOLORCH_OK;
+  }
+  return TOOLORCH_EINVAL;
 }
 
 void Batch::detach() {

@@ -24,9 +24,12 @@ class Batch final : public CallOwner {
   // declared twice or a call id used twice (results are matched by id);
   // EINVAL for a call in an undeclared group.
   int add(const std::string &tool, std::string args, const std::string &id, const std::string &group = "");
-  int add_group(const std::string &name, GroupPolicy policy, const Scorer *fallback);
+  int add_group(const std::string &name, GroupPolicy policy, const ContextScorer *fallback);
   // Loop thread. ESTATE if there is no such group.
   int cancel_group(const std::string &name);
+  // Loop thread. Cancel the call of this id: OK, ELATE if it had ended,
+  // EINVAL if there is none.
+  int cancel_call(const std::string &id);
   // Loop thread. ESTATE if submitted already.
   int submit();
   // Loop thread.

@@ -76,6 +76,7 @@ enum : int {
   TOOLORCH_EVENT_LLM_RETRY = 15,
   TOOLORCH_EVENT_RATE_LIMIT_WAIT = 16,
   TOOLORCH_EVENT_CHAIN_ARGS = 17,
+  TOOLORCH_EVENT_SCORE = 18,
 };
 
 // toolorch_speculation_kind, toolorch_speculation_outcome (include/toolorch/speculation.h)

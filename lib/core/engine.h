@@ -49,7 +49,7 @@ class Engine {
   }
   loop::Scheduler *sched() const { return sched_; }
   // The context's scorer, the fallback of groups without their own. Loop thread.
-  Scorer &scorer() { return scorer_; }
+  ContextScorer &scorer() { return scorer_; }
   EventSink *sink() const { return sink_; }
   // Where runners of blocking tools run them (lib/capi's C-function runner).
   loop::WorkerPool &pool() { return pool_; }
@@ -75,7 +75,7 @@ class Engine {
   EventSink *sink_;
   Stats stats_;
   std::shared_ptr<ResultStore> results_;
-  Scorer scorer_;
+  ContextScorer scorer_;
   event_base *base_;
   std::unique_ptr<limits::RateLimits> limits_;
   std::string llm_service_;

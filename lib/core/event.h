@@ -36,6 +36,7 @@ struct Event {
   // keep the guess's id even if a real call takes it over later.
   bool id_frozen = false;
   std::string spec_json;  // JOB_DONE: the speculation summary ("" if none)
+  std::string group;      // SCORE: the scored call's branch group
   // CALL_RESULT of a success: the result's bytes, read from the store the
   // first time the text is asked for (shared with the store while it holds
   // them raw; else this event's own copy, freed with it). A queued event
@@ -82,8 +83,8 @@ using EventPtr = std::unique_ptr<Event>;
 
 // An event about a call, addressed like the call's others (its batch's or
 // job's userdata and handle). TOOL_CALL and TOOL_CANCELLED also hand out
-// the call itself (Event::call), and so does CHAIN_ARGS (the request to
-// answer). Loop thread.
+// the call itself (Event::call), and so do CHAIN_ARGS and SCORE (the request
+// to answer). Loop thread.
 inline EventPtr event_about(Call *call, int type) {
   auto ev = std::make_unique<Event>();
   ev->type = type;
@@ -95,7 +96,8 @@ inline EventPtr event_about(Call *call, int type) {
   ev->call_state = call->state();
   ev->status = call->ended() ? call->end_status : 0;
   ev->attempts = call->attempts;
-  if (type == TOOLORCH_EVENT_TOOL_CALL || type == TOOLORCH_EVENT_TOOL_CANCELLED || type == TOOLORCH_EVENT_CHAIN_ARGS)
+  if (type == TOOLORCH_EVENT_TOOL_CALL || type == TOOLORCH_EVENT_TOOL_CANCELLED || type == TOOLORCH_EVENT_CHAIN_ARGS ||
+      type == TOOLORCH_EVENT_SCORE)
     ev->call = CallRef(call);
   if (call->speculative) {
     // A guess may be taken over (and renamed) later: keep the id it has now.

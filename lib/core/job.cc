@@ -11,7 +11,7 @@
 namespace toolorch::core {
 
 Job::Job(Dispatcher *dispatcher, EventSink *sink, llm::Provider *provider, JobConfig config, void *userdata,
-         void *handle, const Scorer *scorer)
+         void *handle, const ContextScorer *scorer)
     : d_(dispatcher),
       sink_(sink),
       provider_(provider),
@@ -49,6 +49,16 @@ bool Job::cancel_group(const std::string &name) {
   if (it == round_groups_.end()) return false;
   it->second->cancel_all("cancelled: group \"" + name + "\" was cancelled");
   return true;
+}
+
+int Job::cancel_call(const std::string &id) {
+  for (Slot &s : slots_) {
+    if (!s.call || s.asked.id != id) continue;
+    if (s.call->ended()) return TOOLORCH_ELATE;
+    d_->cancel(s.call.get());
+    return TOOLORCH_OK;
+  }
+  return TOOLORCH_EINVAL;
 }
 
 Job::~Job() { detach(); }

@@ -23,7 +23,7 @@ namespace toolorch::core {
 class Job final : public CallOwner, public llm::Listener {
  public:
   Job(Dispatcher *dispatcher, EventSink *sink, llm::Provider *provider, JobConfig config, void *userdata,
-      void *handle, const Scorer *scorer = nullptr);
+      void *handle, const ContextScorer *scorer = nullptr);
   ~Job() override;  // detaches
 
   // LLM requests then wait for permits of `service` with a token cost
@@ -43,6 +43,9 @@ class Job final : public CallOwner, public llm::Listener {
   void detach();
   // Cancel the calls of this round's group `name`; false if there is none.
   bool cancel_group(const std::string &name);
+  // Cancel the current round's call the model gave this id: OK, ELATE if it
+  // had ended, EINVAL if there is none.
+  int cancel_call(const std::string &id);
   bool done() const { return phase_ == Phase::kDone; }
   int round() const { return round_; }
 
@@ -107,7 +110,7 @@ class Job final : public CallOwner, public llm::Listener {
   std::unique_ptr<llm::PendingRequest> pending_;
   std::unique_ptr<loop::Timer> llm_timer_, total_timer_, step_timer_;
   std::mt19937_64 rng_;
-  const Scorer *scorer_;
+  const ContextScorer *scorer_;
   limits::RateLimits *limits_ = nullptr;
   std::string llm_service_;
   uint64_t permit_ticket_ = 0;
