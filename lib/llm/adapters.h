@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "json/flat.h"
 #include "json/json.h"
 #include "llm/emitter.h"
 #include "llm/provider_config.h"
@@ -38,6 +39,8 @@ class OpenAIDecoder final : public Decoder {
   };
   Response take_response() override;
   void on_tool_call_delta(const cJSON *delta, int position);
+  void apply_tool_call_delta(int index, std::string_view id, std::string_view name, std::string_view args);
+  bool fast_event(std::string_view data);
   void start_slot(size_t pos);
   void ready_slot(size_t pos);
   void ready_all();
@@ -48,6 +51,14 @@ class OpenAIDecoder final : public Decoder {
   Response response_;
   bool done_ = false;
   bool have_usage_ = false;
+  // fast_event's reader and the tool call pieces of one chunk (kept, so a
+  // chunk allocates nothing once they have grown).
+  struct Delta {
+    int index = 0;
+    std::string_view id, name, args;  // "" when absent
+  };
+  json::FlatDoc flat_;
+  std::vector<Delta> deltas_;
 };
 
 // --- Anthropic Messages ------------------------------------------------------

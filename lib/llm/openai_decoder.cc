@@ -13,6 +13,7 @@
 // begins a new call.
 #include <cstring>
 
+#include "json/flat.h"
 #include "json/json.h"
 #include "llm/adapters.h"
 #include "llm/http_errors.h"
@@ -95,10 +96,14 @@ void OpenAIDecoder::on_tool_call_delta(const cJSON *delta, int position) {
   const cJSON *fn = cJSON_GetObjectItemCaseSensitive(delta, "function");
   const char *name = nonempty_string(fn, "name");
   std::string args = arguments_text(fn);
+  apply_tool_call_delta(idx, id ? id : "", name ? name : "", args);
+}
 
+// id and name: "" when the delta has none.
+void OpenAIDecoder::apply_tool_call_delta(int idx, std::string_view id, std::string_view name, std::string_view args) {
   auto it = slot_of_index_.find(idx);
   bool new_call = it == slot_of_index_.end() ||
-                  (id && !calls_[it->second].call.id.empty() && calls_[it->second].call.id != id);
+                  (!id.empty() && !calls_[it->second].call.id.empty() && calls_[it->second].call.id != id);
   size_t pos;
   if (new_call) {
     ready_all();  // the calls before this one are complete
@@ -111,17 +116,84 @@ void OpenAIDecoder::on_tool_call_delta(const cJSON *delta, int position) {
   }
   Slot &s = calls_[pos];
   if (s.ready) {
-    if (!args.empty() || (name && s.call.name.empty()))
+    if (!args.empty() || (!name.empty() && s.call.name.empty()))
       out_->error(TOOLORCH_EPROTOCOL, false,
                   "OpenAI stream: tool call " + std::to_string(pos) +
                       " continued after a later call had begun");
     return;
   }
-  if (id && s.call.id.empty()) s.call.id = id;
-  if (name && s.call.name.empty()) s.call.name = name;
+  if (!id.empty() && s.call.id.empty()) s.call.id = id;
+  if (!name.empty() && s.call.name.empty()) s.call.name = name;
   s.call.args_json += args;
-  if (!fits(s.call.args_json.size(), "OpenAI stream: the arguments of tool call " + std::to_string(pos))) return;
+  if (s.call.args_json.size() > out_->max_response_bytes() &&
+      !fits(s.call.args_json.size(), "OpenAI stream: the arguments of tool call " + std::to_string(pos)))
+    return;
   if (!s.started && !s.call.name.empty()) start_slot(pos);
+}
+
+// The common chunk (text, tool call pieces, the finish), read without a
+// cJSON document. False, having done nothing, for anything else (an error,
+// usage, a shape or text it does not read exactly as cJSON would): the
+// caller reads that chunk with cJSON.
+bool OpenAIDecoder::fast_event(std::string_view data) {
+  using T = json::FlatDoc::Type;
+  constexpr json::FlatDoc::Index kNone = json::FlatDoc::kNone;
+  json::FlatDoc &d = flat_;
+  if (!d.parse(data, SseReader::kDefaultMaxEventBytes, 128) || !d.is(d.root(), T::kObject)) return false;
+  const auto err = d.get(d.root(), "error");
+  if (err != kNone && !d.is(err, T::kNull)) return false;
+  if (d.get(d.root(), "usage") != kNone) return false;
+  const auto choices = d.get(d.root(), "choices");
+  if (choices != kNone && !d.is(choices, T::kArray)) return false;
+  const auto choice = choices == kNone ? kNone : d.first_child(choices);
+  std::string_view content, finish;
+  deltas_.clear();
+  if (choice != kNone) {
+    if (!d.is(choice, T::kObject)) return false;
+    const auto delta = d.get(choice, "delta");
+    if (delta != kNone && !d.is(delta, T::kObject) && !d.is(delta, T::kNull)) return false;
+    const auto c = d.get(delta, "content");
+    if (d.is(c, T::kString)) content = d.text(c);
+    const auto calls = d.get(delta, "tool_calls");
+    if (calls != kNone && !d.is(calls, T::kArray) && !d.is(calls, T::kNull)) return false;
+    int position = 0;
+    for (auto tc = d.is(calls, T::kArray) ? d.first_child(calls) : kNone; tc != kNone; tc = d.next(tc), ++position) {
+      if (!d.is(tc, T::kObject)) return false;
+      Delta x;
+      const auto index = d.get(tc, "index");
+      x.index = position;
+      if (index != kNone && !d.is(index, T::kNumber)) return false;
+      if (index != kNone && !d.small_int(index, &x.index)) return false;
+      const auto id = d.get(tc, "id");
+      if (d.is(id, T::kString)) x.id = d.text(id);
+      const auto fn = d.get(tc, "function");
+      if (fn != kNone && !d.is(fn, T::kObject) && !d.is(fn, T::kNull)) return false;
+      const auto name = d.get(fn, "name");
+      if (d.is(name, T::kString)) x.name = d.text(name);
+      const auto args = d.get(fn, "arguments");
+      if (d.is(args, T::kObject)) return false;  // printed by cJSON
+      if (d.is(args, T::kString)) x.args = d.text(args);
+      deltas_.push_back(x);
+    }
+    const auto f = d.get(choice, "finish_reason");
+    if (d.is(f, T::kString)) finish = d.text(f);
+  }
+  // As on_event does with a cJSON document, in the same order.
+  if (!content.empty()) {
+    response_.text += content;
+    if (!fits(response_.text.size(), "OpenAI stream: the response text")) return true;
+    out_->text(content);
+    if (!out_->alive()) return true;
+  }
+  for (const Delta &x : deltas_) {
+    apply_tool_call_delta(x.index, x.id, x.name, x.args);
+    if (!out_->alive()) return true;
+  }
+  if (!finish.empty()) {
+    response_.stop_reason = std::string(finish);
+    ready_all();
+  }
+  return true;
 }
 
 void OpenAIDecoder::on_event(const SseEvent &event) {
@@ -136,6 +208,7 @@ void OpenAIDecoder::on_event(const SseEvent &event) {
     if (have_usage_) out_->usage(response_.usage);
     return;
   }
+  if (fast_event(data)) return;
   std::string why;
   json::Ptr doc = json::parse(data, chunk_limits(), &why);
   if (!doc) {

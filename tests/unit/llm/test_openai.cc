@@ -132,6 +132,27 @@ void test_index_reused_with_new_id_is_a_new_call(void **) {
   for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
 }
 
+// Chunks are read without cJSON when they can be (json::FlatDoc) and with it
+// otherwise (a surrogate pair, an index written 0.0, arguments sent as an
+// object): one stream mixing both reads as one.
+void test_chunks_read_alike_by_both_readers(void **) {
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(), &l);
+  std::string body = chunk(R"({"content":"a\u00e9"})") + chunk(R"({"content":"\ud83d\ude00"})") +
+                     chunk(R"({"tool_calls":[{"index":0.0,"id":"a","function":{"name":"f","arguments":"{\"x\""}}]})") +
+                     chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]})") +
+                     chunk(R"({"tool_calls":[{"index":1,"id":"b","function":{"name":"g","arguments":{"y":2}}}]})") +
+                     chunk("{}", "\"tool_calls\"") + "data: [DONE]\n\n";
+  http.respond(0, 200, test::sse_headers(), body);
+  std::vector<std::string> want = {"text:a\xc3\xa9",   "text:\xf0\x9f\x98\x80", "started:0:a:f", "ready:0:{\"x\":1}",
+                                   "started:1:b:g", "ready:1:{\"y\":2}",         "finished"};
+  assert_int_equal(l.events.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  assert_string_equal(l.response.stop_reason.c_str(), "tool_calls");
+}
+
 void test_usage_reported_once(void **) {
   // Servers with continuous usage stats repeat it in every chunk: one report, the last.
   FakeHttpClient http;
@@ -366,6 +387,7 @@ int main() {
       cmocka_unit_test(test_request_encoding),
       cmocka_unit_test(test_request_variants),
       cmocka_unit_test(test_non_streamed_answer),
+      cmocka_unit_test(test_chunks_read_alike_by_both_readers),
       cmocka_unit_test(test_json_answer_to_a_stream_request),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);

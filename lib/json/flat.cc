@@ -1,0 +1,226 @@
+#include "json/flat.h"
+
+namespace toolorch::json {
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Bytes that end a run of plain string text: '"', '\\' and control characters.
+struct StopTable {
+  bool stop[256] = {};
+  constexpr StopTable() {
+    for (int c = 0; c < 0x20; ++c) stop[c] = true;
+    stop[static_cast<unsigned char>('"')] = true;
+    stop[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr StopTable kStop;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool FlatDoc::parse(std::string_view text, size_t max_bytes, int max_depth) {
+  nodes_.clear();
+  strings_.clear();
+  if (text.size() > max_bytes || text.size() >= 0xFFFFFFFFu) return false;
+  p_ = text.data();
+  end_ = p_ + text.size();
+  max_depth_ = max_depth;
+  Index root = kNone;
+  skip_space();
+  if (!value(0, &root)) return false;
+  skip_space();
+  return p_ == end_;
+}
+
+void FlatDoc::skip_space() {
+  while (p_ < end_ && is_space(*p_)) ++p_;
+}
+
+bool FlatDoc::literal(std::string_view word) {
+  if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+  p_ += word.size();
+  return true;
+}
+
+bool FlatDoc::number(Node *n) {
+  const char *start = p_;
+  if (p_ < end_ && *p_ == '-') ++p_;
+  if (p_ >= end_ || !is_digit(*p_)) return false;
+  if (*p_ == '0') {
+    ++p_;
+  } else {
+    while (p_ < end_ && is_digit(*p_)) ++p_;
+  }
+  const char *int_end = p_;
+  bool plain = true;
+  if (p_ < end_ && *p_ == '.') {
+    plain = false;
+    ++p_;
+    if (p_ >= end_ || !is_digit(*p_)) return false;
+    while (p_ < end_ && is_digit(*p_)) ++p_;
+  }
+  if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+    plain = false;
+    ++p_;
+    if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+    if (p_ >= end_ || !is_digit(*p_)) return false;
+    while (p_ < end_ && is_digit(*p_)) ++p_;
+  }
+  // cJSON reads a number through a 64-byte buffer: a longer one fails there.
+  if (p_ - start > 63) return false;
+  const char *digits = *start == '-' ? start + 1 : start;
+  if (plain && int_end - digits <= 9) {
+    int v = 0;
+    for (const char *d = digits; d < int_end; ++d) v = v * 10 + (*d - '0');
+    n->small_int = true;
+    n->int_value = *start == '-' ? -v : v;
+  }
+  return true;
+}
+
+// At the opening quote; appends the unescaped text to strings_.
+bool FlatDoc::string(uint32_t *off, uint32_t *len) {
+  ++p_;
+  const size_t begin = strings_.size();
+  for (;;) {
+    // The run up to the next quote, backslash or control character at once.
+    const char *run = p_;
+    while (p_ < end_ && !kStop.stop[static_cast<unsigned char>(*p_)]) ++p_;
+    strings_.append(run, static_cast<size_t>(p_ - run));
+    if (p_ >= end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
+    if (*p_ == '"') {
+      ++p_;
+      break;
+    }
+    if (++p_ >= end_) return false;  // after the backslash
+    char e = *p_++;
+    switch (e) {
+      case '"': strings_ += '"'; break;
+      case '\\': strings_ += '\\'; break;
+      case '/': strings_ += '/'; break;
+      case 'b': strings_ += '\b'; break;
+      case 'f': strings_ += '\f'; break;
+      case 'n': strings_ += '\n'; break;
+      case 'r': strings_ += '\r'; break;
+      case 't': strings_ += '\t'; break;
+      case 'u': {
+        if (end_ - p_ < 4) return false;
+        unsigned cp = 0;
+        for (int i = 0; i < 4; ++i) {
+          int h = hex_value(p_[i]);
+          if (h < 0) return false;
+          cp = cp * 16 + static_cast<unsigned>(h);
+        }
+        p_ += 4;
+        // NUL ends a C string (cJSON's value would stop there) and surrogate
+        // pairs are left to cJSON: both are read by the fallback.
+        if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        if (cp < 0x80) {
+          strings_ += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+          strings_ += static_cast<char>(0xC0 | (cp >> 6));
+          strings_ += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+          strings_ += static_cast<char>(0xE0 | (cp >> 12));
+          strings_ += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          strings_ += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+        break;
+      }
+      default: return false;
+    }
+  }
+  if (strings_.size() >= 0xFFFFFFFFu) return false;
+  *off = static_cast<uint32_t>(begin);
+  *len = static_cast<uint32_t>(strings_.size() - begin);
+  return true;
+}
+
+bool FlatDoc::value(int depth, Index *out) {
+  if (p_ >= end_) return false;
+  const Index self = static_cast<Index>(nodes_.size());
+  if (self >= kNone - 1) return false;
+  nodes_.emplace_back();
+  *out = self;
+  const char c = *p_;
+  switch (c) {
+    case 'n': nodes_[self].type = Type::kNull; return literal("null");
+    case 't': nodes_[self].type = Type::kTrue; return literal("true");
+    case 'f': nodes_[self].type = Type::kFalse; return literal("false");
+    case '"': {
+      uint32_t off = 0, len = 0;
+      if (!string(&off, &len)) return false;
+      nodes_[self].type = Type::kString;
+      nodes_[self].off = off;
+      nodes_[self].len = len;
+      return true;
+    }
+    case '[':
+    case '{': {
+      const bool object = c == '{';
+      if (depth + 1 > max_depth_) return false;
+      nodes_[self].type = object ? Type::kObject : Type::kArray;
+      ++p_;
+      skip_space();
+      if (p_ < end_ && *p_ == (object ? '}' : ']')) {
+        ++p_;
+        return true;
+      }
+      Index prev = kNone;
+      for (;;) {
+        uint32_t key_off = 0, key_len = 0;
+        if (object) {
+          if (p_ >= end_ || *p_ != '"' || !string(&key_off, &key_len)) return false;
+          skip_space();
+          if (p_ >= end_ || *p_ != ':') return false;
+          ++p_;
+          skip_space();
+        }
+        Index child = kNone;
+        if (!value(depth + 1, &child)) return false;
+        nodes_[child].key_off = key_off;
+        nodes_[child].key_len = key_len;
+        if (prev == kNone) nodes_[self].child = child;
+        else nodes_[prev].next = child;
+        prev = child;
+        skip_space();
+        if (p_ >= end_) return false;
+        if (*p_ == ',') {
+          ++p_;
+          skip_space();
+          continue;
+        }
+        if (*p_ != (object ? '}' : ']')) return false;
+        ++p_;
+        return true;
+      }
+    }
+    default:
+      nodes_[self].type = Type::kNumber;
+      return number(&nodes_[self]);
+  }
+}
+
+FlatDoc::Index FlatDoc::get(Index n, std::string_view key) const {
+  if (!is(n, Type::kObject)) return kNone;
+  for (Index c = nodes_[n].child; c != kNone; c = nodes_[c].next)
+    if (this->key(c) == key) return c;
+  return kNone;
+}
+
+bool FlatDoc::small_int(Index n, int *out) const {
+  if (!is(n, Type::kNumber) || !nodes_[n].small_int) return false;
+  *out = nodes_[n].int_value;
+  return true;
+}
+
+}  // namespace toolorch::json

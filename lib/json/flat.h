@@ -1,0 +1,67 @@
+// A JSON reader for hot paths (a stream chunk per SSE event): one document
+// parsed into arrays it keeps and reuses, so reading a chunk allocates
+// nothing once they have grown, where cJSON allocates every value, key and
+// string of it.
+//
+// It reads strict RFC 8259 JSON only, and refuses (parse() is false) what it
+// cannot read exactly as json::parse + cJSON would: control characters or
+// \u0000 in strings, surrogate escapes, white space other than the four of
+// JSON, and documents past its limits. A refusal is not an error: the
+// caller reads the text again with json::parse, which accepts or reports it
+// as it always did. So a reader built on both behaves as json::parse alone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace toolorch::json {
+
+class FlatDoc {
+ public:
+  enum class Type : uint8_t { kNull, kFalse, kTrue, kNumber, kString, kArray, kObject };
+  using Index = uint32_t;
+  static constexpr Index kNone = 0xFFFFFFFFu;  // no node
+
+  // True if text is one JSON value (white space around it allowed) within
+  // max_bytes and max_depth that this reader reads exactly as cJSON does.
+  bool parse(std::string_view text, size_t max_bytes, int max_depth);
+
+  Index root() const { return 0; }
+  Type type(Index n) const { return nodes_[n].type; }
+  bool is(Index n, Type t) const { return n != kNone && nodes_[n].type == t; }
+  // An object's member by key, the first if it is there twice (as cJSON's
+  // lookup); kNone if absent or n is not an object.
+  Index get(Index n, std::string_view key) const;
+  // Children of an array or object, in order: first_child, then next.
+  Index first_child(Index n) const { return nodes_[n].child; }
+  Index next(Index n) const { return nodes_[n].next; }
+  std::string_view key(Index n) const { return view(nodes_[n].key_off, nodes_[n].key_len); }
+  // A string's value, unescaped ("" for other types).
+  std::string_view text(Index n) const { return view(nodes_[n].off, nodes_[n].len); }
+  // A number written as an integer of at most 9 digits: its value.
+  bool small_int(Index n, int *out) const;
+
+ private:
+  struct Node {
+    Type type = Type::kNull;
+    bool small_int = false;
+    Index child = kNone, next = kNone;
+    uint32_t key_off = 0, key_len = 0, off = 0, len = 0;
+    int int_value = 0;
+  };
+  std::string_view view(uint32_t off, uint32_t len) const { return std::string_view(strings_).substr(off, len); }
+  bool value(int depth, Index *out);
+  bool string(uint32_t *off, uint32_t *len);
+  bool number(Node *n);
+  bool literal(std::string_view word);
+  void skip_space();
+
+  std::vector<Node> nodes_;
+  std::string strings_;  // every key and string value, unescaped, end to end
+  const char *p_ = nullptr, *end_ = nullptr;
+  int max_depth_ = 0;
+};
+
+}  // namespace toolorch::json

@@ -1,0 +1,125 @@
+// json::FlatDoc, the allocation-free reader of stream chunks: what it
+// accepts it reads as json::parse + cJSON do (the same strings, the first of
+// a repeated key, the same small integers); whatever it is not sure of, it
+// refuses, and the caller falls back to json::parse. It accepts only valid
+// JSON, so nothing that cJSON refuses.
+#include <string>
+
+#include "json/flat.h"
+#include "json/json.h"
+
+#include "cmocka_cpp.h"
+
+using toolorch::json::FlatDoc;
+using T = FlatDoc::Type;
+
+namespace {
+
+constexpr size_t kBytes = 1 << 20;
+
+// Every string and small integer of a FlatDoc value equals cJSON's, member
+// by member, in order.
+bool same(const FlatDoc &d, FlatDoc::Index n, const cJSON *c) {
+  switch (d.type(n)) {
+    case T::kNull: return cJSON_IsNull(c);
+    case T::kTrue: return cJSON_IsTrue(c);
+    case T::kFalse: return cJSON_IsFalse(c);
+    case T::kString: return cJSON_IsString(c) && d.text(n) == c->valuestring;
+    case T::kNumber: {
+      int v = 0;
+      return cJSON_IsNumber(c) && (!d.small_int(n, &v) || v == c->valueint);
+    }
+    case T::kArray:
+    case T::kObject: {
+      if (d.type(n) == T::kArray ? !cJSON_IsArray(c) : !cJSON_IsObject(c)) return false;
+      const cJSON *cc = c->child;
+      for (auto m = d.first_child(n); m != FlatDoc::kNone; m = d.next(m), cc = cc->next) {
+        if (!cc || !same(d, m, cc)) return false;
+        if (d.type(n) == T::kObject && d.key(m) != cc->string) return false;
+      }
+      return cc == nullptr;
+    }
+  }
+  return false;
+}
+
+void reads_as_cjson(const char *text) {
+  FlatDoc d;
+  assert_true(d.parse(text, kBytes, 128));
+  toolorch::json::Ptr c = toolorch::json::parse(text);
+  assert_non_null(c.get());
+  assert_true(same(d, d.root(), c.get()));
+}
+
+}  // namespace
+
+static void accepted_documents_read_as_cjson_reads_them(void **) {
+  reads_as_cjson(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"choices":[{"index":0,)"
+                 R"("delta":{"tool_calls":[{"index":12,"function":{"arguments":"{\"i\": \"7\"}"}}]},"finish_reason":null}]})");
+  reads_as_cjson(R"( [1, -2, 0, 3.5, -0.25e3, 1E+2, 123456789, true, false, null, "", {}] )");
+  reads_as_cjson(R"({"esc":"\"\\\/\b\f\n\r\t","u":"\u00e9\u20ac\u0041","raw":"é€😀"})");
+  reads_as_cjson(R"({"a":{"b":[[[]]]},"c":[{"d":"e"}]})");
+}
+
+static void lookups_take_the_first_of_a_repeated_key(void **) {
+  FlatDoc d;
+  assert_true(d.parse(R"({"k": "first", "x": {"k": 1}, "k": "second"})", kBytes, 128));
+  auto k = d.get(d.root(), "k");
+  assert_true(d.is(k, T::kString));
+  assert_true(d.text(k) == "first");
+  assert_int_equal(d.get(d.root(), "missing"), FlatDoc::kNone);
+  assert_int_equal(d.get(k, "k"), FlatDoc::kNone);  // not an object
+  int v = 0;
+  assert_true(d.small_int(d.get(d.get(d.root(), "x"), "k"), &v));
+  assert_int_equal(v, 1);
+}
+
+static void only_small_plain_integers_have_an_int_value(void **) {
+  FlatDoc d;
+  assert_true(d.parse("[1234567890, 1.0, 1e2, -5]", kBytes, 128));
+  int v = 0;
+  auto n = d.first_child(d.root());
+  assert_false(d.small_int(n, &v));  // ten digits
+  assert_false(d.small_int(n = d.next(n), &v));
+  assert_false(d.small_int(n = d.next(n), &v));
+  assert_true(d.small_int(d.next(n), &v));
+  assert_int_equal(v, -5);
+}
+
+// Valid JSON it leaves to cJSON, and documents past its limits.
+static void refuses_what_it_does_not_read_exactly(void **) {
+  FlatDoc d;
+  const char *refused[] = {
+      R"({"a":"x\u0000y"})",         // cJSON's C string would stop at the NUL
+      R"({"a":"\ud83d\ude00"})",     // surrogate pairs
+      R"({"a":"\udc00"})",           // a lone surrogate (cJSON refuses it)
+      "{\"a\":\"tab\there\"}",       // a raw control character
+      "{\"a\":1}\v",                 // white space JSON does not have
+      "[1234567890123456789012345678901234567890123456789012345678901234]",  // longer than cJSON's buffer
+  };
+  for (const char *t : refused) assert_false(d.parse(t, kBytes, 128));
+  assert_false(d.parse("[[[1]]]", kBytes, 2));
+  assert_true(d.parse("[[1]]", kBytes, 2));
+  assert_false(d.parse("[1, 2]", 5, 128));
+}
+
+// Invalid JSON, some of which cJSON accepts (it is lenient with numbers):
+// FlatDoc refuses all of it, so it never accepts what cJSON refuses.
+static void refuses_invalid_json(void **) {
+  FlatDoc d;
+  const char *bad[] = {"", " ", "{", "}", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "{a:1}", "[01]", "[1.]", "[.5]", "[+1]",
+                       "[1e]", "[-]", "[\"\\x\"]", "[\"\\u12\"]", "[\"abc]", "nul", "truex", "[1] [2]", "{\"a\":1}}",
+                       "[\"a\"\"b\"]", "['a']", "[NaN]", "[Infinity]", "[1 2]"};
+  for (const char *t : bad) assert_false(d.parse(t, kBytes, 128));
+}
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(accepted_documents_read_as_cjson_reads_them),
+      cmocka_unit_test(lookups_take_the_first_of_a_repeated_key),
+      cmocka_unit_test(only_small_plain_integers_have_an_int_value),
+      cmocka_unit_test(refuses_what_it_does_not_read_exactly),
+      cmocka_unit_test(refuses_invalid_json),
+  };
+  return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
