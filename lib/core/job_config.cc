@@ -184,42 +184,56 @@ int parse_job_config(const std::string &request_json, const cJSON *llm_section, 
   return TOOLORCH_OK;
 }
 
+// Written directly, byte for byte what a cJSON document of the same
+// strings printed (json::append_cstring): a transcript of thousands of
+// messages cost a cJSON item and an allocation per string, then the print.
 std::string transcript_json(const std::string &system, const std::vector<llm::Message> &messages) {
-  json::Ptr arr(cJSON_CreateArray());
-  auto add = [&](cJSON *m) { cJSON_AddItemToArray(arr.get(), m); };
+  std::string out = "[";
+  auto begin_message = [&](const char *role) {
+    if (out.size() > 1) out += ',';
+    out += "{\"role\":\"";
+    out += role;
+    out += "\",\"content\":";
+  };
   if (!system.empty()) {
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddStringToObject(m, "role", "system");
-    cJSON_AddStringToObject(m, "content", system.c_str());
-    add(m);
+    begin_message("system");
+    json::append_cstring(&out, system);
+    out += '}';
   }
   for (const llm::Message &msg : messages) {
-    cJSON *m = cJSON_CreateObject();
     switch (msg.role) {
-      case llm::Message::Role::kSystem: cJSON_AddStringToObject(m, "role", "system"); break;
-      case llm::Message::Role::kUser: cJSON_AddStringToObject(m, "role", "user"); break;
-      case llm::Message::Role::kAssistant: cJSON_AddStringToObject(m, "role", "assistant"); break;
-      case llm::Message::Role::kTool: cJSON_AddStringToObject(m, "role", "tool"); break;
+      case llm::Message::Role::kSystem: begin_message("system"); break;
+      case llm::Message::Role::kUser: begin_message("user"); break;
+      case llm::Message::Role::kAssistant: begin_message("assistant"); break;
+      case llm::Message::Role::kTool: begin_message("tool"); break;
     }
-    cJSON_AddStringToObject(m, "content", msg.text.c_str());
+    json::append_cstring(&out, msg.text);
     if (!msg.tool_calls.empty()) {
-      cJSON *calls = cJSON_AddArrayToObject(m, "tool_calls");
+      out += ",\"tool_calls\":[";
+      bool first = true;
       for (const llm::ToolCall &tc : msg.tool_calls) {
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "id", tc.id.c_str());
-        cJSON_AddStringToObject(c, "name", tc.name.c_str());
-        cJSON_AddStringToObject(c, "arguments", tc.args_json.c_str());
-        cJSON_AddItemToArray(calls, c);
+        out += first ? "{\"id\":" : ",{\"id\":";
+        first = false;
+        json::append_cstring(&out, tc.id);
+        out += ",\"name\":";
+        json::append_cstring(&out, tc.name);
+        out += ",\"arguments\":";
+        json::append_cstring(&out, tc.args_json);
+        out += '}';
       }
+      out += ']';
     }
     if (msg.role == llm::Message::Role::kTool) {
-      cJSON_AddStringToObject(m, "tool_call_id", msg.tool_call_id.c_str());
-      cJSON_AddStringToObject(m, "name", msg.tool_name.c_str());
-      cJSON_AddBoolToObject(m, "is_error", msg.is_error);
+      out += ",\"tool_call_id\":";
+      json::append_cstring(&out, msg.tool_call_id);
+      out += ",\"name\":";
+      json::append_cstring(&out, msg.tool_name);
+      out += msg.is_error ? ",\"is_error\":true" : ",\"is_error\":false";
     }
-    add(m);
+    out += '}';
   }
-  return json::print(arr.get());
+  out += ']';
+  return out;
 }
 
 }  // namespace toolorch::core

@@ -321,31 +321,49 @@ bool get_bool(const cJSON *obj, const char *key, bool fallback) {
   return cJSON_IsBool(v) ? cJSON_IsTrue(v) : fallback;
 }
 
+void append_quoted(std::string *out, std::string_view s) {
+  out->reserve(out->size() + s.size() + 2);
+  out->push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    // Plain bytes in runs: one append for each.
+    size_t run = i;
+    while (run < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[run]);
+      if (c < 0x20 || c == '"' || c == '\\') break;
+      ++run;
+    }
+    out->append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    unsigned char c = static_cast<unsigned char>(s[run]);
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      case '\b': *out += "\\b"; break;
+      case '\f': *out += "\\f"; break;
+      default: {
+        static const char hex[] = "0123456789abcdef";
+        *out += "\\u00";
+        out->push_back(hex[c >> 4]);
+        out->push_back(hex[c & 15]);
+      }
+    }
+    i = run + 1;
+  }
+  out->push_back('"');
+}
+
+void append_cstring(std::string *out, std::string_view s) {
+  const size_t nul = s.find('\0');
+  append_quoted(out, nul == std::string_view::npos ? s : s.substr(0, nul));
+}
+
 std::string quote(std::string_view s) {
   std::string out;
-  out.reserve(s.size() + 2);
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          static const char hex[] = "0123456789abcdef";
-          out += "\\u00";
-          out.push_back(hex[c >> 4]);
-          out.push_back(hex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
+  append_quoted(&out, s);
   return out;
 }
 

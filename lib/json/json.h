@@ -75,8 +75,13 @@ std::string to_valid_utf8(std::string_view s);
 // Whether s is valid UTF-8 already.
 bool is_valid_utf8(std::string_view s);
 
-// A JSON string literal (with quotes) of s.
+// A JSON string literal (with quotes) of s, escaped as cJSON prints one.
 std::string quote(std::string_view s);
+void append_quoted(std::string *out, std::string_view s);
+// The literal cJSON prints for a string made from s.c_str(): s up to its
+// first NUL, where that C string ends. For writing JSON text directly
+// that is byte for byte what a cJSON document of the same strings printed.
+void append_cstring(std::string *out, std::string_view s);
 
 // For an unknown key: ` (did you mean "K"?)` with the known key nearest to
 // it (edit distance, a swap of neighbours counting one, case aside, within
