@@ -12,54 +12,60 @@ namespace toolorch::llm {
 
 namespace {
 
-cJSON *role_message(const char *role) {
-  cJSON *m = cJSON_CreateObject();
-  cJSON_AddStringToObject(m, "role", role);
-  return m;
+// The messages array, written as text: byte for byte what a cJSON document
+// of the same strings printed (json::append_cstring), without an item and
+// an allocation per string for transcripts of thousands of messages.
+void begin_message(std::string *out, const char *role) {
+  if (out->size() > 1) *out += ',';
+  *out += "{\"role\":\"";
+  *out += role;
+  *out += '"';
 }
 
-cJSON *assistant_message(const Message &msg) {
-  cJSON *m = role_message("assistant");
-  if (msg.text.empty() && !msg.tool_calls.empty()) cJSON_AddNullToObject(m, "content");
-  else add_string(m, "content", msg.text);
+void add_field(std::string *out, const char *key, std::string_view value) {
+  *out += ",\"";
+  *out += key;
+  *out += "\":";
+  json::append_cstring(out, value);
+}
+
+void assistant_message(std::string *out, const Message &msg) {
+  begin_message(out, "assistant");
+  if (msg.text.empty() && !msg.tool_calls.empty()) *out += ",\"content\":null";
+  else add_field(out, "content", msg.text);
   if (!msg.tool_calls.empty()) {
-    cJSON *calls = cJSON_AddArrayToObject(m, "tool_calls");
+    *out += ",\"tool_calls\":[";
+    bool first = true;
     for (const ToolCall &call : msg.tool_calls) {
-      cJSON *c = cJSON_CreateObject();
-      add_string(c, "id", call.id);
-      cJSON_AddStringToObject(c, "type", "function");
-      cJSON *fn = cJSON_AddObjectToObject(c, "function");
-      add_string(fn, "name", call.name);
+      *out += first ? "{\"id\":" : ",{\"id\":";
+      first = false;
+      json::append_cstring(out, call.id);
+      *out += ",\"type\":\"function\",\"function\":{\"name\":";
+      json::append_cstring(out, call.name);
       // Replayed as the model sent it (a string, even if it was not JSON).
-      add_string(fn, "arguments", call.args_json.empty() ? std::string_view("{}") : call.args_json);
-      cJSON_AddItemToArray(calls, c);
+      add_field(out, "arguments", call.args_json.empty() ? std::string_view("{}") : call.args_json);
+      *out += "}}";
     }
+    *out += ']';
   }
-  return m;
+  *out += '}';
 }
 
-void add_messages(cJSON *root, const std::vector<Message> &msgs) {
-  cJSON *arr = cJSON_AddArrayToObject(root, "messages");
+std::string messages_json(const std::vector<Message> &msgs) {
+  std::string out = "[";
   const std::vector<ToolCall> *last_calls = nullptr;
   for (size_t i = 0; i < msgs.size();) {
     const Message &msg = msgs[i];
     switch (msg.role) {
-      case Message::Role::kSystem: {
-        cJSON *m = role_message("system");
-        add_string(m, "content", msg.text);
-        cJSON_AddItemToArray(arr, m);
+      case Message::Role::kSystem:
+      case Message::Role::kUser:
+        begin_message(&out, msg.role == Message::Role::kSystem ? "system" : "user");
+        add_field(&out, "content", msg.text);
+        out += '}';
         ++i;
         break;
-      }
-      case Message::Role::kUser: {
-        cJSON *m = role_message("user");
-        add_string(m, "content", msg.text);
-        cJSON_AddItemToArray(arr, m);
-        ++i;
-        break;
-      }
       case Message::Role::kAssistant:
-        cJSON_AddItemToArray(arr, assistant_message(msg));
+        assistant_message(&out, msg);
         last_calls = &msg.tool_calls;
         ++i;
         break;
@@ -67,16 +73,18 @@ void add_messages(cJSON *root, const std::vector<Message> &msgs) {
         size_t end = i;
         while (end < msgs.size() && msgs[end].role == Message::Role::kTool) ++end;
         for (const Message *r : ordered_tool_results(msgs, i, end, last_calls)) {
-          cJSON *m = role_message("tool");
-          add_string(m, "tool_call_id", r->tool_call_id);
-          add_string(m, "content", r->text);
-          cJSON_AddItemToArray(arr, m);
+          begin_message(&out, "tool");
+          add_field(&out, "tool_call_id", r->tool_call_id);
+          add_field(&out, "content", r->text);
+          out += '}';
         }
         i = end;
         break;
       }
     }
   }
+  out += ']';
+  return out;
 }
 
 }  // namespace
@@ -85,7 +93,7 @@ bool encode_openai_request(const Request &request, const std::string &max_tokens
                            std::string *body, std::string *err) {
   json::Ptr root(cJSON_CreateObject());
   add_string(root.get(), "model", request.model);
-  add_messages(root.get(), request.messages);
+  cJSON_AddRawToObject(root.get(), "messages", messages_json(request.messages).c_str());
   if (!request.tools.empty()) {
     cJSON *tools = cJSON_AddArrayToObject(root.get(), "tools");
     for (const ToolDef &tool : request.tools) {

@@ -233,6 +233,8 @@ void test_request_encoding(void **) {
   json::Ptr body = json::parse(hr.body);
   assert_non_null(body.get());
   const cJSON *b = body.get();
+  // The messages are written as text: the body is still cJSON's own compact print.
+  assert_string_equal(hr.body.c_str(), json::print(b).c_str());
   assert_string_equal(str(b, "model"), "test-model");
   assert_true(cJSON_IsTrue(item(b, "stream")));
   assert_true(cJSON_IsTrue(item(item(b, "stream_options"), "include_usage")));
@@ -272,6 +274,36 @@ void test_request_encoding(void **) {
   assert_string_equal(str(fn, "description"), "Get current temperature for a given location.");
   assert_string_equal(str(item(fn, "parameters"), "type"), "object");
   assert_non_null(item(item(item(fn, "parameters"), "properties"), "location"));
+}
+
+// Message text is written directly (not through cJSON items): escapes, raw
+// UTF-8, and a NUL (the C string cJSON was given ended there) as before.
+void test_request_messages_escaped_as_cjson_does(void **) {
+  using Role = llm::Message::Role;
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+  RecordingListener l;
+  llm::Request r = test::simple_request();
+  r.messages.clear();
+  r.messages.push_back({Role::kUser, std::string("q\"b\\n\n\x01\x7f\xc3\xa9\0tail", 15), {}, "", "", false});
+  llm::Message a;
+  a.role = Role::kAssistant;
+  a.tool_calls = {{"c\t1", "f", ""}};
+  r.messages.push_back(a);
+  r.messages.push_back({Role::kTool, "r\r", {}, "c\t1", "f", false});
+  auto req = provider->send(r, &l);
+  const std::string &text = http.transfer(0).request.body;
+  json::Ptr body = json::parse(text);
+  assert_non_null(body.get());
+  assert_string_equal(text.c_str(), json::print(body.get()).c_str());
+  const cJSON *msgs = item(body.get(), "messages");
+  assert_string_equal(str(cJSON_GetArrayItem(msgs, 0), "content"), "q\"b\\n\n\x01\x7f\xc3\xa9");
+  const cJSON *m1 = cJSON_GetArrayItem(msgs, 1);
+  assert_true(cJSON_IsNull(item(m1, "content")));
+  const cJSON *fn = item(cJSON_GetArrayItem(item(m1, "tool_calls"), 0), "function");
+  assert_string_equal(str(fn, "arguments"), "{}");
+  assert_string_equal(str(cJSON_GetArrayItem(msgs, 2), "tool_call_id"), "c\t1");
+  assert_string_equal(str(cJSON_GetArrayItem(msgs, 2), "content"), "r\r");
 }
 
 void test_request_variants(void **) {
@@ -386,6 +418,7 @@ int main() {
       cmocka_unit_test(test_text_stream_with_comments_and_crlf),
       cmocka_unit_test(test_request_encoding),
       cmocka_unit_test(test_request_variants),
+      cmocka_unit_test(test_request_messages_escaped_as_cjson_does),
       cmocka_unit_test(test_non_streamed_answer),
       cmocka_unit_test(test_chunks_read_alike_by_both_readers),
       cmocka_unit_test(test_json_answer_to_a_stream_request),
