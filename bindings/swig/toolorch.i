@@ -25,6 +25,8 @@
 %ignore toolorch_call_on_cancel;
 %ignore toolorch_set_scorer;
 %ignore toolorch_group_policy_set_scorer;
+/* (Scorers come in their event form instead: toolorch_set_scorer_external,
+ * toolorch_group_policy_set_scorer_external, TOOLORCH_EVENT_SCORE.) */
 %ignore toolorch_tool_set_fn;
 %ignore toolorch_add_mcp_server_async;
 %ignore toolorch_set_log_fn;
@@ -121,6 +123,11 @@ static int64_t toolorch_bind_call_key(const toolorch_call *call) { return (int64
 
 /* TOOLORCH_STATUS_MIN (a #define some bindings leave out): the lowest code. */
 static int toolorch_bind_status_min(void) { return TOOLORCH_STATUS_MIN; }
+
+/* toolorch_set_scorer(ctx, NULL, NULL): the context's scorer back to none
+ * (every success scores 1.0) after toolorch_set_scorer_external. The
+ * function form itself is left out (it would run on the library's thread). */
+static int toolorch_bind_clear_scorer(toolorch_ctx *ctx) { return toolorch_set_scorer(ctx, NULL, NULL); }
 
 /* The tag of the job or batch an event belongs to (0: none). */
 static int64_t toolorch_bind_event_tag(const toolorch_event *ev) {

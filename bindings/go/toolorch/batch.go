@@ -58,6 +58,14 @@ func (o *Orchestrator) StartGroupedBatch(ctx context.Context, groups []Group, ca
 		return nil, contextError(ctx, err.Error())
 	}
 	s := newStream(o)
+	for _, g := range groups {
+		if g.Scorer != nil {
+			if s.scorers == nil {
+				s.scorers = map[string]ScoreFunc{}
+			}
+			s.scorers[g.Name] = g.Scorer
+		}
+	}
 	if err := o.addStream(s); err != nil {
 		return nil, err
 	}
@@ -155,6 +163,12 @@ func (b *Batch) Done() <-chan struct{} { return b.s.done }
 
 // Cancel cancels every call that has not ended.
 func (b *Batch) Cancel() { b.s.cancel() }
+
+// CancelCall cancels one call of the batch by its id (BatchCall.ID, or the
+// generated one its events carry): it ends ErrCancelled, its tool's context
+// is cancelled, and the rest of the batch goes on. An *Error with ErrLate if
+// the call had ended, ErrInvalid if the batch has no such call.
+func (b *Batch) CancelCall(id string) error { return b.s.cancelCall(id) }
 
 // CancelGroup cancels every call of the group that has not ended.
 func (b *Batch) CancelGroup(name string) error { return b.s.cancelGroup(name) }

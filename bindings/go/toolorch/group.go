@@ -17,6 +17,10 @@ type Group struct {
 	// Policy: {"timeout_ms": .., "cancel_on_better_result": {"threshold": ..},
 	// "keep_top_n_branches": .., "on_failure": "isolate" | "cancel_siblings"}.
 	PolicyJSON string
+	// Scorer, if set, scores the group's successes (else the orchestrator's,
+	// SetScorer; else every success scores 1.0). It runs on a goroutine, and
+	// the group decides when its score comes: see ScoreFunc.
+	Scorer ScoreFunc
 }
 
 // GroupPolicy is the typed form of a group's policy (the same keys a job's
@@ -53,6 +57,9 @@ func addGroup(b capi.Struct_SS_toolorch_batch, g Group) error {
 	defer runtime.UnlockOSThread()
 	if rc := capi.Toolorch_group_policy_from_json(p, text); rc != 0 {
 		return newError(rc, "group "+g.Name+": "+capi.Toolorch_last_error(capi.SwigcptrStruct_SS_toolorch_ctx(0)))
+	}
+	if g.Scorer != nil {
+		capi.Toolorch_group_policy_set_scorer_external(p)
 	}
 	if rc := capi.Toolorch_batch_add_group(b, g.Name, p); rc != 0 {
 		return newError(rc, "group "+g.Name+": "+capi.Toolorch_last_error(capi.SwigcptrStruct_SS_toolorch_ctx(0)))

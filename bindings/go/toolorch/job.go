@@ -88,3 +88,10 @@ func (j *Job) Cancel() { j.s.cancel() }
 // "groups" in the request) that has not ended; the model sees them as
 // cancelled.
 func (j *Job) CancelGroup(name string) error { return j.s.cancelGroup(name) }
+
+// CancelCall cancels one call of the job's current round by the id the
+// model gave it (Event.CallID of its EventLLMToolCall): it ends ErrCancelled,
+// its tool's context is cancelled, the model gets an error result for it and
+// the job goes on. An *Error with ErrLate if the call had ended, ErrInvalid
+// if the round has no such call.
+func (j *Job) CancelCall(id string) error { return j.s.cancelCall(id) }

@@ -36,6 +36,7 @@ type Orchestrator struct {
 	// chainArgs: the closures computing chain steps' arguments, by chain and step name.
 	chainArgs map[string]map[string]ChainArgsFunc
 	streams   map[int64]*stream        // jobs and batches by tag
+	scorer    ScoreFunc                // groups' scorer without their own (SetScorer)
 	running   map[uintptr]*runningCall // by call handle: one attempt at a time
 	nextTag   int64
 
@@ -191,6 +192,9 @@ func (o *Orchestrator) handle(ev capi.Struct_SS_toolorch_event) {
 		return
 	case int(capi.TOOLORCH_EVENT_CHAIN_ARGS): // a chain step's closure: handled here, never shown
 		o.startChainArgs(ev)
+		return
+	case int(capi.TOOLORCH_EVENT_SCORE): // a branch's score: handled here, never shown
+		o.startScore(ev)
 		return
 	case int(capi.TOOLORCH_EVENT_TOOL_CANCELLED):
 		// The call ended without its result (cancelled, timed out, its job

@@ -15,6 +15,9 @@ type stream struct {
 	tag   int64
 	job   capi.Struct_SS_toolorch_job   // set for a job
 	batch capi.Struct_SS_toolorch_batch // set for a batch
+	// A batch's groups' scorers by group name: set before the stream is
+	// added (published under the orchestrator's lock), read-only after.
+	scorers map[string]ScoreFunc
 
 	mu       sync.Mutex
 	released bool    // the C handle was freed
