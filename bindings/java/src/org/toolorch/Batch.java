@@ -3,6 +3,7 @@ package org.toolorch;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** Many calls run at once without an LLM. */
@@ -10,8 +11,11 @@ public final class Batch extends Run {
   private final CompletableFuture<List<CallResult>> result = new ResultFuture<>();
   private final List<CallResult> results = Collections.synchronizedList(new ArrayList<>());
 
-  Batch(Orchestrator orch, long tag, EventListener listener) {
+  final Map<String, Scorer> scorers; // its groups' scorers, by group name
+
+  Batch(Orchestrator orch, long tag, EventListener listener, Map<String, Scorer> scorers) {
     super(orch, tag, listener);
+    this.scorers = Map.copyOf(scorers);
   }
 
   /**
@@ -52,5 +56,10 @@ public final class Batch extends Run {
   @Override
   int cancelGroupHandle(long handle, byte[] group) {
     return Native.toolorch_batch_cancel_group(handle, group);
+  }
+
+  @Override
+  int cancelCallHandle(long handle, byte[] callId) {
+    return Native.toolorch_batch_cancel_call(handle, callId);
   }
 }

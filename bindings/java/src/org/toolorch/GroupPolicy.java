@@ -8,13 +8,16 @@ import java.util.Map;
  * the same question in different ways, and which of them to cancel once they
  * are no longer worth their cost. Unset fields are off.
  *
- * <pre>{@code GroupPolicy.builder().keepTopN(1).timeoutMs(5000).build()}</pre>
+ * <pre>{@code GroupPolicy.builder().keepTopN(1).timeoutMs(5000).build()
+ * GroupPolicy.builder().cancelOnScore(0.8).scorer(s -> s.result().contains("paper") ? 0.9 : 0.2).build()}</pre>
  */
 public final class GroupPolicy {
   final Map<String, Object> fields;
+  final Scorer scorer; // null: the orchestrator's, else 1.0 per success
 
-  private GroupPolicy(Map<String, Object> fields) {
+  private GroupPolicy(Map<String, Object> fields, Scorer scorer) {
     this.fields = fields;
+    this.scorer = scorer;
   }
 
   public static Builder builder() {
@@ -25,7 +28,12 @@ public final class GroupPolicy {
   public static GroupPolicy fromJson(String json) {
     Map<String, Object> f = new LinkedHashMap<>();
     f.put("", new Json.Raw(json));
-    return new GroupPolicy(f);
+    return new GroupPolicy(f, null);
+  }
+
+  /** The same policy with its successes scored by scorer (see {@link Builder#scorer(Scorer)}). */
+  public GroupPolicy withScorer(Scorer scorer) {
+    return new GroupPolicy(fields, scorer);
   }
 
   public String toJson() {
@@ -35,6 +43,7 @@ public final class GroupPolicy {
 
   public static final class Builder {
     private final Map<String, Object> f = new LinkedHashMap<>();
+    private Scorer scorer;
 
     /** Every branch still running after this (from the group's first call) times out. */
     public Builder timeoutMs(long ms) {
@@ -60,8 +69,18 @@ public final class GroupPolicy {
       return this;
     }
 
+    /**
+     * Scores this group's successes (else the orchestrator's
+     * {@link Orchestrator#setScorer(Scorer)}, else 1.0 each): on a thread of
+     * the orchestrator's executor, the group deciding when the score comes.
+     */
+    public Builder scorer(Scorer scorer) {
+      this.scorer = scorer;
+      return this;
+    }
+
     public GroupPolicy build() {
-      return new GroupPolicy(new LinkedHashMap<>(f));
+      return new GroupPolicy(new LinkedHashMap<>(f), scorer);
     }
   }
 }

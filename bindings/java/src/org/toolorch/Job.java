@@ -53,4 +53,9 @@ public final class Job extends Run {
   int cancelGroupHandle(long handle, byte[] group) {
     return Native.toolorch_job_cancel_group(handle, group);
   }
+
+  @Override
+  int cancelCallHandle(long handle, byte[] callId) {
+    return Native.toolorch_job_cancel_call(handle, callId);
+  }
 }

@@ -1,6 +1,7 @@
 package org.toolorch;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +30,7 @@ public final class Orchestrator implements AutoCloseable {
   private static final int EVENT_TOOL_CALL = toolorch_event_type.TOOLORCH_EVENT_TOOL_CALL;
   private static final int EVENT_TOOL_CANCELLED = toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED;
   private static final int EVENT_CHAIN_ARGS = toolorch_event_type.TOOLORCH_EVENT_CHAIN_ARGS;
+  private static final int EVENT_SCORE = toolorch_event_type.TOOLORCH_EVENT_SCORE;
 
   private final long ctx;
   // Orders C calls on calls, jobs, batches and the context against close():
@@ -43,6 +45,7 @@ public final class Orchestrator implements AutoCloseable {
   // The closures computing chain steps' arguments, by chain and step name.
   private final Map<String, Map<String, ChainArgs>> chainArgs = new ConcurrentHashMap<>();
   private final Map<Long, Run> runs = new ConcurrentHashMap<>();
+  private volatile Scorer scorer; // groups' scorer without their own (setScorer)
   // The Java tool working on each call handle the library handed out (one
   // at a time: a retry is handed out after the last attempt finished).
   private final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
@@ -301,7 +304,11 @@ public final class Orchestrator implements AutoCloseable {
    * under that group's policy.
    */
   public Batch startBatch(Map<String, GroupPolicy> groups, List<BatchCall> calls, EventListener listener) {
-    Batch batch = new Batch(this, nextTag.incrementAndGet(), listener);
+    Map<String, Scorer> scorers = new HashMap<>();
+    groups.forEach((name, policy) -> {
+      if (policy.scorer != null) scorers.put(name, policy.scorer);
+    });
+    Batch batch = new Batch(this, nextTag.incrementAndGet(), listener, scorers);
     addRun(batch);
     life.readLock().lock();
     try {
@@ -349,6 +356,7 @@ public final class Orchestrator implements AutoCloseable {
     if (p == 0) throw new ToolorchException(Status.NO_MEMORY.code(), "");
     try {
       int rc = Native.toolorch_group_policy_from_json(p, Text.bytes(policy.toJson()));
+      if (rc == 0 && policy.scorer != null) rc = Native.toolorch_group_policy_set_scorer_external(p);
       if (rc == 0) rc = Native.toolorch_batch_add_group(batch, Text.bytes(name), p);
       if (rc != 0) throw new ToolorchException(rc, "group " + name + ": " + Text.str(Native.toolorch_last_error(0)));
     } finally {
@@ -596,6 +604,10 @@ public final class Orchestrator implements AutoCloseable {
       startChainArgs(ev);
       return;
     }
+    if (type == EVENT_SCORE) {
+      startScore(ev, runs.get(tag));
+      return;
+    }
     if (type == EVENT_TOOL_CANCELLED) {
       // The call ended without its result (cancelled, timed out, its job
       // or batch cancelled): interrupt the tool's thread.
@@ -668,6 +680,54 @@ public final class Orchestrator implements AutoCloseable {
     } catch (RejectedExecutionException e) {
       running.remove(rc.call, rc);
     }
+  }
+
+  /** A scorer runs as a tool does, and answers the request with its score as a JSON number. */
+  private void startScore(long ev, Run run) {
+    Scored scored = new Scored(Text.str(Native.toolorch_event_group(ev)), Text.str(Native.toolorch_event_call_id(ev)),
+        Text.str(Native.toolorch_event_tool_name(ev)), Text.str(Native.toolorch_event_json(ev)),
+        Text.str(Native.toolorch_event_text(ev)));
+    Scorer fn = run instanceof Batch b ? b.scorers.get(scored.group()) : null;
+    if (fn == null) fn = scorer;
+    Scorer chosen = fn;
+    Tool tool = chosen == null ? null : unused -> {
+      double v = chosen.score(scored);
+      if (!Double.isFinite(v)) throw new IllegalArgumentException("the scorer returned " + v);
+      return Double.toString(v);
+    };
+    RunningCall rc = new RunningCall(Native.toolorch_event_call(ev));
+    if (tool == null) {
+      finishCall(rc, null, "no Java scorer for group \"" + scored.group() + "\"", 0);
+      return;
+    }
+    running.put(rc.call, rc);
+    try {
+      rc.future = executor.submit(() -> runTool(rc, tool, scored.argsJson()));
+    } catch (RejectedExecutionException e) {
+      running.remove(rc.call, rc);
+    }
+  }
+
+  /**
+   * Makes scorer the scorer of groups without their own
+   * ({@link GroupPolicy.Builder#scorer(Scorer)}), a job's groups included;
+   * null puts back the default (every success scores 1.0).
+   */
+  public void setScorer(Scorer scorer) {
+    life.readLock().lock();
+    try {
+      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      this.scorer = scorer;
+      int rc = scorer != null ? Native.toolorch_set_scorer_external(ctx) : Native.toolorch_bind_clear_scorer(ctx);
+      if (rc != 0) throw new ToolorchException(rc, lastError());
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /** The library's detail of the failure just seen on this thread. */
+  String lastError() {
+    return Text.str(Native.toolorch_last_error(ctx));
   }
 
   private void runTool(RunningCall rc, Tool tool, String args) {

@@ -117,6 +117,32 @@ abstract class Run implements AutoCloseable {
     }
   }
 
+  /** Cancel one call in the library: its status. */
+  abstract int cancelCallHandle(long handle, byte[] callId);
+
+  /**
+   * Cancels one call by its id (a batch call's id, or a job's call as the
+   * model named it, {@link Event#callId()}): it ends CANCELLED, its tool's
+   * thread is interrupted, and the rest goes on (a job's model gets an error
+   * result for it). True if it was cancelled; false if it had ended (or the
+   * run has). Throws {@link ToolorchException} (INVALID) when there is no
+   * such call (a job: in the current round).
+   */
+  public boolean cancelCall(String callId) {
+    orch.life.readLock().lock();
+    try {
+      synchronized (this) {
+        if (released || handle == 0 || orch.ctxGone) return false;
+        int rc = cancelCallHandle(handle, Text.bytes(callId));
+        if (rc == Status.LATE.code()) return false;
+        if (rc != 0) throw new ToolorchException(rc, orch.lastError());
+        return true;
+      }
+    } finally {
+      orch.life.readLock().unlock();
+    }
+  }
+
   void release() {
     orch.life.readLock().lock();
     try {
