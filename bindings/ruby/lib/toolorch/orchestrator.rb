@@ -11,6 +11,7 @@ module Toolorch
     EVENT_TOOL_CALL = Native::TOOLORCH_EVENT_TOOL_CALL
     EVENT_TOOL_CANCELLED = Native::TOOLORCH_EVENT_TOOL_CANCELLED
     EVENT_CHAIN_ARGS = Native::TOOLORCH_EVENT_CHAIN_ARGS
+    EVENT_SCORE = Native::TOOLORCH_EVENT_SCORE
     WAIT_MS = 200 # the dispatcher's wait slice (without the GVL)
 
     # Yields a new orchestrator and closes it afterwards.
@@ -47,6 +48,7 @@ module Toolorch
       @closed = false
       @tools = {}
       @chain_args = {} # chain name => { step name => closure }
+      @scorer = nil # groups' scorer without their own (scorer=)
       @runs = {}
       @running = {} # call handle (address) => ToolTask; one attempt at a time
       @tasks = Thread::Queue.new # for the tool threads
@@ -119,9 +121,20 @@ module Toolorch
     # only. groups: branch groups by name, each policy a Hash or JSON
     # (include/toolorch/group.h): { "research" => { keep_top_n_branches: 1,
     # timeout_ms: 5000, cancel_on_better_result: { threshold: 0.8 },
-    # on_failure: "cancel_siblings" } }.
+    # on_failure: "cancel_siblings" } }. A policy Hash may carry scorer: (a
+    # callable) to score that group's successes (see #scorer=).
     def start_batch(calls, groups: nil)
+      scorers = {}
+      groups = (groups || {}).to_h do |name, policy|
+        fn = policy.is_a?(Hash) ? policy[:scorer] || policy["scorer"] : nil
+        if fn.respond_to?(:call)
+          scorers[name.to_s] = fn
+          policy = policy.reject { |k, _| k.to_s == "scorer" }.merge(scorer: "external")
+        end
+        [name, policy]
+      end
       run = add_run(Batch)
+      run.scorers = scorers.freeze
       start_c(run) do
         b = Native.toolorch_bind_batch_new(@ctx, run.tag)
         raise Toolorch.error(Status::ECLOSED, "the orchestrator is shutting down") if b.nil?
@@ -187,6 +200,30 @@ module Toolorch
       @life.synchronize { @ctx_gone ? -1.0 : Native.toolorch_limits_current_rate(@ctx, service.to_s) }
     end
 
+    # The scorer of branch groups without their own (a batch group's scorer:,
+    # a job's "groups"): a callable that gets a Scored (group, call_id, tool,
+    # args with symbol keys, result) and returns a Numeric, higher is better
+    # (the policy's cancel_on_better_result threshold compares with it). It
+    # runs on a tool thread, never on the library's, only while the score
+    # can still decide the group (it cancels on a score, no branch decided
+    # it, a sibling still runs); the group decides when the score comes. An
+    # exception gives no score (the group goes on); CancelledError lands when
+    # the score can no longer matter. nil: every success scores 1.0.
+    def scorer=(fn)
+      raise ArgumentError, "a scorer must respond to call" unless fn.nil? || fn.respond_to?(:call)
+
+      @life.synchronize do
+        raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @ctx_gone
+
+        @lock.synchronize { @scorer = fn }
+        rc = fn ? Native.toolorch_set_scorer_external(@ctx) : Native.toolorch_bind_clear_scorer(@ctx)
+        raise Toolorch.error(rc, Native.toolorch_last_error(@ctx)) unless rc.zero?
+      end
+    end
+
+    # What a scorer scores: a branch's success.
+    Scored = Struct.new(:group, :call_id, :tool, :args, :result, keyword_init: true)
+
     # Cancels everything still running (jobs and batches end with
     # Toolorch::ClosedError, tool threads get Toolorch::CancelledError),
     # stops the dispatcher and frees the context. Idempotent.
@@ -220,6 +257,10 @@ module Toolorch
         yield h unless h.nil? || @ctx_gone
       end
     end
+
+    # The library's detail of the failure just seen on this thread (under
+    # with_handle).
+    def last_error_detail = Native.toolorch_last_error(@ctx)
 
     # Registers a chain of tools from its JSON form (docs/CHAINS.md), a String
     # or a Hash: parallel groups and sequences of tool calls whose arguments
@@ -429,6 +470,7 @@ module Toolorch
       case Native.toolorch_event_type_of(ev)
       when EVENT_TOOL_CALL then return start_tool(ev)
       when EVENT_CHAIN_ARGS then return start_chain_args(ev)
+      when EVENT_SCORE then return start_score(ev, tag)
       when EVENT_TOOL_CANCELLED
         # The call ended without its result (cancelled, timed out, its job
         # or batch cancelled): interrupt the tool's thread.
@@ -496,6 +538,30 @@ module Toolorch
         end
       end
       finish_call(call, nil, "no Ruby closure computes the arguments of step \"#{step}\" of chain \"#{chain}\"") unless task.tool
+    end
+
+    # A scorer runs as a tool does (its "arguments" are the scored call's)
+    # and answers the request with its score as a JSON number.
+    def start_score(ev, tag)
+      scored = { group: Native.toolorch_event_group(ev), call_id: Native.toolorch_event_call_id(ev),
+                 tool: Native.toolorch_event_tool_name(ev), result: Native.toolorch_event_text(ev) }
+      call = Native.toolorch_event_call(ev)
+      task = ToolTask.new(Native.toolorch_bind_call_key(call), call, nil, Native.toolorch_event_json(ev), nil, false)
+      @lock.synchronize do
+        return if @closed # toolorch_close releases the request
+
+        fn = @runs[tag]&.scorers&.[](scored[:group]) || @scorer
+        if fn
+          task.tool = lambda do |args|
+            score = Float(fn.call(Scored.new(args: args, **scored)))
+            raise ArgumentError, "the scorer returned #{score}" unless score.finite?
+
+            score.to_s
+          end
+          queue_task(task)
+        end
+      end
+      finish_call(call, nil, "no Ruby scorer for group \"#{scored[:group]}\"") unless task.tool
     end
 
     # Under @lock: hand a task to an idle tool thread, or a new one.

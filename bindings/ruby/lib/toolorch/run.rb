@@ -6,6 +6,7 @@ module Toolorch
   # events and finishes a run.
   class Run
     attr_reader :tag
+    attr_accessor :scorers # a batch's groups' scorers by name (set before start)
 
     def initialize(orchestrator, tag)
       @orch = orchestrator
@@ -58,6 +59,24 @@ module Toolorch
         raise Toolorch.error(rc, Native.toolorch_last_error(nil)) unless rc.zero?
       end
       self
+    end
+
+    # Cancels one call by its id (a batch call's id:, or a job's call as the
+    # model named it, Event#call_id): it ends cancelled, its tool thread gets
+    # CancelledError, and the rest goes on (a job's model gets an error result
+    # for it). true if it was cancelled; false if it had ended (or the run
+    # has). Raises InvalidError when there is no such call (a job: in the
+    # current round).
+    def cancel_call(id)
+      cancelled = false
+      @orch.with_handle(self) do |h|
+        rc = cancel_call_handle(h, id.to_s)
+        next if rc == Status::ELATE
+        raise Toolorch.error(rc, @orch.last_error_detail) unless rc.zero?
+
+        cancelled = true
+      end
+      cancelled
     end
 
     # -- for the orchestrator --
@@ -117,6 +136,7 @@ module Toolorch
     def free_handle(h) = Native.toolorch_job_free(h)
     def cancel_group_handle(h, name) = Native.toolorch_job_cancel_group(h, name)
     def cancel_handle(h) = Native.toolorch_job_cancel(h)
+    def cancel_call_handle(h, id) = Native.toolorch_job_cancel_call(h, id)
   end
 
   # Many calls run at once without an LLM.
@@ -148,5 +168,6 @@ module Toolorch
     def free_handle(h) = Native.toolorch_batch_free(h)
     def cancel_group_handle(h, name) = Native.toolorch_batch_cancel_group(h, name)
     def cancel_handle(h) = Native.toolorch_batch_cancel(h)
+    def cancel_call_handle(h, id) = Native.toolorch_batch_cancel_call(h, id)
   end
 end
