@@ -29,17 +29,19 @@ class FlatDoc {
   bool parse(std::string_view text, size_t max_bytes, int max_depth);
 
   Index root() const { return 0; }
-  Type type(Index n) const { return nodes_[n].type; }
+  // Every accessor takes kNone too (a member that is not there): the type
+  // is kNull, there are no children and the text is "".
+  Type type(Index n) const { return n == kNone ? Type::kNull : nodes_[n].type; }
   bool is(Index n, Type t) const { return n != kNone && nodes_[n].type == t; }
   // An object's member by key, the first if it is there twice (as cJSON's
   // lookup); kNone if absent or n is not an object.
   Index get(Index n, std::string_view key) const;
   // Children of an array or object, in order: first_child, then next.
-  Index first_child(Index n) const { return nodes_[n].child; }
-  Index next(Index n) const { return nodes_[n].next; }
-  std::string_view key(Index n) const { return view(nodes_[n].key_off, nodes_[n].key_len); }
+  Index first_child(Index n) const { return n == kNone ? kNone : nodes_[n].child; }
+  Index next(Index n) const { return n == kNone ? kNone : nodes_[n].next; }
+  std::string_view key(Index n) const { return n == kNone ? std::string_view() : view(nodes_[n].key_off, nodes_[n].key_len); }
   // A string's value, unescaped ("" for other types).
-  std::string_view text(Index n) const { return view(nodes_[n].off, nodes_[n].len); }
+  std::string_view text(Index n) const { return n == kNone ? std::string_view() : view(nodes_[n].off, nodes_[n].len); }
   // A number written as an integer of at most 9 digits: its value.
   bool small_int(Index n, int *out) const;
 

@@ -87,6 +87,15 @@ class AnthropicDecoder final : public Decoder {
   Response take_response() override;
   void ready_call(Block &block);
   void read_usage(const cJSON *usage);
+  // What an event does, whichever reader read it (fast_event or cJSON).
+  bool fast_event(const SseEvent &event);
+  void add_text(std::string_view text);
+  void on_delta(int index, std::string_view dtype, std::string_view text, const char *partial_json);
+  void on_block_start(int index, std::string_view btype, std::string_view id, std::string_view name,
+                      std::string initial_input, std::string_view text);
+  void on_block_stop(int index);
+  json::FlatDoc flat_;
+  std::string partial_;  // fast_event's partial_json, kept to be reused
 
   std::map<int, Block> blocks_;  // content block index -> block
   std::vector<Slot> calls_;

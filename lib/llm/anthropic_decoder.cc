@@ -9,6 +9,7 @@
 // Unknown events and block types are ignored, as the API's versioning
 // policy asks. Tool call indexes count tool_use blocks only (0, 1, ...),
 // whatever the content block index.
+#include "json/flat.h"
 #include "json/json.h"
 #include "llm/adapters.h"
 #include "llm/http_errors.h"
@@ -67,8 +68,108 @@ void AnthropicDecoder::ready_call(Block &block) {
   out_->ready(static_cast<int>(block.call), s.call);
 }
 
+void AnthropicDecoder::add_text(std::string_view text) {
+  if (text.empty()) return;
+  response_.text += text;
+  if (!fits(response_.text.size(), "Anthropic stream: the response text")) return;
+  out_->text(text);
+}
+
+void AnthropicDecoder::on_delta(int index, std::string_view dtype, std::string_view text, const char *partial_json) {
+  auto it = blocks_.find(index);
+  if (it == blocks_.end()) return;
+  if (dtype == "text_delta") {
+    add_text(text);
+  } else if (dtype == "input_json_delta" && it->second.tool && !it->second.stopped && partial_json) {
+    std::string &args = calls_[it->second.call].call.args_json;
+    args += partial_json;
+    if (args.size() > out_->max_response_bytes())
+      fits(args.size(), "Anthropic stream: the arguments of tool call " + std::to_string(it->second.call));
+  }
+}
+
+void AnthropicDecoder::on_block_start(int index, std::string_view btype, std::string_view id, std::string_view name,
+                                      std::string initial_input, std::string_view text) {
+  // A block started again at an index whose tool_use block never stopped:
+  // that call is complete as it stands (otherwise it would be lost from
+  // the blocks and never reported ready, yet still be in the response).
+  auto old = blocks_.find(index);
+  if (old != blocks_.end() && old->second.tool && !old->second.stopped) {
+    old->second.stopped = true;
+    ready_call(old->second);
+    if (!out_->alive()) return;
+  }
+  Block block;
+  if (btype == "tool_use") {
+    Slot s;
+    s.call.id = id;
+    s.call.name = name;
+    block.initial_input = std::move(initial_input);
+    block.tool = true;
+    block.call = calls_.size();
+    calls_.push_back(std::move(s));
+    blocks_[index] = block;
+    const ToolCall &call = calls_.back().call;
+    out_->started(static_cast<int>(block.call), call.id, call.name);
+  } else {
+    blocks_[index] = block;
+    if (btype == "text") add_text(text);
+  }
+}
+
+void AnthropicDecoder::on_block_stop(int index) {
+  auto it = blocks_.find(index);
+  if (it == blocks_.end() || it->second.stopped) return;
+  it->second.stopped = true;
+  if (it->second.tool) ready_call(it->second);
+}
+
+// A content block's start, delta or stop read without a cJSON document.
+// False, having done nothing, for any other event, and for what it does not
+// read exactly as cJSON would (see json::FlatDoc; a tool_use block that
+// starts with arguments, which are printed by cJSON): on_event reads those.
+bool AnthropicDecoder::fast_event(const SseEvent &event) {
+  using T = json::FlatDoc::Type;
+  constexpr json::FlatDoc::Index kNone = json::FlatDoc::kNone;
+  json::FlatDoc &d = flat_;
+  if (!d.parse(event.data, SseReader::kDefaultMaxEventBytes, 128) || !d.is(d.root(), T::kObject)) return false;
+  const auto ev = d.root();
+  const auto t = d.get(ev, "type");
+  const std::string_view type = d.is(t, T::kString) ? d.text(t) : std::string_view(event.type);
+  const bool delta = type == "content_block_delta", start = type == "content_block_start";
+  if (!delta && !start && type != "content_block_stop") return false;
+  int index = -1;
+  const auto i = d.get(ev, "index");
+  if (i != kNone && (d.is(i, T::kNumber) ? !d.small_int(i, &index) : false)) return false;
+  auto string_of = [&d](json::FlatDoc::Index obj, const char *key) {
+    const auto v = d.get(obj, key);
+    return d.is(v, T::kString) ? d.text(v) : std::string_view();
+  };
+  if (delta) {
+    const auto x = d.get(ev, "delta");
+    if (x != kNone && !d.is(x, T::kObject)) return false;
+    const auto pj = d.get(x, "partial_json");
+    // partial_json as a C string (NUL-free: FlatDoc refuses \u0000).
+    partial_.assign(d.text(pj));
+    on_delta(index, string_of(x, "type"), string_of(x, "text"), d.is(pj, T::kString) ? partial_.c_str() : nullptr);
+    return true;
+  }
+  if (start) {
+    const auto cb = d.get(ev, "content_block");
+    if (cb != kNone && !d.is(cb, T::kObject)) return false;
+    const auto input = d.get(cb, "input");
+    if (d.is(input, T::kObject) && d.first_child(input) != kNone) return false;
+    on_block_start(index, string_of(cb, "type"), string_of(cb, "id"), string_of(cb, "name"), std::string(),
+                   string_of(cb, "text"));
+    return true;
+  }
+  on_block_stop(index);
+  return true;
+}
+
 void AnthropicDecoder::on_event(const SseEvent &event) {
   if (!out_->alive() || done_) return;
+  if (fast_event(event)) return;
   std::string why;
   json::Ptr doc = json::parse(event.data, event_limits(SseReader::kDefaultMaxEventBytes), &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
@@ -81,65 +182,18 @@ void AnthropicDecoder::on_event(const SseEvent &event) {
   std::string type = json::get_string(ev, "type", event.type.c_str());
 
   if (type == "content_block_delta") {
-    auto it = blocks_.find(block_index(ev));
-    if (it == blocks_.end()) return;
     const cJSON *delta = cJSON_GetObjectItemCaseSensitive(ev, "delta");
-    std::string dtype = json::get_string(delta, "type", "");
-    if (dtype == "text_delta") {
-      if (const char *text = nonempty_string(delta, "text")) {
-        response_.text += text;
-        if (!fits(response_.text.size(), "Anthropic stream: the response text")) return;
-        out_->text(text);
-      }
-    } else if (dtype == "input_json_delta" && it->second.tool && !it->second.stopped) {
-      if (const char *piece = json::get_string(delta, "partial_json")) {
-        std::string &args = calls_[it->second.call].call.args_json;
-        args += piece;
-        if (!fits(args.size(), "Anthropic stream: the arguments of tool call " + std::to_string(it->second.call)))
-          return;
-      }
-    }
+    const char *text = nonempty_string(delta, "text");
+    on_delta(block_index(ev), json::get_string(delta, "type", ""), text ? text : "",
+             json::get_string(delta, "partial_json"));
   } else if (type == "content_block_start") {
-    int index = block_index(ev);
-    // A block started again at an index whose tool_use block never stopped:
-    // that call is complete as it stands (otherwise it would be lost from
-    // the blocks and never reported ready, yet still be in the response).
-    auto old = blocks_.find(index);
-    if (old != blocks_.end() && old->second.tool && !old->second.stopped) {
-      old->second.stopped = true;
-      ready_call(old->second);
-      if (!out_->alive()) return;
-    }
     const cJSON *cb = cJSON_GetObjectItemCaseSensitive(ev, "content_block");
-    std::string btype = json::get_string(cb, "type", "");
-    Block block;
-    if (btype == "tool_use") {
-      Slot s;
-      if (const char *id = nonempty_string(cb, "id")) s.call.id = id;
-      if (const char *name = nonempty_string(cb, "name")) s.call.name = name;
-      const cJSON *input = cJSON_GetObjectItemCaseSensitive(cb, "input");
-      if (cJSON_IsObject(input) && input->child) block.initial_input = json::print(input);
-      block.tool = true;
-      block.call = calls_.size();
-      calls_.push_back(std::move(s));
-      blocks_[index] = block;
-      const ToolCall &call = calls_.back().call;
-      out_->started(static_cast<int>(block.call), call.id, call.name);
-    } else {
-      blocks_[index] = block;
-      if (btype == "text") {
-        if (const char *text = nonempty_string(cb, "text")) {
-          response_.text += text;
-          if (!fits(response_.text.size(), "Anthropic stream: the response text")) return;
-          out_->text(text);
-        }
-      }
-    }
+    const cJSON *input = cJSON_GetObjectItemCaseSensitive(cb, "input");
+    const char *id = nonempty_string(cb, "id"), *name = nonempty_string(cb, "name"), *text = nonempty_string(cb, "text");
+    on_block_start(block_index(ev), json::get_string(cb, "type", ""), id ? id : "", name ? name : "",
+                   cJSON_IsObject(input) && input->child ? json::print(input) : std::string(), text ? text : "");
   } else if (type == "content_block_stop") {
-    auto it = blocks_.find(block_index(ev));
-    if (it == blocks_.end() || it->second.stopped) return;
-    it->second.stopped = true;
-    if (it->second.tool) ready_call(it->second);
+    on_block_stop(block_index(ev));
   } else if (type == "message_start") {
     const cJSON *message = cJSON_GetObjectItemCaseSensitive(ev, "message");
     read_usage(cJSON_GetObjectItemCaseSensitive(message, "usage"));

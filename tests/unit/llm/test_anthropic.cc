@@ -122,6 +122,46 @@ void test_block_index_reused_before_stop(void **) {
   assert_int_equal(l.response.tool_calls.size(), 2);
 }
 
+// Content block events are read without cJSON when they can be
+// (json::FlatDoc) and with it otherwise (a surrogate pair, a tool_use
+// block that starts with its input, an index written 1.0): one stream
+// mixing both reads as one.
+void test_events_read_alike_by_both_readers(void **) {
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kAnthropic), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(), &l);
+  http.headers(0, 200, test::sse_headers());
+  http.data(0,
+            "event: content_block_start\n"
+            "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\\u00e9\"}}\n\n"
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"\\ud83d\\ude00\"}}\n\n"
+            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+            "event: content_block_start\n"
+            "data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+            "{\"type\":\"tool_use\",\"id\":\"toolu_A\",\"name\":\"a\",\"input\":{\"k\": \"v\"}}}\n\n"
+            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1.0}\n\n"
+            "event: content_block_start\n"
+            "data: {\"type\":\"content_block_start\",\"index\":2,\"content_block\":"
+            "{\"type\":\"tool_use\",\"id\":\"toolu_B\",\"name\":\"b\",\"input\":{}}}\n\n"
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":"
+            "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"x\\\":\"}}\n\n"
+            "event: content_block_delta\n"
+            "data: {\"type\":\"content_block_delta\",\"index\":2,\"delta\":"
+            "{\"type\":\"input_json_delta\",\"partial_json\":\"1}\"}}\n\n"
+            "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":2}\n\n"
+            "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+  http.done(0);
+  std::vector<std::string> want = {"text:a\xc3\xa9", "text:\xf0\x9f\x98\x80", "started:0:toolu_A:a", "ready:0:{\"k\":\"v\"}",
+                                   "started:1:toolu_B:b", "ready:1:{\"x\":1}", "finished"};
+  assert_int_equal(l.events.size(), want.size());
+  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+}
+
 const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 const char *str(const cJSON *o, const char *k) { return json::get_string(o, k, "<missing>"); }
 
@@ -294,6 +334,7 @@ int main() {
       cmocka_unit_test(test_non_streamed_answer),
       cmocka_unit_test(test_error_event),
       cmocka_unit_test(test_block_index_reused_before_stop),
+      cmocka_unit_test(test_events_read_alike_by_both_readers),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
