@@ -119,8 +119,8 @@ void toolorch_ctx::flush_traces(int64_t timeout_ms) {
   while (std::chrono::steady_clock::now() < deadline) {
     bool busy = false;
     if (!loop->run_sync([&] {
-          if (!obs->tracer()->queue().empty()) exporter->flush_now();
-          busy = exporter->in_flight() || !obs->tracer()->queue().empty();
+          if (obs->tracer()->queued()) exporter->flush_now();
+          busy = exporter->in_flight() || obs->tracer()->queued() != 0;
         }))
       return;
     if (!busy) return;

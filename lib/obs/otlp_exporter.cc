@@ -36,28 +36,25 @@ void OtlpExporter::flush_now() {
 }
 
 void OtlpExporter::send() {
-  auto &q = tracer_->queue();
   if (in_flight_) return;
-  if (q.empty()) return;  // the next span plans the next send
-  size_t n = std::min(q.size(), tracer_->config().max_batch);
+  if (!tracer_->queued()) return;  // the next span plans the next send
   if (!client_) client_ = get_client_();
+  http::Request req;
+  size_t n = 0;
+  tracer_->take_batch(&req.body, &n);
   if (!client_) {
     tracer_->count_dropped(n);
-    q.erase(q.begin(), q.begin() + static_cast<long>(n));
-    if (!q.empty()) schedule(tracer_->config().flush_interval_ms * 1000);
+    if (tracer_->queued()) schedule(tracer_->config().flush_interval_ms * 1000);
     return;
   }
-  http::Request req;
   req.method = "POST";
   std::string base = tracer_->config().endpoint;
   while (!base.empty() && base.back() == '/') base.pop_back();
   req.url = base + "/v1/traces";
   req.headers.emplace_back("Content-Type: application/json");
-  req.body = otlp_json(tracer_->config().service_name, q, n);
   req.connect_timeout_ms = tracer_->config().export_timeout_ms;
   req.timeout_ms = tracer_->config().export_timeout_ms;
   req.max_response_bytes = 1 << 16;
-  q.erase(q.begin(), q.begin() + static_cast<long>(n));
   std::weak_ptr<bool> alive = alive_;
   http::Callbacks cb;
   cb.on_done = [this, alive, n](http::Result &&r) {
@@ -75,7 +72,7 @@ void OtlpExporter::send() {
                    {"spans", std::to_string(n)}});
     }
     // More waiting: a full batch goes at once, else after the interval.
-    size_t left = tracer_->queue().size();
+    size_t left = tracer_->queued();
     if (left) schedule(left >= tracer_->config().max_batch ? 0 : tracer_->config().flush_interval_ms * 1000);
   };
   // A transfer that cannot start may report on_done inside start().

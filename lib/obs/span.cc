@@ -60,38 +60,33 @@ bool parse_traceparent(const std::string &t, TraceContext *out) {
   return true;
 }
 
-void Span::set(std::string key, std::string v) {
-  Attribute a;
-  a.type = Attribute::Type::kString;
-  a.key = std::move(key);
+void Span::set(const char *key, std::string v) {
+  Attribute &a = attrs.emplace_back();
+  a.key = key;
   a.s = std::move(v);
-  attrs.push_back(std::move(a));
 }
-void Span::set(std::string key, int64_t v) {
-  Attribute a;
+void Span::set(const char *key, int64_t v) {
+  Attribute &a = attrs.emplace_back();
   a.type = Attribute::Type::kInt;
-  a.key = std::move(key);
+  a.key = key;
   a.i = v;
-  attrs.push_back(std::move(a));
 }
-void Span::set(std::string key, double v) {
-  Attribute a;
+void Span::set(const char *key, double v) {
+  Attribute &a = attrs.emplace_back();
   a.type = Attribute::Type::kDouble;
-  a.key = std::move(key);
+  a.key = key;
   a.d = v;
-  attrs.push_back(std::move(a));
 }
-void Span::set(std::string key, bool v) {
-  Attribute a;
+void Span::set(const char *key, bool v) {
+  Attribute &a = attrs.emplace_back();
   a.type = Attribute::Type::kBool;
-  a.key = std::move(key);
+  a.key = key;
   a.b = v;
-  attrs.push_back(std::move(a));
 }
 
-const Attribute *Span::find(const std::string &key) const {
+const Attribute *Span::find(std::string_view key) const {
   for (const Attribute &a : attrs)
-    if (a.key == key) return &a;
+    if (key == a.key) return &a;
   return nullptr;
 }
 

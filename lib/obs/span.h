@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace toolorch::obs {
@@ -22,9 +23,12 @@ std::string format_traceparent(const TraceContext &c);
 bool parse_traceparent(const std::string &text, TraceContext *out);
 std::string hex(const uint8_t *bytes, size_t n);
 
+// An attribute's key is a string literal that needs no JSON escape (the names are the semantic
+// conventions' own, fixed in the code): no copy per span.
 struct Attribute {
   enum class Type { kString, kInt, kDouble, kBool } type = Type::kString;
-  std::string key, s;
+  const char *key = "";
+  std::string s;
   int64_t i = 0;
   double d = 0;
   bool b = false;
@@ -44,14 +48,15 @@ struct Span {
   bool error = false;          // OTLP status code ERROR (else UNSET)
   std::string status_message;  // with error
 
-  void set(std::string key, std::string v);
-  void set(std::string key, const char *v) { set(std::move(key), std::string(v)); }
-  void set(std::string key, int64_t v);
-  void set(std::string key, int v) { set(std::move(key), static_cast<int64_t>(v)); }
-  void set(std::string key, double v);
-  void set(std::string key, bool v);
-  const Attribute *find(const std::string &key) const;
-  Attribute *find(const std::string &key) {
+  // key: a string literal (see Attribute).
+  void set(const char *key, std::string v);
+  void set(const char *key, const char *v) { set(key, std::string(v)); }
+  void set(const char *key, int64_t v);
+  void set(const char *key, int v) { set(key, static_cast<int64_t>(v)); }
+  void set(const char *key, double v);
+  void set(const char *key, bool v);
+  const Attribute *find(std::string_view key) const;
+  Attribute *find(std::string_view key) {
     return const_cast<Attribute *>(static_cast<const Span *>(this)->find(key));
   }
 };

@@ -1,6 +1,10 @@
 // Spans: made with ids from a private random source, sampled parent-based
 // (a root by the ratio, a child as its parent), finished into a bounded
-// queue that an exporter drains. Loop thread only, except the counters.
+// queue that an exporter drains. A finished span is written as its OTLP
+// JSON at once, into the batch it will be sent in, and its object reused:
+// no tree of JSON nodes per span, no span objects waiting in the queue
+// (that tree cost more than the rest of tracing together). Loop thread
+// only, except the counters.
 #pragma once
 
 #include <atomic>
@@ -10,6 +14,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "obs/span.h"
 
@@ -36,9 +41,12 @@ class Tracer {
   void finish(std::unique_ptr<Span> span, int64_t now_us);
   int64_t unix_ns(int64_t mono_us) const { return mono_us * 1000 + offset_ns_; }
 
-  // The exporter takes up to max_batch spans at a time.
-  std::deque<std::unique_ptr<Span>> &queue() { return queue_; }
-  // Called with the queue's size when a span makes it 1 (the exporter
+  // Finished spans not yet taken by the exporter.
+  size_t queued() const { return queued_; }
+  // The oldest batch (up to max_batch spans) as an OTLP/HTTP JSON body
+  // (ExportTraceServiceRequest); false if none is queued. *spans: how many.
+  bool take_batch(std::string *body, size_t *spans);
+  // Called with the number queued when a span makes it 1 (the exporter
   // plans a flush) or max_batch (it flushes early).
   void set_on_queued(std::function<void(size_t)> fn) { on_queued_ = std::move(fn); }
   void count_dropped(uint64_t n) { dropped_.fetch_add(n, std::memory_order_relaxed); }
@@ -50,13 +58,22 @@ class Tracer {
   TracerConfig cfg_;
   int64_t offset_ns_;
   std::mt19937_64 rng_;
-  std::deque<std::unique_ptr<Span>> queue_;
+  // Each batch: its spans' JSON objects, comma-separated, and their count.
+  struct Batch {
+    std::string spans;
+    size_t count = 0;
+  };
+  std::deque<Batch> batches_;
+  size_t queued_ = 0;
+  std::vector<std::unique_ptr<Span>> spare_;  // finished spans' objects, for reuse
   std::function<void(size_t)> on_queued_;
   std::atomic<uint64_t> dropped_{0}, finished_{0};
 };
 
-// The OTLP/HTTP JSON body (ExportTraceServiceRequest) of these spans: ids in
-// hex, times as decimal strings of Unix nanoseconds, enums as integers.
-std::string otlp_json(const std::string &service_name, const std::deque<std::unique_ptr<Span>> &spans, size_t n);
+// One span as an OTLP JSON object, appended to *out: ids in hex, times as
+// decimal strings of Unix nanoseconds, enums as integers, int64 attributes
+// as decimal strings and doubles as numbers ("NaN"/"Infinity" as strings),
+// as the protobuf JSON mapping says.
+void append_otlp_span(const Span &span, std::string *out);
 
 }  // namespace toolorch::obs

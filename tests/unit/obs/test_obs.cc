@@ -1,5 +1,6 @@
 // lib/obs on its own: the exposition format (escaping, numbers, bounded
 // label sets), W3C traceparent, parent-based sampling and the OTLP JSON body.
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -101,10 +102,18 @@ static void sampling_is_parent_based(void **) {
   assert_true(made > 800 && made < 1200);
 }
 
+static const cJSON *attr_value(const cJSON *span, const char *key) {
+  const cJSON *attrs = cJSON_GetObjectItem(span, "attributes");
+  for (const cJSON *a = attrs ? attrs->child : nullptr; a; a = a->next)
+    if (!strcmp(cJSON_GetObjectItem(a, "key")->valuestring, key)) return cJSON_GetObjectItem(a, "value");
+  return nullptr;
+}
+
 static void queue_is_bounded_and_json_is_otlp(void **) {
   int64_t now = 5;
   TracerConfig cfg;
   cfg.max_queue = 2;
+  cfg.service_name = "svc \"quoted\"";
   Tracer t(cfg, [&] { return now; });
   for (int i = 0; i < 5; ++i) {
     auto s = t.start("s" + std::to_string(i), SpanKind::kClient, TraceContext(), now);
@@ -112,32 +121,102 @@ static void queue_is_bounded_and_json_is_otlp(void **) {
     s->set("b", true);
     t.finish(std::move(s), now + 10);
   }
-  assert_int_equal(t.queue().size(), 2);
+  assert_int_equal(t.queued(), 2);
   assert_int_equal(t.dropped(), 3);
-  std::string body = otlp_json("svc", t.queue(), 2);
+  std::string body;
+  size_t n = 0;
+  assert_true(t.take_batch(&body, &n));
+  assert_int_equal(n, 2);
+  assert_int_equal(t.queued(), 0);
+  assert_false(t.take_batch(&body, &n));
   toolorch::json::Ptr doc = toolorch::json::parse(body);
   assert_non_null(doc.get());
   const cJSON *rs = cJSON_GetArrayItem(cJSON_GetObjectItem(doc.get(), "resourceSpans"), 0);
+  const cJSON *svc = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(rs, "resource"), "attributes"), 0);
+  assert_string_equal(cJSON_GetObjectItem(svc, "key")->valuestring, "service.name");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(svc, "value"), "stringValue")->valuestring,
+                      "svc \"quoted\"");
   const cJSON *ss = cJSON_GetArrayItem(cJSON_GetObjectItem(rs, "scopeSpans"), 0);
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(ss, "scope"), "name")->valuestring, "toolorch");
   const cJSON *spans = cJSON_GetObjectItem(ss, "spans");
   assert_int_equal(cJSON_GetArraySize(spans), 2);
   const cJSON *s0 = cJSON_GetArrayItem(spans, 0);
   assert_string_equal(cJSON_GetObjectItem(s0, "name")->valuestring, "s0");
+  assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(spans, 1), "name")->valuestring, "s1");
   assert_int_equal(strlen(cJSON_GetObjectItem(s0, "traceId")->valuestring), 32);
   assert_int_equal(strlen(cJSON_GetObjectItem(s0, "spanId")->valuestring), 16);
+  assert_null(cJSON_GetObjectItem(s0, "parentSpanId"));  // a root
   assert_int_equal(cJSON_GetObjectItem(s0, "kind")->valueint, 3);
   long long start = atoll(cJSON_GetObjectItem(s0, "startTimeUnixNano")->valuestring);
   long long end = atoll(cJSON_GetObjectItem(s0, "endTimeUnixNano")->valuestring);
   assert_int_equal(end - start, 10000);
-  const cJSON *a0 = cJSON_GetArrayItem(cJSON_GetObjectItem(s0, "attributes"), 0);
-  assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(a0, "value"), "intValue")->valuestring, "42");
+  assert_string_equal(cJSON_GetObjectItem(attr_value(s0, "k"), "intValue")->valuestring, "42");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(attr_value(s0, "b"), "boolValue")));
+  assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(s0, "status"), "code"));  // UNSET
+}
+
+// Every attribute type and the status, as the protobuf JSON mapping writes
+// them; text that needs escaping; spans batched max_batch at a time; a
+// finished span's object reused with nothing of the last span left on it.
+static void span_encoding_and_batches(void **) {
+  int64_t now = 1;
+  TracerConfig cfg;
+  cfg.max_batch = 2;
+  Tracer t(cfg, [&] { return now; });
+  auto root = t.start("root", SpanKind::kInternal, TraceContext(), now);
+  TraceContext parent = root->ctx;
+  root->set("s", std::string("a\"b\\c\nd\x01 \xc3\xa9"));
+  root->set("i", int64_t{-9007199254740993});
+  root->set("d", 0.1);
+  root->set("nan", std::nan(""));
+  root->set("inf", -HUGE_VAL);
+  root->error = true;
+  root->status_message = "went \"wrong\"";
+  t.finish(std::move(root), now);
+  for (int i = 0; i < 2; ++i) {
+    auto child = t.start("child", SpanKind::kServer, parent, now);
+    assert_non_null(child.get());
+    assert_int_equal(child->attrs.size(), 0);
+    assert_false(child->error);
+    assert_true(child->status_message.empty());
+    t.finish(std::move(child), now);
+  }
+  assert_int_equal(t.queued(), 3);
+  std::string body;
+  size_t n = 0;
+  assert_true(t.take_batch(&body, &n));
+  assert_int_equal(n, 2);
+  toolorch::json::Ptr doc = toolorch::json::parse(body);
+  assert_non_null(doc.get());
+  const cJSON *rs = cJSON_GetArrayItem(cJSON_GetObjectItem(doc.get(), "resourceSpans"), 0);
+  const cJSON *spans = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(rs, "scopeSpans"), 0), "spans");
+  const cJSON *r = cJSON_GetArrayItem(spans, 0);
+  assert_string_equal(cJSON_GetObjectItem(attr_value(r, "s"), "stringValue")->valuestring, "a\"b\\c\nd\x01 \xc3\xa9");
+  assert_string_equal(cJSON_GetObjectItem(attr_value(r, "i"), "intValue")->valuestring, "-9007199254740993");
+  assert_true(cJSON_GetObjectItem(attr_value(r, "d"), "doubleValue")->valuedouble == 0.1);
+  assert_non_null(strstr(body.c_str(), "\"doubleValue\":0.1}"));  // shortest form
+  assert_string_equal(cJSON_GetObjectItem(attr_value(r, "nan"), "doubleValue")->valuestring, "NaN");
+  assert_string_equal(cJSON_GetObjectItem(attr_value(r, "inf"), "doubleValue")->valuestring, "-Infinity");
+  const cJSON *st = cJSON_GetObjectItem(r, "status");
+  assert_int_equal(cJSON_GetObjectItem(st, "code")->valueint, 2);
+  assert_string_equal(cJSON_GetObjectItem(st, "message")->valuestring, "went \"wrong\"");
+  const cJSON *c = cJSON_GetArrayItem(spans, 1);
+  assert_string_equal(cJSON_GetObjectItem(c, "parentSpanId")->valuestring,
+                      hex(parent.span_id, 8).c_str());
+  assert_string_equal(cJSON_GetObjectItem(c, "traceId")->valuestring, hex(parent.trace_id, 16).c_str());
+  assert_int_equal(cJSON_GetObjectItem(c, "kind")->valueint, 2);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "attributes")), 0);
+  assert_true(t.take_batch(&body, &n));  // the third span: the next batch
+  assert_int_equal(n, 1);
+  assert_non_null(toolorch::json::parse(body).get());
+  assert_int_equal(t.queued(), 0);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(exposition_escapes_and_formats), cmocka_unit_test(label_sets_stay_bounded),
       cmocka_unit_test(traceparent_round_trip),         cmocka_unit_test(sampling_is_parent_based),
-      cmocka_unit_test(queue_is_bounded_and_json_is_otlp),
+      cmocka_unit_test(queue_is_bounded_and_json_is_otlp), cmocka_unit_test(span_encoding_and_batches),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
