@@ -321,6 +321,43 @@ bool get_bool(const cJSON *obj, const char *key, bool fallback) {
   return cJSON_IsBool(v) ? cJSON_IsTrue(v) : fallback;
 }
 
+namespace {
+
+// The escape of one byte that JSON strings must escape (a control, '"' or
+// '\\'), as cJSON writes it, at p: its length (2 or 6).
+size_t write_escape(unsigned char c, char *p) {
+  static const char hex[] = "0123456789abcdef";
+  p[0] = '\\';
+  switch (c) {
+    case '"': p[1] = '"'; return 2;
+    case '\\': p[1] = '\\'; return 2;
+    case '\n': p[1] = 'n'; return 2;
+    case '\r': p[1] = 'r'; return 2;
+    case '\t': p[1] = 't'; return 2;
+    case '\b': p[1] = 'b'; return 2;
+    case '\f': p[1] = 'f'; return 2;
+    default:
+      std::memcpy(p + 1, "u00", 3);
+      p[4] = hex[c >> 4];
+      p[5] = hex[c & 15];
+      return 6;
+  }
+}
+
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+}  // namespace
+
+char *write_quoted(char *p, std::string_view s) {
+  *p++ = '"';
+  for (unsigned char c : s) {
+    if (!needs_escape(c)) *p++ = static_cast<char>(c);
+    else p += write_escape(c, p);
+  }
+  *p++ = '"';
+  return p;
+}
+
 void append_quoted(std::string *out, std::string_view s) {
   out->reserve(out->size() + s.size() + 2);
   out->push_back('"');
@@ -329,28 +366,13 @@ void append_quoted(std::string *out, std::string_view s) {
     // Plain bytes in runs: one append for each.
     size_t run = i;
     while (run < s.size()) {
-      unsigned char c = static_cast<unsigned char>(s[run]);
-      if (c < 0x20 || c == '"' || c == '\\') break;
+      if (needs_escape(static_cast<unsigned char>(s[run]))) break;
       ++run;
     }
     out->append(s.data() + i, run - i);
     if (run == s.size()) break;
-    unsigned char c = static_cast<unsigned char>(s[run]);
-    switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      case '\b': *out += "\\b"; break;
-      case '\f': *out += "\\f"; break;
-      default: {
-        static const char hex[] = "0123456789abcdef";
-        *out += "\\u00";
-        out->push_back(hex[c >> 4]);
-        out->push_back(hex[c & 15]);
-      }
-    }
+    char escaped[6];
+    out->append(escaped, write_escape(static_cast<unsigned char>(s[run]), escaped));
     i = run + 1;
   }
   out->push_back('"');

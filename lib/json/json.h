@@ -78,6 +78,10 @@ bool is_valid_utf8(std::string_view s);
 // A JSON string literal (with quotes) of s, escaped as cJSON prints one.
 std::string quote(std::string_view s);
 void append_quoted(std::string *out, std::string_view s);
+// The same written at p, which has room for 2 + 6 * s.size() bytes (every
+// byte may become a 6-byte escape): where it ends. For writers that make
+// room once for a whole object.
+char *write_quoted(char *p, std::string_view s);
 // The literal cJSON prints for a string made from s.c_str(): s up to its
 // first NUL, where that C string ends. For writing JSON text directly
 // that is byte for byte what a cJSON document of the same strings printed.

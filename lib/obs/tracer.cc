@@ -109,16 +109,6 @@ bool Tracer::take_batch(std::string *body, size_t *spans) {
 
 namespace {
 
-// The bytes JSON strings must escape: controls, '"' and '\\'.
-struct EscapeTable {
-  bool on[256] = {};
-  constexpr EscapeTable() {
-    for (int c = 0; c < 0x20; ++c) on[c] = true;
-    on[static_cast<unsigned char>('"')] = on[static_cast<unsigned char>('\\')] = true;
-  }
-};
-constexpr EscapeTable kEscape;
-
 // Writes a span's JSON straight into the batch's buffer through a cursor:
 // the room is made once per span (an upper bound: every string byte may
 // become a 6-byte escape), then every piece is a memcpy or a few stores. A
@@ -147,30 +137,7 @@ class Writer {
     raw(s);
     *p_++ = '"';
   }
-  void quoted(std::string_view s) {
-    *p_++ = '"';
-    for (unsigned char c : s) {
-      if (!kEscape.on[c]) {
-        *p_++ = static_cast<char>(c);
-        continue;
-      }
-      *p_++ = '\\';
-      switch (c) {
-        case '"': *p_++ = '"'; break;
-        case '\\': *p_++ = '\\'; break;
-        case '\n': *p_++ = 'n'; break;
-        case '\r': *p_++ = 'r'; break;
-        case '\t': *p_++ = 't'; break;
-        case '\b': *p_++ = 'b'; break;
-        case '\f': *p_++ = 'f'; break;
-        default:
-          lit("u00");
-          *p_++ = kHex[c >> 4];
-          *p_++ = kHex[c & 15];
-      }
-    }
-    *p_++ = '"';
-  }
+  void quoted(std::string_view s) { p_ = json::write_quoted(p_, s); }
   void hex(const uint8_t *bytes, size_t n) {
     *p_++ = '"';
     for (size_t i = 0; i < n; ++i) {
