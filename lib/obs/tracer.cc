@@ -74,8 +74,14 @@ void Tracer::finish(std::unique_ptr<Span> span, int64_t now_us) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
   } else {
     if (batches_.empty() || batches_.back().count >= std::max<size_t>(cfg_.max_batch, 1)) {
+      // The body's opening is written first, so that the batch becomes
+      // the request's body as it is, without a copy.
       batches_.emplace_back();
-      batches_.back().spans.reserve(std::min<size_t>(cfg_.max_batch, 1024) * 1024);  // ~1 KiB a span
+      std::string &body = batches_.back().spans;
+      body.reserve(last_batch_bytes_);  // the size of the last one: no growing by copies
+      body += R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":)";
+      json::append_quoted(&body, cfg_.service_name);
+      body += R"(}}]},"scopeSpans":[{"scope":{"name":"toolorch"},"schemaUrl":"https://opentelemetry.io/schemas/1.37.0","spans":[)";
     }
     Batch &b = batches_.back();
     if (b.count) b.spans.push_back(',');
@@ -93,34 +99,28 @@ void Tracer::finish(std::unique_ptr<Span> span, int64_t now_us) {
 
 bool Tracer::take_batch(std::string *body, size_t *spans) {
   if (batches_.empty()) return false;
-  Batch b = std::move(batches_.front());
-  batches_.pop_front();
+  Batch &b = batches_.front();
   queued_ -= b.count;
   *spans = b.count;
-  body->clear();
-  body->reserve(b.spans.size() + 256 + cfg_.service_name.size());
-  *body += R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":)";
-  json::append_quoted(body, cfg_.service_name);
-  *body += R"(}}]},"scopeSpans":[{"scope":{"name":"toolorch"},"schemaUrl":"https://opentelemetry.io/schemas/1.37.0","spans":[)";
-  *body += b.spans;
-  *body += "]}]}]}";
+  b.spans += "]}]}]}";
+  last_batch_bytes_ = b.spans.size();
+  *body = std::move(b.spans);
+  batches_.pop_front();
   return true;
 }
 
 namespace {
 
-// Writes a span's JSON straight into the batch's buffer through a cursor:
-// the room is made once per span (an upper bound: every string byte may
-// become a 6-byte escape), then every piece is a memcpy or a few stores. A
-// std::string append per piece cost most of tracing's CPU (about 90 calls
-// per span).
+// Writes a span's JSON through a cursor into a scratch buffer with room for
+// any span (an upper bound: every string byte may become a 6-byte escape),
+// then appends it to the batch in one piece: every piece is a memcpy or a
+// few stores. A std::string append per piece cost most of tracing's CPU
+// (about 90 calls per span); writing in the batch itself made it grow by
+// the bound, not the text.
 class Writer {
  public:
-  Writer(std::string *out, size_t bound) : out_(out), start_(out->size()) {
-    out->resize(start_ + bound);
-    p_ = &(*out)[start_];
-  }
-  ~Writer() { out_->resize(static_cast<size_t>(p_ - out_->data())); }
+  explicit Writer(char *p) : p_(p) {}
+  char *end() const { return p_; }
 
   template <size_t N>
   void lit(const char (&s)[N]) {  // a literal, its size known at compile time
@@ -164,8 +164,6 @@ class Writer {
 
  private:
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string *out_;
-  size_t start_;
   char *p_;
 };
 
@@ -203,7 +201,10 @@ void write_attr(const Attribute &a, Writer &w) {
 }  // namespace
 
 void append_otlp_span(const Span &s, std::string *out) {
-  Writer w(out, span_bound(s));
+  thread_local std::vector<char> scratch;
+  size_t bound = span_bound(s);
+  if (scratch.size() < bound) scratch.resize(std::max(bound, size_t{4096}));
+  Writer w(scratch.data());
   w.lit("{\"traceId\":");
   w.hex(s.ctx.trace_id, 16);
   w.lit(",\"spanId\":");
@@ -231,6 +232,7 @@ void append_otlp_span(const Span &s, std::string *out) {
     w.quoted(s.status_message);
   }
   w.lit("}}");
+  out->append(scratch.data(), w.end());
 }
 
 }  // namespace toolorch::obs

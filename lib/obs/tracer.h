@@ -58,13 +58,14 @@ class Tracer {
   TracerConfig cfg_;
   int64_t offset_ns_;
   std::mt19937_64 rng_;
-  // Each batch: its spans' JSON objects, comma-separated, and their count.
+  // Each batch: the body's opening and its spans' JSON objects, comma-separated, and their count.
   struct Batch {
     std::string spans;
     size_t count = 0;
   };
   std::deque<Batch> batches_;
   size_t queued_ = 0;
+  size_t last_batch_bytes_ = 0;
   std::vector<std::unique_ptr<Span>> spare_;  // finished spans' objects, for reuse
   std::function<void(size_t)> on_queued_;
   std::atomic<uint64_t> dropped_{0}, finished_{0};
