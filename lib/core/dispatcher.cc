@@ -46,6 +46,10 @@ bool Dispatcher::validate_args(Call *call, const Tool &tool) {
   json::Limits limits;
   limits.max_bytes = static_cast<size_t>(o.max_args_bytes);
   limits.max_depth = o.max_json_depth;
+  // The common case, valid arguments, without a cJSON document; anything
+  // else takes the full path below, which reports what is wrong.
+  if (args_doc_.parse(call->args(), limits.max_bytes, limits.max_depth) && json::surely_valid(tool.schema(), args_doc_))
+    return true;
   std::string err;
   json::ParseError why;
   json::Ptr args = json::parse(call->args(), limits, &err, &why);

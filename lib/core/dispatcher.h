@@ -18,6 +18,7 @@
 #include "core/options.h"
 #include "core/stats.h"
 #include "core/tool_registry.h"
+#include "json/flat.h"
 #include "loop/scheduler.h"
 #include "limits/rate_limits.h"
 #include "obs/observer.h"
@@ -145,6 +146,7 @@ class Dispatcher {
   // submission order of their first waiting call: FIFO across tools.
   std::set<std::pair<uint64_t, Tool *>> ready_;
   std::shared_ptr<Tool> last_tool_;
+  json::FlatDoc args_doc_;  // validate_args' reader, kept to be reused (loop thread)
   limits::RateLimits *limits_ = nullptr;
   obs::Observer *obs_ = nullptr;
   std::mt19937_64 rng_{std::random_device{}()};  // batches repeat one tool: skip the registry's lock

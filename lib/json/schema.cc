@@ -114,7 +114,76 @@ bool validate_at(const cJSON *schema, const cJSON *v, const Path &path, std::str
   return true;
 }
 
+using T = FlatDoc::Type;
+
+// A member of a cJSON object by a key that need not end in NUL (the first
+// match, as cJSON's lookup).
+const cJSON *member(const cJSON *obj, std::string_view key) {
+  if (!cJSON_IsObject(obj)) return nullptr;
+  for (const cJSON *c = obj->child; c; c = c->next)
+    if (c->string && key == c->string) return c;
+  return nullptr;
+}
+
+// "Surely of this type": a number that is not a small integer is never
+// surely an "integer" here (cJSON's double decides that, on the slow path).
+bool surely_type(const char *type, const FlatDoc &d, FlatDoc::Index v) {
+  if (!std::strcmp(type, "integer")) {
+    int unused = 0;
+    return d.small_int(v, &unused);
+  }
+  if (!std::strcmp(type, "number")) return d.is(v, T::kNumber);
+  if (!std::strcmp(type, "string")) return d.is(v, T::kString);
+  if (!std::strcmp(type, "boolean")) return d.is(v, T::kTrue) || d.is(v, T::kFalse);
+  if (!std::strcmp(type, "null")) return d.is(v, T::kNull);
+  if (!std::strcmp(type, "array")) return d.is(v, T::kArray);
+  if (!std::strcmp(type, "object")) return d.is(v, T::kObject);
+  return false;
+}
+
+// validate_at's rules over a FlatDoc, answering only "surely valid".
+bool surely_at(const cJSON *schema, const FlatDoc &d, FlatDoc::Index v) {
+  if (!cJSON_IsObject(schema)) return true;
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
+  if (cJSON_IsString(type)) {
+    if (!surely_type(type->valuestring, d, v)) return false;
+  } else if (cJSON_IsArray(type)) {
+    bool any = false, named = false;
+    for (const cJSON *t = type->child; t && !any; t = t->next) {
+      if (!cJSON_IsString(t)) continue;
+      named = true;
+      any = surely_type(t->valuestring, d, v);
+    }
+    if (!any && named) return false;
+  }
+  if (cJSON_GetObjectItemCaseSensitive(schema, "enum")) return false;  // compared by cJSON
+  if (d.is(v, T::kObject)) {
+    const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
+    if (cJSON_IsArray(req))
+      for (const cJSON *r = req->child; r; r = r->next)
+        if (cJSON_IsString(r) && d.get(v, r->valuestring) == FlatDoc::kNone) return false;
+    const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+    const cJSON *extra = cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties");
+    for (auto m = d.first_child(v); m != FlatDoc::kNone; m = d.next(m)) {
+      if (const cJSON *ps = member(props, d.key(m))) {
+        if (!surely_at(ps, d, m)) return false;
+      } else if (cJSON_IsFalse(extra)) {
+        return false;
+      }
+    }
+  }
+  if (d.is(v, T::kArray)) {
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
+    if (cJSON_IsObject(items))
+      for (auto e = d.first_child(v); e != FlatDoc::kNone; e = d.next(e))
+        if (!surely_at(items, d, e)) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool surely_valid(const cJSON *schema, const FlatDoc &doc) { return surely_at(schema, doc, doc.root()); }
 
 bool check_tool_schema(const cJSON *schema, std::string *err) {
   if (!cJSON_IsObject(schema)) {

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "json/flat.h"
+
 namespace toolorch::json {
 
 // True if schema can serve as a tool's parameter schema (an object whose
@@ -17,5 +19,11 @@ bool check_tool_schema(const cJSON *schema, std::string *err);
 // True if value satisfies schema; otherwise *err names the first violation
 // with its path, e.g. "$.query: expected string, got number".
 bool validate(const cJSON *schema, const cJSON *value, std::string *err);
+
+// True if the document (parsed) surely satisfies schema, checked without a
+// cJSON document. False also when it cannot tell without one (an "enum",
+// an "integer" that is not a small integer): then validate() decides, and
+// reports what is wrong.
+bool surely_valid(const cJSON *schema, const FlatDoc &doc);
 
 }  // namespace toolorch::json

@@ -7,6 +7,7 @@
 
 #include "json/flat.h"
 #include "json/json.h"
+#include "json/schema.h"
 
 #include "cmocka_cpp.h"
 
@@ -113,6 +114,43 @@ static void refuses_invalid_json(void **) {
   for (const char *t : bad) assert_false(d.parse(t, kBytes, 128));
 }
 
+// surely_valid (no cJSON document) never calls valid what validate refuses,
+// and says yes to the common valid case.
+static void surely_valid_agrees_with_validate(void **) {
+  const char *schema_text =
+      R"({"type":"object","properties":{"i":{"type":"string"},"n":{"type":"integer"},"x":{"type":["number","null"]},)"
+      R"("l":{"type":"array","items":{"type":"boolean"}},"e":{"enum":["a","b"]}},"required":["i"],)"
+      R"("additionalProperties":false})";
+  toolorch::json::Ptr schema = toolorch::json::parse(schema_text);
+  assert_non_null(schema.get());
+  struct Case {
+    const char *doc;
+    bool surely;  // what surely_valid must answer
+  } cases[] = {
+      {R"({"i":"7"})", true},
+      {R"({"i":"7","n":-12,"x":null,"l":[true,false]})", true},
+      {R"({"i":"7","x":2.5})", true},
+      {R"({"i":"7","n":1e2})", false},          // an integer cJSON's double decides
+      {R"({"i":"7","n":12345678901})", false},  // idem
+      {R"({"i":"7","e":"a"})", false},          // enums are compared by cJSON
+      {R"({"n":1})", false},                    // invalid: "i" missing
+      {R"({"i":7})", false},                    // invalid: not a string
+      {R"({"i":"7","y":1})", false},            // invalid: additional property
+      {R"({"i":"7","l":[1]})", false},          // invalid: items
+      {R"({"i":"7","n":1.5})", false},          // invalid: not an integer
+      {R"([])", false},                         // invalid: not an object
+  };
+  FlatDoc d;
+  for (const Case &c : cases) {
+    assert_true(d.parse(c.doc, kBytes, 64));
+    const bool surely = toolorch::json::surely_valid(schema.get(), d);
+    assert_int_equal(surely, c.surely);
+    toolorch::json::Ptr v = toolorch::json::parse(c.doc);
+    std::string err;
+    if (surely) assert_true(toolorch::json::validate(schema.get(), v.get(), &err));
+  }
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(accepted_documents_read_as_cjson_reads_them),
@@ -120,6 +158,7 @@ int main() {
       cmocka_unit_test(only_small_plain_integers_have_an_int_value),
       cmocka_unit_test(refuses_what_it_does_not_read_exactly),
       cmocka_unit_test(refuses_invalid_json),
+      cmocka_unit_test(surely_valid_agrees_with_validate),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
