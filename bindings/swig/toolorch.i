@@ -35,6 +35,12 @@
 %ignore toolorch_chain_set_args_fn;
 %ignore toolorch_chain_args_set;
 %ignore toolorch_chain_args_fail;
+/* Speculation's "predictor" source is a callback on the library's thread, and
+ * its prediction handle comes only through it; the bindings read the
+ * speculation events and use the other sources. */
+%ignore toolorch_set_predictor;
+%ignore toolorch_prediction_add;
+%ignore toolorch_prediction_done;
 
 /* -- Replaced by the helpers below (out-parameters, void* userdata). ----- */
 %ignore toolorch_new;
@@ -65,6 +71,7 @@
 %include <toolorch/metrics.h>
 %include <toolorch/log.h>
 %include <toolorch/chain.h>
+%include <toolorch/speculation.h>
 
 /*
  * Helpers. A job or batch is known to the bindings by an integer tag (their

@@ -21,6 +21,22 @@ var (
 	EventUsage       = EventType(capi.TOOLORCH_EVENT_USAGE)         // tokens used by one LLM response
 	EventRoundDone   = EventType(capi.TOOLORCH_EVENT_ROUND_DONE)    // one LLM round and its calls finished
 	EventJobDone     = EventType(capi.TOOLORCH_EVENT_JOB_DONE)      // a job ended: Code, Text = final answer or error
+	// What became of one guessed call (toolorch/speculation.h): Speculation
+	// is the outcome, CallID/Tool/JSON the guess, RunTime the tool time it
+	// spent (saved, when used), Text the reason it was dropped.
+	EventSpeculation = EventType(capi.TOOLORCH_EVENT_SPECULATION)
+	// A running call's tool reported progress (MCP): Progress, ProgressTotal
+	// (0: unknown), Text = its message.
+	EventProgress = EventType(capi.TOOLORCH_EVENT_PROGRESS)
+	// With the option emit_progress_events: a job's LLM request went out
+	// (Round, Attempts), ended (Code, RunTime, HTTPStatus, Text = the error),
+	// will be retried (Code, Text, HTTPStatus, WaitTime, Attempts of
+	// MaxAttempts); a call or LLM request waits for rate-limit permits of
+	// the service named by Text.
+	EventLLMRequest    = EventType(capi.TOOLORCH_EVENT_LLM_REQUEST)
+	EventLLMResponse   = EventType(capi.TOOLORCH_EVENT_LLM_RESPONSE)
+	EventLLMRetry      = EventType(capi.TOOLORCH_EVENT_LLM_RETRY)
+	EventRateLimitWait = EventType(capi.TOOLORCH_EVENT_RATE_LIMIT_WAIT)
 )
 
 func (t EventType) String() string { return capi.Toolorch_event_type_name(int(t)) }
@@ -60,9 +76,23 @@ type Event struct {
 	Round int       // a job's LLM_TOOL_CALL, CALL_RESULT, ROUND_DONE
 
 	InputTokens, OutputTokens int64 // USAGE; JOB_DONE: totals
+	// USAGE; JOB_DONE: the parts of InputTokens read from and written to
+	// the provider's prompt cache (0 when not reported).
+	CacheReadTokens, CacheWriteTokens int64
 
-	Attempts          int           // CALL_RESULT: runs of the tool, retries included
-	RunTime, WaitTime time.Duration // CALL_RESULT
+	Attempts          int           // CALL_RESULT: runs of the tool, retries included; LLM_*: the attempt
+	RunTime, WaitTime time.Duration // CALL_RESULT; LLM_RESPONSE (RunTime); LLM_RETRY (WaitTime)
+
+	MaxAttempts int // LLM_RETRY: the last attempt allowed
+	HTTPStatus  int // LLM_RESPONSE, LLM_RETRY: the response's HTTP status (0: none)
+	// PROGRESS: how far the call is, and the total if the tool said (else 0).
+	Progress, ProgressTotal float64
+	// CALL_RESULT: how a guessed call was taken over (0: it was not a
+	// guess); SPECULATION: the guess's outcome (toolorch_speculation_*).
+	Speculation int
+	// JOB_DONE: the job's speculation summary as JSON ("" when it did not
+	// speculate).
+	SpeculationJSON string
 }
 
 // readEvent copies what an event of its type carries out of the C event.
@@ -86,6 +116,24 @@ func readEvent(ev capi.Struct_SS_toolorch_event) Event {
 		e.Attempts = capi.Toolorch_event_attempts(ev)
 		e.RunTime = time.Duration(capi.Toolorch_event_run_us(ev)) * time.Microsecond
 		e.WaitTime = time.Duration(capi.Toolorch_event_wait_us(ev)) * time.Microsecond
+		e.Speculation = capi.Toolorch_event_speculation(ev)
+	case EventSpeculation, EventProgress, EventLLMRequest, EventLLMResponse, EventLLMRetry, EventRateLimitWait:
+		// Fields that do not apply read as zero.
+		e.CallID = capi.Toolorch_event_call_id(ev)
+		e.ParentCallID = capi.Toolorch_event_parent_call_id(ev)
+		e.Tool = capi.Toolorch_event_tool_name(ev)
+		e.JSON = capi.Toolorch_event_json(ev)
+		e.Text = capi.Toolorch_event_text(ev)
+		e.Code = Code(capi.Toolorch_event_status(ev))
+		e.Round = capi.Toolorch_event_round(ev)
+		e.Attempts = capi.Toolorch_event_attempts(ev)
+		e.MaxAttempts = capi.Toolorch_event_max_attempts(ev)
+		e.HTTPStatus = capi.Toolorch_event_http_status(ev)
+		e.RunTime = time.Duration(capi.Toolorch_event_run_us(ev)) * time.Microsecond
+		e.WaitTime = time.Duration(capi.Toolorch_event_wait_us(ev)) * time.Microsecond
+		e.Progress = capi.Toolorch_event_progress(ev)
+		e.ProgressTotal = capi.Toolorch_event_progress_total(ev)
+		e.Speculation = capi.Toolorch_event_speculation(ev)
 	case EventBatchDone:
 		e.Code = Code(capi.Toolorch_event_status(ev))
 	case EventTextDelta:
@@ -93,6 +141,8 @@ func readEvent(ev capi.Struct_SS_toolorch_event) Event {
 	case EventUsage:
 		e.InputTokens = capi.Toolorch_event_input_tokens(ev)
 		e.OutputTokens = capi.Toolorch_event_output_tokens(ev)
+		e.CacheReadTokens = capi.Toolorch_event_cache_read_tokens(ev)
+		e.CacheWriteTokens = capi.Toolorch_event_cache_write_tokens(ev)
 	case EventRoundDone:
 		e.Round = capi.Toolorch_event_round(ev)
 	case EventJobDone:
@@ -101,6 +151,9 @@ func readEvent(ev capi.Struct_SS_toolorch_event) Event {
 		e.JSON = capi.Toolorch_event_json(ev)
 		e.InputTokens = capi.Toolorch_event_input_tokens(ev)
 		e.OutputTokens = capi.Toolorch_event_output_tokens(ev)
+		e.CacheReadTokens = capi.Toolorch_event_cache_read_tokens(ev)
+		e.CacheWriteTokens = capi.Toolorch_event_cache_write_tokens(ev)
+		e.SpeculationJSON = capi.Toolorch_event_speculation_json(ev)
 	}
 	return e
 }
