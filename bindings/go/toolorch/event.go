@@ -65,7 +65,7 @@ type Event struct {
 	CallID string // CALL_STARTED, CALL_RESULT, LLM_TOOL_CALL
 	// CALL_STARTED, CALL_RESULT of a chain's step: the chain's call id ("" otherwise).
 	ParentCallID string
-	Tool   string // the same
+	Tool         string // the same
 	// LLM_TOOL_CALL and CALL_STARTED: the call's arguments; JOB_DONE: the transcript.
 	JSON string
 	// CALL_RESULT: the result or error; TEXT_DELTA: the text; JOB_DONE: the
