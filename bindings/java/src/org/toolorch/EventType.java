@@ -17,7 +17,19 @@ public enum EventType {
   ROUND_DONE(toolorch_event_type.TOOLORCH_EVENT_ROUND_DONE),
   JOB_DONE(toolorch_event_type.TOOLORCH_EVENT_JOB_DONE),
   /** Never shown: the orchestrator interrupts the tool's thread. */
-  TOOL_CANCELLED(toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED);
+  TOOL_CANCELLED(toolorch_event_type.TOOLORCH_EVENT_TOOL_CANCELLED),
+  /** What became of one guessed call: speculation() is the outcome, text() why it was dropped. */
+  SPECULATION(toolorch_event_type.TOOLORCH_EVENT_SPECULATION),
+  /** A running call's tool reported progress (MCP): progress(), progressTotal(), text(). */
+  PROGRESS(toolorch_event_type.TOOLORCH_EVENT_PROGRESS),
+  /** With the option emit_progress_events: a job's LLM request went out (round, attempts). */
+  LLM_REQUEST(toolorch_event_type.TOOLORCH_EVENT_LLM_REQUEST),
+  /** That request ended: code, runMicros, httpStatus, text = the error. */
+  LLM_RESPONSE(toolorch_event_type.TOOLORCH_EVENT_LLM_RESPONSE),
+  /** A failed LLM request will be sent again: code, text, httpStatus, waitMicros, attempts of maxAttempts. */
+  LLM_RETRY(toolorch_event_type.TOOLORCH_EVENT_LLM_RETRY),
+  /** A call (callId, tool) or LLM request waits for rate-limit permits of the service named by text. */
+  RATE_LIMIT_WAIT(toolorch_event_type.TOOLORCH_EVENT_RATE_LIMIT_WAIT);
 
   private final int code;
 

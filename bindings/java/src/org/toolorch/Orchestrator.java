@@ -364,6 +364,81 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
+  /** The version of the C library actually loaded ("0.1.0"). */
+  public static String version() {
+    return Text.str(Native.toolorch_version());
+  }
+
+  /**
+   * Checks a request as {@link #start(String, EventListener)} would (its
+   * keys, the provider, the speculation model, the tools it names) without
+   * starting anything; throws the {@link ToolorchException} start would.
+   */
+  public void checkJob(String requestJson) {
+    life.readLock().lock();
+    try {
+      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      int rc = Native.toolorch_job_check(ctx, Text.bytes(requestJson));
+      if (rc != 0) throw new ToolorchException(rc, lastError());
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /** {@link #checkJob(String)} of a typed request. */
+  public void checkJob(JobRequest request) {
+    checkJob(request.toJson());
+  }
+
+  /**
+   * Starts an MCP server (Model Context Protocol) and registers its tools;
+   * returns once they are registered, or throws why it could not start.
+   * configJson is its description (include/toolorch/mcp.h), e.g.
+   * {@code {"name": "fs", "command": ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv"]}}
+   * or {@code {"name": "remote", "url": "http://127.0.0.1:3001/mcp"}}. Its
+   * tools run as any other; a running call's progress arrives as
+   * {@link EventType#PROGRESS}.
+   */
+  public void addMcpServer(String configJson) {
+    life.readLock().lock();
+    try {
+      if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
+      int rc = Native.toolorch_add_mcp_server(ctx, Text.bytes(configJson));
+      if (rc != 0) throw new ToolorchException(rc, lastError());
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /** {@link #addMcpServer(String)} from a Map (written as JSON). */
+  public void addMcpServer(Map<String, ?> config) {
+    addMcpServer(Json.of(config));
+  }
+
+  /**
+   * A counter of an MCP server: "starts", "crashes", "calls", "cancels_sent",
+   * "late_responses", "garbage", "progress", "list_changes", "tools", "ready";
+   * -1 for an unknown server or key, or after close.
+   */
+  public long mcpStat(String server, String key) {
+    life.readLock().lock();
+    try {
+      return ctxGone ? -1 : Native.toolorch_mcp_stat(ctx, Text.bytes(server), Text.bytes(key));
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
+  /** The protocol revision agreed with an MCP server; "" until agreed, for an unknown server, or after close. */
+  public String mcpRevision(String server) {
+    life.readLock().lock();
+    try {
+      return ctxGone ? "" : Text.str(Native.toolorch_mcp_revision(ctx, Text.bytes(server)));
+    } finally {
+      life.readLock().unlock();
+    }
+  }
+
   /**
    * A counter of a service's rate limits (include/toolorch/limits.h):
    * "granted", "waited", "rejected", "timed_out", "wait_us_total", "waiting";
