@@ -200,6 +200,52 @@ module Toolorch
       @life.synchronize { @ctx_gone ? -1.0 : Native.toolorch_limits_current_rate(@ctx, service.to_s) }
     end
 
+    # Checks a request (a Hash or JSON) as #start_job would -- its keys, the
+    # provider, the speculation model, the tools it names -- without
+    # starting anything: nil, or raises the error start_job would.
+    def check_job(request)
+      text = request.is_a?(String) ? request : JSON.generate(request)
+      @life.synchronize do
+        raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @ctx_gone
+
+        rc = Native.toolorch_job_check(@ctx, text)
+        raise Toolorch.error(rc, Native.toolorch_last_error(@ctx)) unless rc.zero?
+      end
+      nil
+    end
+
+    # Starts an MCP server (Model Context Protocol) and registers its tools;
+    # returns once they are registered, or raises why it could not start.
+    # config: its description (include/toolorch/mcp.h), a Hash or JSON:
+    #   { name: "fs", command: ["npx", "-y", "@modelcontextprotocol/server-filesystem", "/srv"] }
+    #   { name: "remote", url: "http://127.0.0.1:3001/mcp", headers: { Authorization: "Bearer ..." } }
+    # Its tools run as any other; a running call's progress comes as a
+    # :progress event.
+    def add_mcp_server(config)
+      text = config.is_a?(String) ? config : JSON.generate(config)
+      @life.synchronize do
+        raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @ctx_gone
+
+        rc = Native.toolorch_add_mcp_server(@ctx, text)
+        raise Toolorch.error(rc, Native.toolorch_last_error(@ctx)) unless rc.zero?
+      end
+      nil
+    end
+
+    # A counter of an MCP server: "starts", "crashes", "calls",
+    # "cancels_sent", "late_responses", "garbage", "progress",
+    # "list_changes", "tools", "ready"; -1 for an unknown server or key, or
+    # after close.
+    def mcp_stat(server, key)
+      @life.synchronize { @ctx_gone ? -1 : Native.toolorch_mcp_stat(@ctx, server.to_s, key.to_s) }
+    end
+
+    # The protocol revision agreed with an MCP server; "" until agreed, for
+    # an unknown server, or after close.
+    def mcp_revision(server)
+      @life.synchronize { @ctx_gone ? "" : Native.toolorch_mcp_revision(@ctx, server.to_s) }
+    end
+
     # The scorer of branch groups without their own (a batch group's scorer:,
     # a job's "groups"): a callable that gets a Scored (group, call_id, tool,
     # args with symbol keys, result) and returns a Numeric, higher is better
@@ -657,4 +703,10 @@ module Toolorch
       nil # it has just ended
     end
   end
+end
+
+module Toolorch
+  # The version of the C library actually loaded ("0.1.0"); the gem's own is
+  # Toolorch::VERSION.
+  def self.library_version = Native.toolorch_version
 end
