@@ -148,8 +148,9 @@ public class ScoreTest {
   public void batchCancelCall() throws Exception {
     try (Orchestrator o = new Orchestrator()) {
       Set<String> interrupted = ConcurrentHashMap.newKeySet();
-      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1), started = new CountDownLatch(3);
       o.registerTool("wait", a -> {
+        started.countDown();
         try {
           if (!release.await(PATIENCE_S, TimeUnit.SECONDS)) return "timeout";
           return "done";
@@ -169,6 +170,8 @@ public class ScoreTest {
               firstResult.countDown();
             }
           });
+      // Every tool runs (a call cancelled before its thread starts never runs its tool at all).
+      assertTrue(started.await(PATIENCE_S, TimeUnit.SECONDS));
       assertTrue(b.cancelCall("b"));
       assertFalse("cancelling it again", b.cancelCall("b"));
       try {
