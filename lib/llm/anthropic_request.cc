@@ -20,44 +20,63 @@ namespace toolorch::llm {
 
 namespace {
 
+// The messages array, written as text: byte for byte what a cJSON document
+// of the same strings printed (json::append_cstring), without an item and
+// an allocation per string for transcripts of thousands of messages.
 class MessageList {
  public:
-  explicit MessageList(cJSON *arr) : arr_(arr) {}
-
-  // The content array of the last message if it has this role, else a new one.
-  cJSON *content_for(const char *role) {
-    if (last_ && last_role_ == role) return last_content_;
-    last_ = cJSON_CreateObject();
-    cJSON_AddStringToObject(last_, "role", role);
-    last_content_ = cJSON_AddArrayToObject(last_, "content");
+  // Starts a block in the content array of the last message if it has this
+  // role, else in a new message's.
+  std::string &block_for(const char *role) {
+    if (open_ && last_role_ == role) {
+      out_ += ',';
+      return out_;
+    }
+    if (open_) out_ += "]},";
+    out_ += "{\"role\":\"";
+    out_ += role;
+    out_ += "\",\"content\":[";
     last_role_ = role;
-    cJSON_AddItemToArray(arr_, last_);
-    return last_content_;
+    open_ = true;
+    return out_;
+  }
+  std::string take() {
+    if (open_) out_ += "]}";
+    open_ = false;
+    out_ += ']';
+    return std::move(out_);
   }
 
  private:
-  cJSON *arr_;
-  cJSON *last_ = nullptr;
-  cJSON *last_content_ = nullptr;
+  std::string out_ = "[";
   std::string last_role_;
+  bool open_ = false;
 };
 
-void add_text_block(cJSON *content, std::string_view text) {
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddStringToObject(b, "type", "text");
-  add_string(b, "text", text);
-  cJSON_AddItemToArray(content, b);
+void add_field(std::string *out, const char *key, std::string_view value) {
+  *out += ",\"";
+  *out += key;
+  *out += "\":";
+  json::append_cstring(out, value);
 }
 
-cJSON *tool_input(const std::string &args_json) {
+void add_text_block(std::string &out, std::string_view text) {
+  out += "{\"type\":\"text\"";
+  add_field(&out, "text", text);
+  out += '}';
+}
+
+// "input" must be an object: as cJSON prints the arguments, or {}.
+void add_tool_input(std::string &out, const std::string &args_json) {
   json::Ptr v = json::parse(args_json);
-  if (v && cJSON_IsObject(v.get())) return v.release();
-  return cJSON_CreateObject();
+  if (v && cJSON_IsObject(v.get())) out += json::print(v.get());
+  else out += "{}";
 }
 
+// Adds "messages" (raw text) and "system" to root.
 void add_messages(cJSON *root, const std::vector<Message> &msgs) {
   std::string system;
-  MessageList list(cJSON_AddArrayToObject(root, "messages"));
+  MessageList list;
   const std::vector<ToolCall> *last_calls = nullptr;
   for (size_t i = 0; i < msgs.size();) {
     const Message &msg = msgs[i];
@@ -67,21 +86,19 @@ void add_messages(cJSON *root, const std::vector<Message> &msgs) {
         ++i;
         break;
       case Message::Role::kUser:
-        if (!msg.text.empty()) add_text_block(list.content_for("user"), msg.text);
+        if (!msg.text.empty()) add_text_block(list.block_for("user"), msg.text);
         ++i;
         break;
       case Message::Role::kAssistant: {
-        if (!msg.text.empty() || !msg.tool_calls.empty()) {
-          cJSON *content = list.content_for("assistant");
-          if (!msg.text.empty()) add_text_block(content, msg.text);
-          for (const ToolCall &call : msg.tool_calls) {
-            cJSON *b = cJSON_CreateObject();
-            cJSON_AddStringToObject(b, "type", "tool_use");
-            add_string(b, "id", call.id);
-            add_string(b, "name", call.name);
-            cJSON_AddItemToObject(b, "input", tool_input(call.args_json));
-            cJSON_AddItemToArray(content, b);
-          }
+        if (!msg.text.empty()) add_text_block(list.block_for("assistant"), msg.text);
+        for (const ToolCall &call : msg.tool_calls) {
+          std::string &out = list.block_for("assistant");
+          out += "{\"type\":\"tool_use\"";
+          add_field(&out, "id", call.id);
+          add_field(&out, "name", call.name);
+          out += ",\"input\":";
+          add_tool_input(out, call.args_json);
+          out += '}';
         }
         last_calls = &msg.tool_calls;
         ++i;
@@ -90,20 +107,19 @@ void add_messages(cJSON *root, const std::vector<Message> &msgs) {
       case Message::Role::kTool: {
         size_t end = i;
         while (end < msgs.size() && msgs[end].role == Message::Role::kTool) ++end;
-        cJSON *content = list.content_for("user");
         for (const Message *r : ordered_tool_results(msgs, i, end, last_calls)) {
-          cJSON *b = cJSON_CreateObject();
-          cJSON_AddStringToObject(b, "type", "tool_result");
-          add_string(b, "tool_use_id", r->tool_call_id);
-          add_string(b, "content", r->text);
-          cJSON_AddBoolToObject(b, "is_error", r->is_error);
-          cJSON_AddItemToArray(content, b);
+          std::string &out = list.block_for("user");
+          out += "{\"type\":\"tool_result\"";
+          add_field(&out, "tool_use_id", r->tool_call_id);
+          add_field(&out, "content", r->text);
+          out += r->is_error ? ",\"is_error\":true}" : ",\"is_error\":false}";
         }
         i = end;
         break;
       }
     }
   }
+  cJSON_AddRawToObject(root, "messages", list.take().c_str());
   if (!system.empty()) add_string(root, "system", system);
 }
 

@@ -207,6 +207,8 @@ void test_request_encoding(void **) {
   json::Ptr body = json::parse(hr.body);
   assert_non_null(body.get());
   const cJSON *b = body.get();
+  // The messages are written as text: the body is still cJSON's own compact print.
+  assert_string_equal(hr.body.c_str(), json::print(b).c_str());
   assert_string_equal(str(b, "model"), "test-model");
   assert_string_equal(str(b, "system"), "Be brief.");
   assert_int_equal(json::get_number(b, "max_tokens", -1), 777);
