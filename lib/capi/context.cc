@@ -27,23 +27,28 @@ void toolorch_ctx::emit(toolorch::core::EventPtr ev) {
   queue.push(std::move(ev));
 }
 
+int toolorch_ctx::run_marshalled(const std::function<int()> &fn, bool *ran) {
+  // The detail of a failure is per thread: carry it from the loop thread
+  // back to the caller's.
+  int rc = TOOLORCH_OK;
+  std::string detail;
+  *ran = loop->run_sync([&] {
+    toolorch::capi::clear_error(this);
+    rc = toolorch::capi::guarded(this, fn);
+    if (rc) detail = toolorch::capi::last_error(this);
+  });
+  if (*ran && rc) toolorch::capi::set_error(this, detail);
+  return rc;
+}
+
 int toolorch_ctx::on_loop(const std::function<int()> &fn) {
   if (loop->in_loop_thread()) return fn();
   if (!owned)
     return fail(this, TOOLORCH_EMODE,
                 "in borrowed-loop mode this function must be called on the thread running the event_base");
-  // The detail of a failure is per thread: carry it from the loop thread
-  // back to the caller's.
-  int rc = TOOLORCH_OK;
-  std::string detail;
-  bool ran = loop->run_sync([&] {
-    toolorch::capi::clear_error(this);
-    rc = toolorch::capi::guarded(this, fn);
-    if (rc) detail = toolorch::capi::last_error(this);
-  });
-  if (!ran) return fail(this, TOOLORCH_ECLOSED, "the context is shutting down");
-  if (rc) toolorch::capi::set_error(this, detail);
-  return rc;
+  bool ran = false;
+  int rc = run_marshalled(fn, &ran);
+  return ran ? rc : fail(this, TOOLORCH_ECLOSED, "the context is shutting down");
 }
 
 int toolorch_ctx::cancel_on_loop(std::function<int()> fn) {
@@ -53,16 +58,10 @@ int toolorch_ctx::cancel_on_loop(std::function<int()> fn) {
     loop->post([fn] { fn(); });
     return TOOLORCH_OK;
   }
-  int rc = TOOLORCH_OK;
-  std::string detail;
-  bool ran = loop->run_sync([&] {
-    rc = toolorch::capi::guarded(this, fn);
-    if (rc) detail = toolorch::capi::last_error(this);
-  });
+  bool ran = false;
+  int rc = run_marshalled(fn, &ran);
   // Not run: the context is closing, which cancels everything anyway.
-  if (!ran) return TOOLORCH_OK;
-  if (rc) toolorch::capi::set_error(this, detail);
-  return rc;
+  return ran ? rc : TOOLORCH_OK;
 }
 
 toolorch::llm::Provider *toolorch_ctx::get_provider(std::string *err) {

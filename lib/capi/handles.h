@@ -141,6 +141,11 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   // cancels everything).
   int cancel_on_loop(std::function<int()> fn);
 
+  // Both of the above from another thread in owned mode: fn on the loop
+  // thread, waited for, its error detail carried back. *ran: false if the
+  // loop is closing and fn did not run.
+  int run_marshalled(const std::function<int()> &fn, bool *ran);
+
   // Cancel everything and close the queue. Idempotent, any thread.
   void close();
 };
