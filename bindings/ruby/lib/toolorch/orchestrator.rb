@@ -51,8 +51,13 @@ module Toolorch
       @scorer = nil # groups' scorer without their own (scorer=)
       @runs = {}
       @running = {} # call handle (address) => ToolTask; one attempt at a time
-      @tasks = Thread::Queue.new # for the tool threads
-      @idle = 0 # tool threads waiting for a task and not promised one
+      # The tool threads (under @lock): tasks waiting for one, threads awake
+      # and looking for a task (in no tool), threads asleep, wake-ups sent.
+      @tasks = []
+      @ready = 0
+      @sleeping = 0
+      @wakeups = 0
+      @tool_wake = Thread::ConditionVariable.new
       @next_tag = 0
       @dispatcher = Thread.new { dispatch }
       @dispatcher.name = "toolorch-dispatcher"
@@ -279,7 +284,7 @@ module Toolorch
 
         @closed = true
         @running.each_value { |t| cancel_task(t) }
-        @tasks.close # idle tool threads end
+        @tool_wake.broadcast # sleeping tool threads end
       end
       @life.synchronize { @calls_gone = true }
       Native.toolorch_close(@ctx) # wakes the dispatcher
@@ -610,30 +615,61 @@ module Toolorch
       finish_call(call, nil, "no Ruby scorer for group \"#{scored[:group]}\"") unless task.tool
     end
 
-    # Under @lock: hand a task to an idle tool thread, or a new one.
+    # Under @lock: queue a task for the tool threads.
     def queue_task(task)
       @running[task.key] = task
-      if @idle.positive?
-        @idle -= 1 # that thread is promised this task
+      @tasks << task
+      want_ready
+    end
+
+    # Under @lock: while tasks wait, one tool thread is awake to take them
+    # (woken, or made when none sleeps). One is enough: a thread that takes
+    # a task while others wait wakes the next before it runs the tool, so a
+    # tool that blocks never holds the queue up and every call still gets a
+    # thread at once; and a thread whose tool returned takes the next task
+    # itself. A burst of quick calls then costs a few thread switches, not
+    # one wake-up (a futex, a GVL hand-off) per call.
+    def want_ready
+      return if @ready.positive? || @tasks.empty?
+
+      @ready += 1
+      if @sleeping > @wakeups
+        @wakeups += 1
+        @tool_wake.signal
       else
         # The new thread inherits the mask: no CancelledError lands
         # outside the tool's block.
         Thread.handle_interrupt(CancelledError => :never) { Thread.new { work } }
       end
-      @tasks << task
     end
 
-    # A tool thread: runs tasks until close. A new one is made only when none
-    # is idle (tools may block: every call needs a thread at once).
+    # A tool thread: runs tasks until close. It is counted ready when made or
+    # woken, and again after each task.
     def work
       Thread.current.report_on_exception = false
       Thread.current.name = "toolorch-tool"
-      while (task = @tasks.pop)
+      while (task = next_task)
         run_tool(task)
-        @lock.synchronize do
-          return if @closed
+        @lock.synchronize { @ready += 1 }
+      end
+    end
 
-          @idle += 1
+    # The next task, sleeping while there is none; nil at close.
+    def next_task
+      @lock.synchronize do
+        loop do
+          return nil if @closed
+
+          task = @tasks.shift
+          @ready -= 1
+          if task
+            want_ready # others wait: the next thread
+            return task
+          end
+          @sleeping += 1
+          @tool_wake.wait(@lock) until @wakeups.positive? || @closed
+          @sleeping -= 1
+          @wakeups -= 1 unless @closed # the waker counted this thread ready
         end
       end
     end
