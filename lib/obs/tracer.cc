@@ -93,7 +93,7 @@ void Tracer::finish(std::unique_ptr<Span> span, int64_t now_us) {
   span->attrs.clear();
   span->error = false;
   span->status_message.clear();
-  if (spare_.size() < 64) spare_.push_back(std::move(span));
+  if (spare_.size() < kMaxSpare) spare_.push_back(std::move(span));
   if ((queued_ == 1 || queued_ == cfg_.max_batch) && on_queued_) on_queued_(queued_);
 }
 

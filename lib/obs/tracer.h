@@ -66,7 +66,10 @@ class Tracer {
   std::deque<Batch> batches_;
   size_t queued_ = 0;
   size_t last_batch_bytes_ = 0;
-  std::vector<std::unique_ptr<Span>> spare_;  // finished spans' objects, for reuse
+  // Finished spans' objects, for reuse: as many as calls may start in one
+  // burst (a batch's), so that a steady stream of calls allocates no spans.
+  static constexpr size_t kMaxSpare = 1024;
+  std::vector<std::unique_ptr<Span>> spare_;
   std::function<void(size_t)> on_queued_;
   std::atomic<uint64_t> dropped_{0}, finished_{0};
 };
