@@ -40,6 +40,7 @@ upper(go) = GO
 upper(java) = JAVA
 upper(ruby) = RUBY
 shout = A-CHAIN
+scored: hold cancelled, yes succeeded
 OUT
 # Its binary does not carry the test kit.
 if objdump -p outside | grep -q toolorch_testing; then echo "the program links the test kit"; exit 1; fi

@@ -36,6 +36,7 @@ upper(go) = GO
 upper(java) = JAVA
 upper(ruby) = RUBY
 shout = A-CHAIN
+scored: hold cancelled, yes succeeded
 OUT
 [ -z "$(ls -A jtmp)" ] || { echo "the extracted JNI library was left behind:"; ls -lR jtmp; exit 1; }
 echo "outside Java program ok"

@@ -36,6 +36,7 @@ upper(go) = GO
 upper(java) = JAVA
 upper(ruby) = RUBY
 shout = A-CHAIN
+scored: hold cancelled, yes succeeded
 OUT
 echo "outside Ruby program ok"
 

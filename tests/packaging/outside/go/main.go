@@ -1,6 +1,7 @@
 // An outside Go program using the installed toolorch module: a tool written
 // in Go, called three times at once through a batch, then through a chain
-// whose step's arguments a Go closure computes (no LLM needed).
+// whose step's arguments a Go closure computes, then in a branch group whose
+// Go scorer cancels the branch still running (no LLM needed).
 // bindings/README.md shows how it is built; tests/packaging/test_outside_go.sh
 // builds and runs it against a temporary install prefix.
 package main
@@ -75,4 +76,31 @@ func main() {
 			fmt.Printf("shout = %s\n", r.Result)
 		}
 	}
+
+	hold := func(ctx context.Context, _ json.RawMessage) (string, error) {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	if err := o.RegisterTool("hold", "Waits until cancelled", "", 0, hold); err != nil {
+		log.Fatal(err)
+	}
+	score := func(_ context.Context, s toolorch.Scored) (float64, error) {
+		if s.Result == "YES" {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	group := toolorch.Group{Name: "g", Policy: toolorch.GroupPolicy{CancelOnBetterResult: &toolorch.Threshold{Threshold: 0.5}},
+		Scorer: score}
+	b, err := o.StartGroupedBatch(context.Background(), []toolorch.Group{group}, []toolorch.BatchCall{
+		{Tool: "upper", Args: `{"word":"yes"}`, ID: "yes", Group: "g"}, {Tool: "hold", ID: "hold", Group: "g"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	results, err = b.Wait()
+	if err != nil {
+		log.Fatal(err)
+	}
+	sort.Slice(results, func(i, j int) bool { return results[i].CallID < results[j].CallID })
+	fmt.Printf("scored: %s %s, %s %s\n", results[0].CallID, results[0].State, results[1].CallID, results[1].State)
 }

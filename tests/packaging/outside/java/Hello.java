@@ -1,6 +1,7 @@
 // An outside Java program using the installed toolorch.jar alone (classes and
 // JNI library): a tool written in Java, called three times at once through a
-// batch, then through a chain whose step's arguments a Java closure computes
+// batch, then through a chain whose step's arguments a Java closure computes,
+// then in a branch group whose Java scorer cancels the branch still running
 // (no LLM needed). bindings/README.md shows how it is built;
 // tests/packaging/test_outside_java.sh builds and runs it against a temporary
 // install prefix.
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.toolorch.BatchCall;
 import org.toolorch.CallResult;
+import org.toolorch.GroupPolicy;
 import org.toolorch.Orchestrator;
 
 public class Hello {
@@ -37,6 +39,18 @@ public class Hello {
         if (!r.ok()) throw new IllegalStateException("shout: " + r.text());
         System.out.println("shout = " + r.text());
       }
+      // A branch group whose Java scorer cancels the branch still running.
+      o.registerTool("hold", a -> {
+        Thread.sleep(Long.MAX_VALUE);
+        return "";
+      });
+      GroupPolicy policy = GroupPolicy.builder().cancelOnScore(0.5).scorer(s -> s.result().equals("YES") ? 1 : 0).build();
+      List<CallResult> rs = new ArrayList<>(o.startBatch(Map.of("g", policy),
+          List.of(new BatchCall("upper", "{\"word\":\"yes\"}", "yes", "g"), new BatchCall("hold", "{}", "hold", "g")),
+          null).result().get());
+      rs.sort(Comparator.comparing(CallResult::callId));
+      System.out.println("scored: " + rs.get(0).callId() + " " + rs.get(0).state().name().toLowerCase() + ", "
+          + rs.get(1).callId() + " " + rs.get(1).state().name().toLowerCase());
     }
   }
 }
