@@ -30,8 +30,8 @@ int hex_value(char c) {
 bool FlatDoc::parse(std::string_view text, size_t max_bytes, int max_depth) {
   nodes_.clear();
   strings_.clear();
-  if (text.size() > max_bytes || text.size() >= 0xFFFFFFFFu) return false;
-  p_ = text.data();
+  if (text.size() > max_bytes || text.size() >= kInText) return false;
+  text_ = p_ = text.data();
   end_ = p_ + text.size();
   max_depth_ = max_depth;
   Index root = kNone;
@@ -87,15 +87,22 @@ bool FlatDoc::number(Node *n) {
   return true;
 }
 
-// At the opening quote; appends the unescaped text to strings_.
+// At the opening quote. A string without escapes is a view of the text
+// itself (most are); one with escapes is unescaped into strings_.
 bool FlatDoc::string(uint32_t *off, uint32_t *len) {
   ++p_;
+  const char *run = p_;
+  // The run up to the next quote, backslash or control character at once.
+  while (p_ < end_ && !kStop.stop[static_cast<unsigned char>(*p_)]) ++p_;
+  if (p_ < end_ && *p_ == '"') {
+    *off = kInText | static_cast<uint32_t>(run - text_);
+    *len = static_cast<uint32_t>(p_ - run);
+    ++p_;
+    return true;
+  }
   const size_t begin = strings_.size();
+  strings_.append(run, static_cast<size_t>(p_ - run));
   for (;;) {
-    // The run up to the next quote, backslash or control character at once.
-    const char *run = p_;
-    while (p_ < end_ && !kStop.stop[static_cast<unsigned char>(*p_)]) ++p_;
-    strings_.append(run, static_cast<size_t>(p_ - run));
     if (p_ >= end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
     if (*p_ == '"') {
       ++p_;
@@ -138,8 +145,10 @@ bool FlatDoc::string(uint32_t *off, uint32_t *len) {
       }
       default: return false;
     }
+    run = p_;
+    while (p_ < end_ && !kStop.stop[static_cast<unsigned char>(*p_)]) ++p_;
+    strings_.append(run, static_cast<size_t>(p_ - run));
   }
-  if (strings_.size() >= 0xFFFFFFFFu) return false;
   *off = static_cast<uint32_t>(begin);
   *len = static_cast<uint32_t>(strings_.size() - begin);
   return true;

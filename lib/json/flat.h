@@ -40,7 +40,9 @@ class FlatDoc {
   Index first_child(Index n) const { return n == kNone ? kNone : nodes_[n].child; }
   Index next(Index n) const { return n == kNone ? kNone : nodes_[n].next; }
   std::string_view key(Index n) const { return n == kNone ? std::string_view() : view(nodes_[n].key_off, nodes_[n].key_len); }
-  // A string's value, unescaped ("" for other types).
+  // A string's value, unescaped ("" for other types). Views of key() and
+  // text() are valid while this document and the text it parsed live (a
+  // string without escapes is a view of that text).
   std::string_view text(Index n) const { return n == kNone ? std::string_view() : view(nodes_[n].off, nodes_[n].len); }
   // A number written as an integer of at most 9 digits: its value.
   bool small_int(Index n, int *out) const;
@@ -53,7 +55,11 @@ class FlatDoc {
     uint32_t key_off = 0, key_len = 0, off = 0, len = 0;
     int int_value = 0;
   };
-  std::string_view view(uint32_t off, uint32_t len) const { return std::string_view(strings_).substr(off, len); }
+  static constexpr uint32_t kInText = 0x80000000u;  // an offset into the parsed text, not strings_
+  std::string_view view(uint32_t off, uint32_t len) const {
+    if (off & kInText) return std::string_view(text_ + (off & ~kInText), len);
+    return std::string_view(strings_).substr(off, len);
+  }
   bool value(int depth, Index *out);
   bool string(uint32_t *off, uint32_t *len);
   bool number(Node *n);
@@ -61,8 +67,8 @@ class FlatDoc {
   void skip_space();
 
   std::vector<Node> nodes_;
-  std::string strings_;  // every key and string value, unescaped, end to end
-  const char *p_ = nullptr, *end_ = nullptr;
+  std::string strings_;  // the keys and string values that had escapes, unescaped, end to end
+  const char *text_ = nullptr, *p_ = nullptr, *end_ = nullptr;
   int max_depth_ = 0;
 };
 
