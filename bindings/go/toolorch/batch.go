@@ -170,5 +170,11 @@ func (b *Batch) Cancel() { b.s.cancel() }
 // the call had ended, ErrInvalid if the batch has no such call.
 func (b *Batch) CancelCall(id string) error { return b.s.cancelCall(id) }
 
+// Size is how many calls the batch has, Ended how many of them have ended so
+// far (toolorch_batch_size, _ended). Once the batch has ended (or the
+// orchestrator closed) both count the results it gave.
+func (b *Batch) Size() int  { return b.s.batchCount(false) }
+func (b *Batch) Ended() int { return b.s.batchCount(true) }
+
 // CancelGroup cancels every call of the group that has not ended.
 func (b *Batch) CancelGroup(name string) error { return b.s.cancelGroup(name) }

@@ -131,6 +131,20 @@ func (s *stream) cancelCall(id string) error {
 	return nil
 }
 
+func (s *stream) batchCount(ended bool) int {
+	s.o.life.RLock()
+	defer s.o.life.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.released || s.o.ctxGone || s.batch == nil || s.batch.Swigcptr() == 0 {
+		return len(s.results)
+	}
+	if ended {
+		return int(capi.Toolorch_batch_ended(s.batch))
+	}
+	return int(capi.Toolorch_batch_size(s.batch))
+}
+
 func (s *stream) kind() string {
 	if s.isJob() {
 		return "job"

@@ -179,8 +179,14 @@ func TestBatchCancelCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if b.Size() != 3 || b.Ended() != 0 {
+		t.Fatalf("size %d ended %d", b.Size(), b.Ended())
+	}
 	if err := b.CancelCall("b"); err != nil {
 		t.Fatal(err)
+	}
+	if b.Ended() != 1 { // owned mode: the call has ended on return
+		t.Fatalf("ended %d after one cancel", b.Ended())
 	}
 	if err := b.CancelCall("b"); !errors.Is(err, ErrLate) {
 		t.Fatalf("cancelling it again: %v", err)
@@ -223,6 +229,9 @@ func TestBatchCancelCall(t *testing.T) {
 	}
 	if err := b.CancelCall("a"); !errors.Is(err, ErrLate) {
 		t.Fatalf("after the end: %v", err)
+	}
+	if b.Size() != 3 || b.Ended() != 3 {
+		t.Fatalf("after the end: size %d ended %d", b.Size(), b.Ended())
 	}
 }
 

@@ -128,7 +128,9 @@ class ScoreTest < Minitest::Test
       b = o.start_batch([{ tool: "wait", args: { n: 1 }, id: "a" }, { tool: "wait", args: { n: 2 }, id: "b" },
                          { tool: "wait", args: { n: 3 }, id: "c" }])
       Timeout.timeout(PATIENCE) { 3.times { started.pop } } # every tool runs: b's is interrupted
+      assert_equal [3, 0], [b.size, b.ended]
       assert b.cancel_call("b")
+      assert_equal 1, b.ended # owned mode: the call has ended on return
       refute b.cancel_call("b"), "cancelling it again"
       e = assert_raises(Toolorch::InvalidError) { b.cancel_call("zz") }
       assert_includes e.message, 'no call "zz"'
@@ -141,6 +143,7 @@ class ScoreTest < Minitest::Test
       assert_equal "done", rs["c"].text
       assert interrupted.empty?
       refute b.cancel_call("a"), "after the end"
+      assert_equal [3, 3], [b.size, b.ended]
     end
   end
 

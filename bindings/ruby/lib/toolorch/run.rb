@@ -163,6 +163,21 @@ module Toolorch
 
     def end_type = :batch_done
 
+    # How many calls the batch has (toolorch_batch_size), and how many have
+    # ended so far (_ended). Once it has ended (or the orchestrator closed),
+    # the number of results it gave.
+    def size
+      n = nil
+      @orch.with_handle(self) { |h| n = Native.toolorch_batch_size(h) }
+      n || @results.size
+    end
+
+    def ended
+      n = nil
+      @orch.with_handle(self) { |h| n = Native.toolorch_batch_ended(h) }
+      n || @results.size
+    end
+
     private
 
     def free_handle(h) = Native.toolorch_batch_free(h)

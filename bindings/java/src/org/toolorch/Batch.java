@@ -26,6 +26,19 @@ public final class Batch extends Run {
     return result;
   }
 
+  /**
+   * How many calls the batch has (toolorch_batch_size). Once it has ended
+   * (or the orchestrator closed), the number of results it gave.
+   */
+  public long size() {
+    return withLiveHandle(Native::toolorch_batch_size, results.size());
+  }
+
+  /** How many of its calls have ended so far (toolorch_batch_ended); at the end, the results. */
+  public long ended() {
+    return withLiveHandle(Native::toolorch_batch_ended, results.size());
+  }
+
   @Override
   void push(Event e) {
     if (e.type() == EventType.CALL_RESULT) results.add(CallResult.of(e));

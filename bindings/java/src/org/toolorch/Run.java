@@ -143,6 +143,19 @@ abstract class Run implements AutoCloseable {
     }
   }
 
+  /** f of the live C handle, or dflt once it is released (or the context gone). */
+  long withLiveHandle(java.util.function.LongUnaryOperator f, long dflt) {
+    orch.life.readLock().lock();
+    try {
+      synchronized (this) {
+        if (released || handle == 0 || orch.ctxGone) return dflt;
+        return f.applyAsLong(handle);
+      }
+    } finally {
+      orch.life.readLock().unlock();
+    }
+  }
+
   void release() {
     orch.life.readLock().lock();
     try {

@@ -172,7 +172,10 @@ public class ScoreTest {
           });
       // Every tool runs (a call cancelled before its thread starts never runs its tool at all).
       assertTrue(started.await(PATIENCE_S, TimeUnit.SECONDS));
+      assertEquals(3, b.size());
+      assertEquals(0, b.ended());
       assertTrue(b.cancelCall("b"));
+      assertEquals(1, b.ended()); // owned mode: the call has ended on return
       assertFalse("cancelling it again", b.cancelCall("b"));
       try {
         b.cancelCall("zz");
@@ -193,6 +196,8 @@ public class ScoreTest {
       for (int i = 0; i < 6000 && !interrupted.contains("{\"n\":2}"); i++) Thread.sleep(10);
       assertEquals(Set.of("{\"n\":2}"), interrupted);
       assertFalse("after the end", b.cancelCall("a"));
+      assertEquals(3, b.size());
+      assertEquals(3, b.ended());
     }
   }
 
