@@ -90,7 +90,7 @@ func (o *Orchestrator) startBatchC(s *stream, groups []Group, calls []BatchCall)
 		return &Error{Code: ErrClosed, Msg: "the orchestrator is shutting down"}
 	}
 	for _, g := range groups {
-		if err := addGroup(b, g); err != nil {
+		if err := addGroup(o.c, b, g); err != nil {
 			capi.Toolorch_batch_free(b)
 			return err
 		}

@@ -39,7 +39,7 @@ type Threshold struct {
 	Threshold float64 `json:"threshold"`
 }
 
-func addGroup(b capi.Struct_SS_toolorch_batch, g Group) error {
+func addGroup(c capi.Struct_SS_toolorch_ctx, b capi.Struct_SS_toolorch_batch, g Group) error {
 	text := g.PolicyJSON
 	if text == "" {
 		raw, err := json.Marshal(g.Policy)
@@ -61,8 +61,9 @@ func addGroup(b capi.Struct_SS_toolorch_batch, g Group) error {
 	if g.Scorer != nil {
 		capi.Toolorch_group_policy_set_scorer_external(p)
 	}
+	// The policy keeps its detail without a context; the batch under its context.
 	if rc := capi.Toolorch_batch_add_group(b, g.Name, p); rc != 0 {
-		return newError(rc, "group "+g.Name+": "+capi.Toolorch_last_error(capi.SwigcptrStruct_SS_toolorch_ctx(0)))
+		return newError(rc, "group "+g.Name+": "+capi.Toolorch_last_error(c))
 	}
 	return nil
 }

@@ -179,6 +179,13 @@ func TestBatchCancelCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := b.CancelGroup("nope"); !errors.Is(err, ErrState) || !strings.Contains(err.Error(), `no group "nope"`) {
+		t.Fatalf("no such group: %v", err)
+	}
+	if _, err := o.StartGroupedBatch(context.Background(), []Group{{Name: "g"}, {Name: "g"}}, nil); err == nil ||
+		!strings.Contains(err.Error(), `group "g" is declared already`) {
+		t.Fatalf("a group twice: %v", err)
+	}
 	if b.Size() != 3 || b.Ended() != 0 {
 		t.Fatalf("size %d ended %d", b.Size(), b.Ended())
 	}

@@ -129,6 +129,8 @@ class ScoreTest < Minitest::Test
                          { tool: "wait", args: { n: 3 }, id: "c" }])
       Timeout.timeout(PATIENCE) { 3.times { started.pop } } # every tool runs: b's is interrupted
       assert_equal [3, 0], [b.size, b.ended]
+      e = assert_raises(Toolorch::StateError) { b.cancel_group("nope") }
+      assert_includes e.message, 'no group "nope"'
       assert b.cancel_call("b")
       assert_equal 1, b.ended # owned mode: the call has ended on return
       refute b.cancel_call("b"), "cancelling it again"

@@ -448,9 +448,12 @@ module Toolorch
       p = Native.toolorch_group_policy_new or raise Toolorch.error(Status::ENOMEM)
       begin
         text = policy.is_a?(String) ? policy : JSON.generate(policy || {})
+        # The policy keeps its detail without a context; the batch under its context.
         rc = Native.toolorch_group_policy_from_json(p, text)
-        rc = Native.toolorch_batch_add_group(batch, name, p) if rc.zero?
         raise Toolorch.error(rc, "group #{name}: #{Native.toolorch_last_error(nil)}") unless rc.zero?
+
+        rc = Native.toolorch_batch_add_group(batch, name, p)
+        raise Toolorch.error(rc, "group #{name}: #{Native.toolorch_last_error(@ctx)}") unless rc.zero?
       ensure
         Native.toolorch_group_policy_free(p)
       end

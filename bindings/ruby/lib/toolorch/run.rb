@@ -56,7 +56,7 @@ module Toolorch
     def cancel_group(name)
       @orch.with_handle(self) do |h|
         rc = cancel_group_handle(h, name.to_s)
-        raise Toolorch.error(rc, Native.toolorch_last_error(nil)) unless rc.zero?
+        raise Toolorch.error(rc, @orch.last_error_detail) unless rc.zero?
       end
       self
     end

@@ -351,14 +351,16 @@ public final class Orchestrator implements AutoCloseable {
     return batch;
   }
 
-  private static void addGroup(long batch, String name, GroupPolicy policy) {
+  private void addGroup(long batch, String name, GroupPolicy policy) {
     long p = Native.toolorch_group_policy_new();
     if (p == 0) throw new ToolorchException(Status.NO_MEMORY.code(), "");
     try {
+      // The policy's setters keep their detail without a context; the batch's under its context.
       int rc = Native.toolorch_group_policy_from_json(p, Text.bytes(policy.toJson()));
       if (rc == 0 && policy.scorer != null) rc = Native.toolorch_group_policy_set_scorer_external(p);
-      if (rc == 0) rc = Native.toolorch_batch_add_group(batch, Text.bytes(name), p);
       if (rc != 0) throw new ToolorchException(rc, "group " + name + ": " + Text.str(Native.toolorch_last_error(0)));
+      rc = Native.toolorch_batch_add_group(batch, Text.bytes(name), p);
+      if (rc != 0) throw new ToolorchException(rc, "group " + name + ": " + lastError());
     } finally {
       Native.toolorch_group_policy_free(p);
     }

@@ -110,7 +110,7 @@ abstract class Run implements AutoCloseable {
       synchronized (this) {
         if (released || handle == 0 || orch.ctxGone) return;
         int rc = cancelGroupHandle(handle, Text.bytes(group));
-        if (rc != 0) throw new ToolorchException(rc, Text.str(Native.toolorch_last_error(0)));
+        if (rc != 0) throw new ToolorchException(rc, orch.lastError());
       }
     } finally {
       orch.life.readLock().unlock();

@@ -174,6 +174,13 @@ public class ScoreTest {
       assertTrue(started.await(PATIENCE_S, TimeUnit.SECONDS));
       assertEquals(3, b.size());
       assertEquals(0, b.ended());
+      try {
+        b.cancelGroup("nope");
+        fail("no such group");
+      } catch (ToolorchException e) {
+        assertEquals(Status.STATE, e.status());
+        assertTrue(e.getMessage(), e.getMessage().contains("no group \"nope\""));
+      }
       assertTrue(b.cancelCall("b"));
       assertEquals(1, b.ended()); // owned mode: the call has ended on return
       assertFalse("cancelling it again", b.cancelCall("b"));
