@@ -708,9 +708,13 @@ module Toolorch
     end
 
     # A cancel raised just as the tool returned is pending: drop it here, or
-    # it would hit this thread's next task.
+    # it would hit this thread's next task. Thread.pending_interrupt? is asked
+    # without an argument: with one, Ruby 3.1 treats each pending exception
+    # object as a class (rb_class_inherited_p on an instance), which crashed
+    # the process (a segfault seen under load in bindings_ruby_score; Ruby
+    # bug #19110, fixed after 3.1).
     def discard_late_cancel
-      return unless Thread.pending_interrupt?(CancelledError)
+      return unless Thread.pending_interrupt?
 
       Thread.handle_interrupt(CancelledError => :immediate) { Thread.pass }
     rescue CancelledError
