@@ -48,8 +48,10 @@ bool Dispatcher::validate_args(Call *call, const Tool &tool) {
   limits.max_depth = o.max_json_depth;
   // The common case, valid arguments, without a cJSON document; anything
   // else takes the full path below, which reports what is wrong.
-  if (args_doc_.parse(call->args(), limits.max_bytes, limits.max_depth) && json::surely_valid(tool.schema(), args_doc_))
-    return true;
+  const bool surely =
+      args_doc_.parse(call->args(), limits.max_bytes, limits.max_depth) && json::surely_valid(tool.schema(), args_doc_);
+  args_doc_.trim();  // kept for the context's life: a huge argument document is not
+  if (surely) return true;
   std::string err;
   json::ParseError why;
   json::Ptr args = json::parse(call->args(), limits, &err, &why);

@@ -226,6 +226,14 @@ FlatDoc::Index FlatDoc::get(Index n, std::string_view key) const {
   return kNone;
 }
 
+void FlatDoc::trim() {
+  constexpr size_t kKeepNodes = 1024, kKeepBytes = 16 << 10;
+  if (nodes_.capacity() > kKeepNodes) std::vector<Node>().swap(nodes_);
+  if (strings_.capacity() > kKeepBytes) std::string().swap(strings_);
+  nodes_.clear();
+  strings_.clear();
+}
+
 bool FlatDoc::small_int(Index n, int *out) const {
   if (!is(n, Type::kNumber) || !nodes_[n].small_int) return false;
   *out = nodes_[n].int_value;

@@ -47,6 +47,10 @@ class FlatDoc {
   // A number written as an integer of at most 9 digits: its value.
   bool small_int(Index n, int *out) const;
 
+  // Lets go of arrays a large document grew (kept ones stay small): for a
+  // reader kept for a long time, after a use. The document is gone.
+  void trim();
+
  private:
   struct Node {
     Type type = Type::kNull;

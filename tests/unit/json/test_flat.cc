@@ -104,6 +104,19 @@ static void refuses_what_it_does_not_read_exactly(void **) {
   assert_false(d.parse("[1, 2]", 5, 128));
 }
 
+// trim() lets a reader kept for long forget a large document and still
+// read the next one.
+static void reads_again_after_trim(void **) {
+  FlatDoc d;
+  std::string big = "[";
+  for (int i = 0; i < 5000; ++i) big += i ? ",\"a\\nb\"" : "\"a\\nb\"";
+  big += "]";
+  assert_true(d.parse(big, kBytes, 128));
+  d.trim();
+  assert_true(d.parse(R"({"k":"v"})", kBytes, 128));
+  assert_true(d.text(d.get(d.root(), "k")) == "v");
+}
+
 // Invalid JSON, some of which cJSON accepts (it is lenient with numbers):
 // FlatDoc refuses all of it, so it never accepts what cJSON refuses.
 static void refuses_invalid_json(void **) {
@@ -158,6 +171,7 @@ int main() {
       cmocka_unit_test(only_small_plain_integers_have_an_int_value),
       cmocka_unit_test(refuses_what_it_does_not_read_exactly),
       cmocka_unit_test(refuses_invalid_json),
+      cmocka_unit_test(reads_again_after_trim),
       cmocka_unit_test(surely_valid_agrees_with_validate),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
