@@ -49,7 +49,7 @@ static void quiet_but(toolorch_ctx *ctx, int allowed) {
 static toolorch_batch *start_group(toolorch_ctx *ctx, toolorch_group_policy *policy, int n, toolorch_call **calls) {
   toolorch_batch *b = toolorch_batch_new(ctx, NULL);
   assert_int_equal(toolorch_batch_add_group(b, "q", policy), TOOLORCH_OK);
-  char id[8], args[32];
+  char id[16], args[32];
   for (int i = 0; i < n; ++i) {
     snprintf(id, sizeof id, "c%d", i);
     snprintf(args, sizeof args, "{\"i\":%d}", i);
