@@ -69,8 +69,9 @@ TOOLORCH_API int toolorch_batch_cancel_group(toolorch_batch *batch, const char *
  * yet, and a sibling is still running or waiting -- is handed to the host as
  * a TOOLORCH_EVENT_SCORE event (after its CALL_RESULT) whose event_call is a
  * request, answered as an external tool's call: toolorch_call_complete with
- * the score as a JSON number, e.g. "0.85" (OK; EALREADY; ELATE if the score
- * is no longer wanted), or toolorch_call_fail to give none. The group
+ * the score as a JSON number, e.g. "0.85" (OK; ELATE if the score is no
+ * longer wanted), or toolorch_call_fail to give none. Answer once: the
+ * request is valid until it is answered, and no longer. The group
  * decides when the score arrives: a score >= the threshold cancels the
  * branches still running. A request whose score can no longer matter (the
  * group decided, every branch ended, the batch or job went) ends with a
