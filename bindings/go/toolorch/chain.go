@@ -107,22 +107,6 @@ func ComputeArgs(step string, fn ChainArgsFunc) StepArgs { return StepArgs{step:
 func (o *Orchestrator) startChainArgs(ev capi.Struct_SS_toolorch_event) {
 	c := ChainContext{Chain: capi.Toolorch_event_tool_name(ev), Step: capi.Toolorch_event_text(ev),
 		CallID: capi.Toolorch_event_call_id(ev)}
-	rc := &runningCall{call: capi.Toolorch_event_call(ev)}
-	o.mu.Lock()
-	fn := o.chainArgs[c.Chain][c.Step]
-	closed := o.closed
-	if fn != nil && !closed {
-		rc.ctx, rc.cancel = context.WithCancel(o.base)
-		o.running[rc.call.Swigcptr()] = rc
-	}
-	o.mu.Unlock()
-	if closed {
-		return // toolorch_close releases the request
-	}
-	if fn == nil {
-		o.finishCall(rc, "", fmt.Errorf("no Go closure computes the arguments of step %q of chain %q", c.Step, c.Chain))
-		return
-	}
 	var sent struct {
 		Input   json.RawMessage   `json:"input"`
 		Results map[string]string `json:"results"`
@@ -130,23 +114,17 @@ func (o *Orchestrator) startChainArgs(ev capi.Struct_SS_toolorch_event) {
 	// The library wrote it: it parses (were it not, the closure sees an empty context).
 	_ = json.Unmarshal([]byte(capi.Toolorch_event_json(ev)), &sent)
 	c.Input, c.Results = sent.Input, sent.Results
-	go func() {
-		args, err := runChainArgs(rc.ctx, fn, c)
-		o.forget(rc)
-		o.finishCall(rc, args, err)
-		rc.cancel()
-	}()
+	o.serveRequest(ev, "the arguments closure", func() (work, error) {
+		fn := o.chainArgs[c.Chain][c.Step]
+		if fn == nil {
+			return nil, fmt.Errorf("no Go closure computes the arguments of step %q of chain %q", c.Step, c.Chain)
+		}
+		return func(ctx context.Context) (string, error) { return encodeChainArgs(fn(ctx, c)) }, nil
+	})
 }
 
-// runChainArgs calls fn and encodes its arguments, turning a panic into the
-// step's error.
-func runChainArgs(ctx context.Context, fn ChainArgsFunc, c ChainContext) (args string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("the arguments closure panicked: %v", p)
-		}
-	}()
-	m, err := fn(ctx, c)
+// encodeChainArgs writes a closure's arguments as the JSON object the step runs with.
+func encodeChainArgs(m map[string]any, err error) (string, error) {
 	if err != nil {
 		return "", err
 	}

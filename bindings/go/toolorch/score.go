@@ -63,49 +63,26 @@ func (o *Orchestrator) startScore(ev capi.Struct_SS_toolorch_event) {
 		Tool: capi.Toolorch_event_tool_name(ev), Args: json.RawMessage(capi.Toolorch_event_json(ev)),
 		Result: capi.Toolorch_event_text(ev)}
 	tag := capi.Toolorch_bind_event_tag(ev)
-	rc := &runningCall{call: capi.Toolorch_event_call(ev)}
-	o.mu.Lock()
-	var fn ScoreFunc
-	if st := o.streams[tag]; st != nil {
-		fn = st.scorers[s.Group] // set before submit, read-only after
-	}
-	if fn == nil {
-		fn = o.scorer
-	}
-	closed := o.closed
-	if fn != nil && !closed {
-		rc.ctx, rc.cancel = context.WithCancel(o.base)
-		o.running[rc.call.Swigcptr()] = rc
-	}
-	o.mu.Unlock()
-	if closed {
-		return // toolorch_close releases the request
-	}
-	if fn == nil {
-		o.finishCall(rc, "", fmt.Errorf("no Go scorer for group %q", s.Group))
-		return
-	}
-	go func() {
-		score, err := runScore(rc.ctx, fn, s)
-		o.forget(rc)
-		o.finishCall(rc, score, err)
-		rc.cancel()
-	}()
-}
-
-// runScore calls fn and writes its score as the JSON number the library
-// reads, turning a panic into no score.
-func runScore(ctx context.Context, fn ScoreFunc, s Scored) (text string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("the scorer panicked: %v", p)
+	o.serveRequest(ev, "the scorer", func() (work, error) {
+		var fn ScoreFunc
+		if st := o.streams[tag]; st != nil {
+			fn = st.scorers[s.Group] // set before submit, read-only after
 		}
-	}()
-	v, err := fn(ctx, s)
-	if err != nil {
-		return "", err
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64), nil
+		if fn == nil {
+			fn = o.scorer
+		}
+		if fn == nil {
+			return nil, fmt.Errorf("no Go scorer for group %q", s.Group)
+		}
+		return func(ctx context.Context) (string, error) {
+			v, err := fn(ctx, s)
+			if err != nil {
+				return "", err
+			}
+			// The JSON number the library reads.
+			return strconv.FormatFloat(v, 'g', -1, 64), nil
+		}, nil
+	})
 }
 
 // cancelCall cancels one call of the job or batch by its id.

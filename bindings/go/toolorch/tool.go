@@ -49,39 +49,58 @@ type runningCall struct {
 // startTool runs the tool of a TOOL_CALL event on a goroutine of its own.
 func (o *Orchestrator) startTool(ev capi.Struct_SS_toolorch_event) {
 	name := capi.Toolorch_event_tool_name(ev)
+	args := json.RawMessage(capi.Toolorch_event_json(ev))
+	o.serveRequest(ev, "tool", func() (work, error) {
+		fn := o.tools[name]
+		if fn == nil {
+			return nil, fmt.Errorf("no Go function is registered for tool %q", name)
+		}
+		return func(ctx context.Context) (string, error) { return fn(ctx, args) }, nil
+	})
+}
+
+// work is what answers one request of the library: a tool's result, a chain
+// step's arguments, a score.
+type work func(ctx context.Context) (string, error)
+
+// serveRequest answers a request the library handed out (TOOL_CALL,
+// CHAIN_ARGS, SCORE) on a goroutine of its own, cancellable through
+// TOOL_CANCELLED while it runs. find runs under o.mu and names the work, or
+// why there is none (answered at once as the call's error). what names the
+// work in the error a panic turns into.
+func (o *Orchestrator) serveRequest(ev capi.Struct_SS_toolorch_event, what string, find func() (work, error)) {
 	rc := &runningCall{call: capi.Toolorch_event_call(ev)}
 	o.mu.Lock()
-	fn := o.tools[name]
+	w, missing := find()
 	closed := o.closed
-	if fn != nil && !closed {
+	if w != nil && !closed {
 		rc.ctx, rc.cancel = context.WithCancel(o.base)
 		o.running[rc.call.Swigcptr()] = rc
 	}
 	o.mu.Unlock()
 	if closed {
-		return // toolorch_close releases the call
+		return // toolorch_close releases the request
 	}
-	if fn == nil {
-		o.finishCall(rc, "", fmt.Errorf("no Go function is registered for tool %q", name))
+	if w == nil {
+		o.finishCall(rc, "", missing)
 		return
 	}
-	args := json.RawMessage(capi.Toolorch_event_json(ev))
 	go func() {
-		result, err := runTool(rc.ctx, fn, args)
+		out, err := runRecovered(rc.ctx, what, w)
 		o.forget(rc)
-		o.finishCall(rc, result, err)
+		o.finishCall(rc, out, err)
 		rc.cancel()
 	}()
 }
 
-// runTool calls fn, turning a panic into the call's error.
-func runTool(ctx context.Context, fn ToolFunc, args json.RawMessage) (result string, err error) {
+// runRecovered runs w, turning a panic into its error.
+func runRecovered(ctx context.Context, what string, w work) (out string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("tool panicked: %v", p)
+			err = fmt.Errorf("%s panicked: %v", what, p)
 		}
 	}()
-	return fn(ctx, args)
+	return w(ctx)
 }
 
 // finishCall hands the tool's result back to the library (from this
