@@ -130,41 +130,31 @@ void toolorch_ctx::flush_traces(int64_t timeout_ms) {
 
 namespace {
 
-// A JSON array of strings, or NULL/"" for none.
-bool string_array(const char *json_text, std::vector<std::string> *out, std::string *err) {
+// A JSON array whose items all pass `is` (read with `get`), or NULL/"" for
+// none; `expected` says what it should have been.
+template <typename T, typename Is, typename Get>
+bool read_array(const char *json_text, Is is, Get get, const char *expected, std::vector<T> *out,
+                std::string *err) {
   out->clear();
   if (!json_text || !*json_text) return true;
   toolorch::json::Ptr doc = toolorch::json::parse(json_text, err);
-  if (!doc || !cJSON_IsArray(doc.get())) {
-    *err = "expected a JSON array of strings";
-    return false;
+  bool ok = doc && cJSON_IsArray(doc.get());
+  for (const cJSON *v = ok ? doc->child : nullptr; v && ok; v = v->next) {
+    ok = is(v);
+    if (ok) out->push_back(get(v));
   }
-  for (const cJSON *v = doc->child; v; v = v->next) {
-    if (!cJSON_IsString(v)) {
-      *err = "expected a JSON array of strings";
-      return false;
-    }
-    out->push_back(v->valuestring);
-  }
-  return true;
+  if (!ok) *err = expected;
+  return ok;
+}
+
+bool string_array(const char *json_text, std::vector<std::string> *out, std::string *err) {
+  return read_array(json_text, cJSON_IsString, [](const cJSON *v) { return std::string(v->valuestring); },
+                    "expected a JSON array of strings", out, err);
 }
 
 bool number_array(const char *json_text, std::vector<double> *out, std::string *err) {
-  out->clear();
-  if (!json_text || !*json_text) return true;
-  toolorch::json::Ptr doc = toolorch::json::parse(json_text, err);
-  if (!doc || !cJSON_IsArray(doc.get())) {
-    *err = "buckets: expected a JSON array of numbers";
-    return false;
-  }
-  for (const cJSON *v = doc->child; v; v = v->next) {
-    if (!cJSON_IsNumber(v)) {
-      *err = "buckets: expected a JSON array of numbers";
-      return false;
-    }
-    out->push_back(v->valuedouble);
-  }
-  return true;
+  return read_array(json_text, cJSON_IsNumber, [](const cJSON *v) { return v->valuedouble; },
+                    "buckets: expected a JSON array of numbers", out, err);
 }
 
 // The user metric `name` and its label values. The series is made only

@@ -152,4 +152,30 @@ long JobHarness::server_stat(const char *key) const {
   return out;
 }
 
+OwnedJob::OwnedJob(const std::string &script, const char *external_tool) {
+  mockllm::Options mo;
+  mo.script_json = script;
+  std::string err;
+  server_ = mockllm::Server::start(mo, &err);
+  if (!server_) fail_msg("mock server: %s", err.c_str());
+  std::string json = "{\"llm\": {\"protocol\": \"openai\", \"base_url\": \"" + server_->url() +
+                     "\", \"api_key\": \"sk-test\", \"model\": \"mock-model\"}}";
+  toolorch_opts *o = toolorch_opts_new();
+  assert_int_equal(toolorch_opts_from_json(o, json.c_str()), TOOLORCH_OK);
+  ctx_ = toolorch_new(o, nullptr);
+  toolorch_opts_free(o);
+  assert_non_null(ctx_);
+  toolorch_tool *t = toolorch_tool_new(external_tool);
+  assert_int_equal(toolorch_register_tool(ctx_, t), TOOLORCH_OK);
+  toolorch_tool_free(t);
+}
+
+OwnedJob::~OwnedJob() { toolorch_free(ctx_); }
+
+toolorch_event *OwnedJob::next_event() {
+  toolorch_event *ev = nullptr;
+  assert_int_equal(toolorch_next_event(ctx_, 10000, &ev), TOOLORCH_OK);
+  return ev;
+}
+
 }  // namespace toolorch::test

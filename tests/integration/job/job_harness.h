@@ -72,4 +72,21 @@ class JobHarness {
   std::unique_ptr<mockllm::Server> server_;
 };
 
+// Owned-loop mode (the library's own thread) against the scripted server over
+// openai, with one external tool: no fn, so its calls are handed out as
+// TOOL_CALL through the context's queue, which the test reads.
+class OwnedJob {
+ public:
+  OwnedJob(const std::string &script, const char *external_tool);
+  ~OwnedJob();  // frees the context, then stops the server
+  toolorch_ctx *ctx() const { return ctx_; }
+  // The next event of the queue within 10 s (the test fails otherwise);
+  // the caller frees it.
+  toolorch_event *next_event();
+
+ private:
+  std::unique_ptr<mockllm::Server> server_;
+  toolorch_ctx *ctx_ = nullptr;
+};
+
 }  // namespace toolorch::test

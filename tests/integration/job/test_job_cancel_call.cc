@@ -7,8 +7,7 @@
 
 #include <toolorch/toolorch.h>
 
-#include "cmocka_cpp.h"
-#include "mock_server.h"
+#include "job_harness.h"
 
 namespace {
 
@@ -16,27 +15,9 @@ const char *kTwoCalls =
     "{\"rounds\": [{\"text\": \"Looking.\", \"tool_calls\": [{\"name\": \"slow\", \"arguments\": {\"n\": 1}},"
     " {\"name\": \"slow\", \"arguments\": {\"n\": 2}}]}, {\"text\": \"done\"}]}";
 
-toolorch_event *next_event(toolorch_ctx *ctx) {
-  toolorch_event *ev = nullptr;
-  assert_int_equal(toolorch_next_event(ctx, 10000, &ev), TOOLORCH_OK);
-  return ev;
-}
-
 void one_call_cancelled_the_job_goes_on(void **) {
-  toolorch::mockllm::Options mo;
-  mo.script_json = kTwoCalls;
-  std::string err;
-  auto server = toolorch::mockllm::Server::start(mo, &err);
-  if (!server) fail_msg("mock server: %s", err.c_str());
-  std::string json = "{\"llm\": {\"protocol\": \"openai\", \"base_url\": \"" + server->url() +
-                     "\", \"api_key\": \"sk-test\", \"model\": \"mock-model\"}}";
-  toolorch_opts *o = toolorch_opts_new();
-  assert_int_equal(toolorch_opts_from_json(o, json.c_str()), TOOLORCH_OK);
-  toolorch_ctx *ctx = toolorch_new(o, nullptr);
-  toolorch_opts_free(o);
-  toolorch_tool *t = toolorch_tool_new("slow");  // no fn: handed out as TOOL_CALL
-  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
-  toolorch_tool_free(t);
+  toolorch::test::OwnedJob oj(kTwoCalls, "slow");
+  toolorch_ctx *ctx = oj.ctx();
   int status = 0;
   toolorch_job *job = toolorch_job_start(ctx, "{\"prompt\": \"go\"}", nullptr, &status);
   assert_non_null(job);
@@ -45,7 +26,7 @@ void one_call_cancelled_the_job_goes_on(void **) {
   std::string ids[2];
   int n = 0;
   while (n < 2) {
-    toolorch_event *ev = next_event(ctx);
+    toolorch_event *ev = oj.next_event();
     if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_TOOL_CALL) {
       int i = std::strstr(toolorch_event_json(ev), "1") ? 0 : 1;
       calls[i] = toolorch_event_call(ev);
@@ -67,7 +48,7 @@ void one_call_cancelled_the_job_goes_on(void **) {
   int done = 1;
   std::string answer, transcript;
   while (done == 1) {
-    toolorch_event *ev = next_event(ctx);
+    toolorch_event *ev = oj.next_event();
     switch (toolorch_event_type_of(ev)) {
       case TOOLORCH_EVENT_TOOL_CANCELLED:
         told = told || toolorch_event_call(ev) == calls[0];
@@ -95,7 +76,6 @@ void one_call_cancelled_the_job_goes_on(void **) {
   // A call of an earlier round is no longer the job's to cancel.
   assert_int_equal(toolorch_job_cancel_call(job, ids[1].c_str()), TOOLORCH_EINVAL);
   toolorch_job_free(job);
-  toolorch_free(ctx);
 }
 
 }  // namespace

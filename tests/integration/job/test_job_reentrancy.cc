@@ -9,6 +9,7 @@
 #include "job_harness.h"
 
 using toolorch::test::JobHarness;
+using toolorch::test::OwnedJob;
 
 namespace {
 
@@ -134,27 +135,14 @@ void tool_cancels_its_own_job(void **) {
 // Owned-loop mode, the tool external (TOOL_CALL through the queue): the test
 // thread cancels the job, then completes the call it holds.
 void owned_cancel_then_complete_is_late(void **) {
-  toolorch::mockllm::Options mo;
-  mo.script_json = kOneSlowCall;
-  std::string err;
-  auto server = toolorch::mockllm::Server::start(mo, &err);
-  if (!server) fail_msg("mock server: %s", err.c_str());
-  std::string json = "{\"llm\": {\"protocol\": \"openai\", \"base_url\": \"" + server->url() +
-                     "\", \"api_key\": \"sk-test\", \"model\": \"mock-model\"}}";
-  toolorch_opts *o = toolorch_opts_new();
-  assert_int_equal(toolorch_opts_from_json(o, json.c_str()), TOOLORCH_OK);
-  toolorch_ctx *ctx = toolorch_new(o, nullptr);
-  toolorch_opts_free(o);
-  toolorch_tool *t = toolorch_tool_new("slow");  // no fn: handed out as TOOL_CALL
-  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
-  toolorch_tool_free(t);
+  OwnedJob oj(kOneSlowCall, "slow");
+  toolorch_ctx *ctx = oj.ctx();
   int status = 0;
   toolorch_job *job = toolorch_job_start(ctx, kRequest, nullptr, &status);
   assert_non_null(job);
   toolorch_call *call = nullptr;
   while (!call) {
-    toolorch_event *ev = nullptr;
-    assert_int_equal(toolorch_next_event(ctx, 10000, &ev), TOOLORCH_OK);
+    toolorch_event *ev = oj.next_event();
     if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_TOOL_CALL) call = toolorch_event_call(ev);
     toolorch_event_free(ev);
   }
@@ -163,14 +151,12 @@ void owned_cancel_then_complete_is_late(void **) {
   assert_int_equal(toolorch_call_complete(call, "after the cancel"), TOOLORCH_ELATE);
   int done = TOOLORCH_OK - 1000;
   while (done == TOOLORCH_OK - 1000) {
-    toolorch_event *ev = nullptr;
-    assert_int_equal(toolorch_next_event(ctx, 10000, &ev), TOOLORCH_OK);
+    toolorch_event *ev = oj.next_event();
     if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_JOB_DONE) done = toolorch_event_status(ev);
     toolorch_event_free(ev);
   }
   assert_int_equal(done, TOOLORCH_ECANCELLED);
   toolorch_job_free(job);
-  toolorch_free(ctx);
 }
 
 }  // namespace

@@ -166,6 +166,9 @@ static void user_metrics(void **) {
                    TOOLORCH_EINVAL);
   assert_int_equal(toolorch_metric_define(ctx, TOOLORCH_METRIC_HISTOGRAM, "app_h", "x", nullptr, "[2, 1]"),
                    TOOLORCH_EINVAL);
+  assert_int_equal(toolorch_metric_define(ctx, TOOLORCH_METRIC_HISTOGRAM, "app_h", "x", nullptr, "[1, \"2\"]"),
+                   TOOLORCH_EINVAL);
+  assert_non_null(strstr(toolorch_last_error(ctx), "buckets: expected a JSON array of numbers"));
   assert_int_equal(toolorch_metric_define(ctx, TOOLORCH_METRIC_COUNTER, "app_c_total", "x", "[\"le\", 1]", nullptr),
                    TOOLORCH_EINVAL);
 
