@@ -10,22 +10,12 @@
 
 #include <toolorch/toolorch.h>
 
-static toolorch_ctx *new_ctx(void) {
-  toolorch_ctx *ctx = toolorch_new(NULL, NULL);
-  assert_non_null(ctx);
-  toolorch_tool *t = toolorch_tool_new("ext");
-  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
-  toolorch_tool_free(t);
-  return ctx;
-}
+#include "capi_fixture.h"
 
-static toolorch_event *next_of(toolorch_ctx *ctx, int type) {
-  for (;;) {
-    toolorch_event *ev = NULL;
-    assert_int_equal(toolorch_next_event(ctx, 30000, &ev), TOOLORCH_OK);
-    if (toolorch_event_type_of(ev) == type) return ev;
-    toolorch_event_free(ev);
-  }
+static toolorch_ctx *new_ctx(void) {
+  toolorch_ctx *ctx = fixture_ctx(0, 0);
+  fixture_external_tool(ctx, "ext");
+  return ctx;
 }
 
 static void one_call_of_a_running_batch(void **state) {
@@ -37,17 +27,17 @@ static void one_call_of_a_running_batch(void **state) {
   assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
   toolorch_call *calls[3];
   for (int i = 0; i < 3; ++i) {
-    toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
+    toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
     calls[toolorch_event_call_id(ev)[0] - 'a'] = toolorch_event_call(ev);
     toolorch_event_free(ev);
   }
   /* Owned mode: the call has ended when it returns. */
   assert_int_equal(toolorch_batch_cancel_call(b, "b"), TOOLORCH_OK);
   assert_int_equal(toolorch_call_get_state(calls[1]), TOOLORCH_CALL_CANCELLED);
-  toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   assert_ptr_equal(toolorch_event_call(ev), calls[1]);
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_CALL_RESULT);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_CALL_RESULT);
   assert_string_equal(toolorch_event_call_id(ev), "b");
   assert_int_equal(toolorch_event_call_state(ev), TOOLORCH_CALL_CANCELLED);
   assert_int_equal(toolorch_event_status(ev), TOOLORCH_ECANCELLED);
@@ -87,15 +77,15 @@ static void a_call_cancelled_before_submit(void **state) {
   assert_int_equal(toolorch_batch_cancel_call(b, "x"), TOOLORCH_OK);
   assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
   /* x never reaches its tool; y does. */
-  toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_CALL_RESULT);
+  toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_CALL_RESULT);
   assert_string_equal(toolorch_event_call_id(ev), "x");
   assert_int_equal(toolorch_event_call_state(ev), TOOLORCH_CALL_CANCELLED);
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
   assert_string_equal(toolorch_event_call_id(ev), "y");
   assert_int_equal(toolorch_call_complete(toolorch_event_call(ev), "ry"), TOOLORCH_OK);
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
   toolorch_event_free(ev);
   toolorch_batch_free(b);
 

@@ -13,26 +13,12 @@
 
 #include <toolorch/toolorch.h>
 
-static toolorch_ctx *new_ctx(void) {
-  toolorch_opts *o = toolorch_opts_new();
-  assert_int_equal(toolorch_opts_set_int(o, "tool_timeout_ms", 60000), TOOLORCH_OK);
-  toolorch_ctx *ctx = toolorch_new(o, NULL);
-  toolorch_opts_free(o);
-  assert_non_null(ctx);
-  toolorch_tool *t = toolorch_tool_new("ext");
-  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
-  toolorch_tool_free(t);
-  return ctx;
-}
+#include "capi_fixture.h"
 
-/* The next event of `type`, skipping the others (CALL_STARTED, ...). */
-static toolorch_event *next_of(toolorch_ctx *ctx, int type) {
-  for (;;) {
-    toolorch_event *ev = NULL;
-    assert_int_equal(toolorch_next_event(ctx, 30000, &ev), TOOLORCH_OK);
-    if (toolorch_event_type_of(ev) == type) return ev;
-    toolorch_event_free(ev);
-  }
+static toolorch_ctx *new_ctx(void) {
+  toolorch_ctx *ctx = fixture_ctx(0, 60000);
+  fixture_external_tool(ctx, "ext");
+  return ctx;
 }
 
 /* No event for a moment but maybe of `allowed` (0: none at all). */
@@ -57,7 +43,7 @@ static toolorch_batch *start_group(toolorch_ctx *ctx, toolorch_group_policy *pol
   }
   assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
   for (int i = 0; i < n; ++i) {
-    toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
+    toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
     calls[toolorch_event_call_id(ev)[1] - '0'] = toolorch_event_call(ev);
     toolorch_event_free(ev);
   }
@@ -77,10 +63,10 @@ static void the_hosts_score_decides_the_group(void **state) {
   toolorch_group_policy_free(p);
 
   assert_int_equal(toolorch_call_complete(calls[0], "poor"), TOOLORCH_OK);
-  toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_CALL_RESULT);
+  toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_CALL_RESULT);
   assert_string_equal(toolorch_event_call_id(ev), "c0");
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_SCORE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_SCORE);
   assert_string_equal(toolorch_event_type_name(TOOLORCH_EVENT_SCORE), "score");
   assert_string_equal(toolorch_event_call_id(ev), "c0");
   assert_string_equal(toolorch_event_parent_call_id(ev), "c0");
@@ -99,21 +85,21 @@ static void the_hosts_score_decides_the_group(void **state) {
   quiet_but(ctx, 0); /* below the threshold: nothing is cancelled */
 
   assert_int_equal(toolorch_call_complete(calls[1], "great"), TOOLORCH_OK);
-  ev = next_of(ctx, TOOLORCH_EVENT_SCORE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_SCORE);
   assert_string_equal(toolorch_event_call_id(ev), "c1");
   assert_string_equal(toolorch_event_text(ev), "great");
   req = toolorch_event_call(ev);
   toolorch_event_free(ev);
   assert_int_equal(toolorch_call_complete(req, " 0.9\n"), TOOLORCH_OK);
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   assert_ptr_equal(toolorch_event_call(ev), calls[2]);
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_CALL_RESULT);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_CALL_RESULT);
   assert_string_equal(toolorch_event_call_id(ev), "c2");
   assert_int_equal(toolorch_event_call_state(ev), TOOLORCH_CALL_CANCELLED);
   assert_non_null(strstr(toolorch_event_text(ev), "answered well enough (score 0.9"));
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
   toolorch_event_free(ev);
   assert_int_equal(toolorch_call_complete(calls[2], "late"), TOOLORCH_ELATE);
   /* Score requests are not calls: not counted. */
@@ -136,16 +122,16 @@ static void a_score_no_longer_needed_is_cancelled(void **state) {
   toolorch_batch *b = start_group(ctx, p, 2, calls);
   toolorch_group_policy_free(p);
   assert_int_equal(toolorch_call_complete(calls[0], "a"), TOOLORCH_OK);
-  toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_SCORE);
+  toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_SCORE);
   toolorch_call *req = toolorch_event_call(ev);
   toolorch_event_free(ev);
   /* The last branch ends before the score came: nothing is left to decide.
    * (The request's TOOL_CANCELLED follows the batch's BATCH_DONE: the group
    * hears of its last member's end after the batch.) */
   assert_int_equal(toolorch_call_fail(calls[1], "no"), TOOLORCH_OK);
-  ev = next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   assert_ptr_equal(toolorch_event_call(ev), req);
   assert_string_equal(toolorch_event_call_id(ev), "c0");
   assert_int_equal(toolorch_event_call_state(ev), TOOLORCH_CALL_CANCELLED);
@@ -185,23 +171,23 @@ static void the_contexts_external_scorer(void **state) {
   toolorch_call *calls[4];
   toolorch_batch *b = start_group(ctx, p, 4, calls);
   assert_int_equal(toolorch_call_complete(calls[0], "a"), TOOLORCH_OK);
-  toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_SCORE);
+  toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_SCORE);
   assert_int_equal(toolorch_call_fail(toolorch_event_call(ev), "cannot score"), TOOLORCH_OK);
   toolorch_event_free(ev);
   assert_int_equal(toolorch_call_complete(calls[1], "b"), TOOLORCH_OK);
-  ev = next_of(ctx, TOOLORCH_EVENT_SCORE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_SCORE);
   assert_int_equal(toolorch_call_complete(toolorch_event_call(ev), "very good"), TOOLORCH_OK);
   toolorch_event_free(ev);
   quiet_but(ctx, TOOLORCH_EVENT_CALL_RESULT); /* neither gave a score: nothing cancelled */
   assert_int_equal(toolorch_call_complete(calls[2], "c"), TOOLORCH_OK);
-  ev = next_of(ctx, TOOLORCH_EVENT_SCORE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_SCORE);
   toolorch_call *req = toolorch_event_call(ev);
   toolorch_event_free(ev);
   toolorch_batch_free(b); /* c3 is cancelled: every branch ended */
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   toolorch_call *first = toolorch_event_call(ev);
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   toolorch_call *second = toolorch_event_call(ev);
   toolorch_event_free(ev);
   assert_true((first == req && second == calls[3]) || (first == calls[3] && second == req));
@@ -212,10 +198,10 @@ static void the_contexts_external_scorer(void **state) {
   assert_int_equal(toolorch_set_scorer(ctx, NULL, NULL), TOOLORCH_OK);
   b = start_group(ctx, p, 2, calls);
   assert_int_equal(toolorch_call_complete(calls[0], "a"), TOOLORCH_OK); /* 1.0 >= 0.5 */
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   assert_ptr_equal(toolorch_event_call(ev), calls[1]);
   toolorch_event_free(ev);
-  ev = next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
   toolorch_event_free(ev);
   assert_int_equal(toolorch_call_complete(calls[1], "late"), TOOLORCH_ELATE);
   toolorch_batch_free(b);

@@ -12,15 +12,7 @@
 
 #include <toolorch/toolorch.h>
 
-static toolorch_ctx *new_ctx(int max_parallel) {
-  toolorch_opts *o = toolorch_opts_new();
-  assert_int_equal(toolorch_opts_set_int(o, "max_parallel_tools", max_parallel), TOOLORCH_OK);
-  assert_int_equal(toolorch_opts_set_int(o, "tool_timeout_ms", 60000), TOOLORCH_OK);
-  toolorch_ctx *ctx = toolorch_new(o, NULL);
-  toolorch_opts_free(o);
-  assert_non_null(ctx);
-  return ctx;
-}
+#include "capi_fixture.h"
 
 static void register_external(toolorch_ctx *ctx, const char *name, int cap) {
   toolorch_tool *t = toolorch_tool_new(name);
@@ -34,7 +26,7 @@ static void register_external(toolorch_ctx *ctx, const char *name, int cap) {
  * so several are running at once. */
 static void external_tools_through_the_queue(void **state) {
   (void)state;
-  toolorch_ctx *ctx = new_ctx(50);
+  toolorch_ctx *ctx = fixture_ctx(50, 60000);
   register_external(ctx, "ext", 20);
   int fd = toolorch_event_fd(ctx);
   assert_true(fd >= 0);
@@ -99,25 +91,12 @@ static void external_tools_through_the_queue(void **state) {
   toolorch_free(ctx);
 }
 
-/* A tool function on the library's thread that hands the call to a thread
- * of its own, which completes it. */
-/* Wait for the next event of a type, freeing the others; NULL on ECLOSED. */
-static toolorch_event *next_of(toolorch_ctx *ctx, int type) {
-  for (;;) {
-    toolorch_event *ev = NULL;
-    int rc = toolorch_next_event(ctx, 30000, &ev);
-    assert_int_equal(rc, TOOLORCH_OK);
-    if (toolorch_event_type_of(ev) == type) return ev;
-    toolorch_event_free(ev);
-  }
-}
-
 /* An external tool hears, through TOOL_CANCELLED, of each call it was handed
  * that ended without its result: cancelled alone, timed out, or with its
  * batch; never of one it completed. */
 static void tool_cancelled_reaches_the_external_tool(void **state) {
   (void)state;
-  toolorch_ctx *ctx = new_ctx(10);
+  toolorch_ctx *ctx = fixture_ctx(10, 60000);
   toolorch_tool *t = toolorch_tool_new("ext");
   assert_int_equal(toolorch_tool_set_timeout_ms(t, 200), TOOLORCH_OK);
   assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
@@ -130,7 +109,7 @@ static void tool_cancelled_reaches_the_external_tool(void **state) {
   assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
   toolorch_call *calls[3] = {NULL, NULL, NULL};
   for (int i = 0; i < 3; ++i) {
-    toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
+    toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
     toolorch_call *c = toolorch_event_call(ev);
     const char *id = toolorch_event_call_id(ev);
     calls[strcmp(id, "done") == 0 ? 0 : strcmp(id, "cut") == 0 ? 1 : 2] = c;
@@ -138,7 +117,7 @@ static void tool_cancelled_reaches_the_external_tool(void **state) {
   }
   assert_int_equal(toolorch_call_complete(calls[0], "r"), TOOLORCH_OK);
   assert_int_equal(toolorch_call_cancel(calls[1]), TOOLORCH_OK);
-  toolorch_event *ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  toolorch_event *ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   assert_ptr_equal(toolorch_event_call(ev), calls[1]);
   assert_string_equal(toolorch_event_call_id(ev), "cut");
   assert_string_equal(toolorch_event_type_name(TOOLORCH_EVENT_TOOL_CANCELLED), "tool_cancelled");
@@ -146,14 +125,14 @@ static void tool_cancelled_reaches_the_external_tool(void **state) {
   assert_int_equal(toolorch_event_call_state(ev), TOOLORCH_CALL_CANCELLED);
   toolorch_event_free(ev);
   /* "slow" reaches its deadline: the tool hears of it, and its answer is late. */
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   assert_ptr_equal(toolorch_event_call(ev), calls[2]);
   assert_int_equal(toolorch_event_status(ev), TOOLORCH_ETIMEDOUT);
   assert_int_equal(toolorch_event_call_state(ev), TOOLORCH_CALL_TIMED_OUT);
   assert_non_null(strstr(toolorch_event_text(ev), "timed out"));
   toolorch_event_free(ev);
   assert_int_equal(toolorch_call_complete(calls[2], "too late"), TOOLORCH_ELATE);
-  ev = next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_BATCH_DONE);
   toolorch_event_free(ev);
   toolorch_batch_free(b);
 
@@ -161,11 +140,11 @@ static void tool_cancelled_reaches_the_external_tool(void **state) {
   b = toolorch_batch_new(ctx, NULL);
   assert_int_equal(toolorch_batch_add(b, "ext", "{}", "x"), TOOLORCH_OK);
   assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CALL);
   toolorch_call *x = toolorch_event_call(ev);
   toolorch_event_free(ev);
   assert_int_equal(toolorch_batch_cancel(b), TOOLORCH_OK);
-  ev = next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
+  ev = fixture_next_of(ctx, TOOLORCH_EVENT_TOOL_CANCELLED);
   assert_ptr_equal(toolorch_event_call(ev), x);
   assert_ptr_equal(toolorch_event_batch(ev), b);
   toolorch_event_free(ev);
@@ -200,7 +179,7 @@ static void threaded_tool(toolorch_call *call, const char *args, void *ud) {
 
 static void callbacks_complete_from_other_threads(void **state) {
   (void)state;
-  toolorch_ctx *ctx = new_ctx(8);
+  toolorch_ctx *ctx = fixture_ctx(8, 60000);
   toolorch_tool *t = toolorch_tool_new("echo");
   toolorch_tool_set_fn(t, threaded_tool, NULL);
   assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
@@ -233,7 +212,7 @@ static void *wait_for_event(void *arg) {
 
 static void close_wakes_a_blocked_consumer(void **state) {
   (void)state;
-  toolorch_ctx *ctx = new_ctx(4);
+  toolorch_ctx *ctx = fixture_ctx(4, 60000);
   register_external(ctx, "ext", 0);
   toolorch_batch *b = toolorch_batch_new(ctx, NULL);
   toolorch_batch_add(b, "ext", "{\"i\":1}", NULL);
