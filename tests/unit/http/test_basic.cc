@@ -19,6 +19,7 @@ extern "C" {
 #include "http/http_client.h"
 #include "http/transfer.h"
 #include "http_recorder.h"
+#include "http_fixture.h"
 #include "http_test_loop.h"
 #include "test_http_server.h"
 #include "toolorch/status.h"
@@ -29,18 +30,7 @@ using namespace toolorch::test;
 
 namespace {
 
-struct Fixture {
-  TestLoop loop;
-  TestHttpServer server;
-  std::unique_ptr<Client> client;
-
-  Fixture() {
-    std::string err;
-    if (!server.start(&err)) fail_msg("%s", err.c_str());
-    client = Client::create(loop.base(), &err);
-    if (!client) fail_msg("%s", err.c_str());
-  }
-};
+using Fixture = HttpFixture;
 
 void get_with_echo(void **) {
   Fixture f;

@@ -13,6 +13,7 @@ extern "C" {
 
 #include "http/http_client.h"
 #include "http_recorder.h"
+#include "http_fixture.h"
 #include "http_test_loop.h"
 #include "test_http_server.h"
 #include "toolorch/status.h"
@@ -25,16 +26,8 @@ using namespace toolorch::test;
 
 namespace {
 
-struct Fixture {
-  TestLoop loop;
-  TestHttpServer server;
-  std::unique_ptr<Client> client;
-
+struct Fixture : HttpFixture {
   Fixture() {
-    std::string err;
-    if (!server.start(&err)) fail_msg("%s", err.c_str());
-    client = Client::create(loop.base(), &err);
-    if (!client) fail_msg("%s", err.c_str());
     // Long enough that a transfer is surely mid-stream when cancelled.
     server.set("/stream", HttpBehaviour::stream(200, 10));
     server.set("/hang", HttpBehaviour::hang());

@@ -10,6 +10,7 @@ extern "C" {
 
 #include "http/http_client.h"
 #include "http_recorder.h"
+#include "http_fixture.h"
 #include "http_test_loop.h"
 #include "test_http_server.h"
 #include "toolorch/status.h"
@@ -21,18 +22,7 @@ using namespace toolorch::test;
 
 namespace {
 
-struct Fixture {
-  TestLoop loop;
-  TestHttpServer server;
-  std::unique_ptr<Client> client;
-
-  explicit Fixture(const Client::Options &options = {}) {
-    std::string err;
-    if (!server.start(&err)) fail_msg("%s", err.c_str());
-    client = Client::create(loop.base(), options, &err);
-    if (!client) fail_msg("%s", err.c_str());
-  }
-};
+using Fixture = HttpFixture;
 
 void thousand_concurrent_transfers(void **) {
   Fixture f;
