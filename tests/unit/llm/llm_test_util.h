@@ -10,7 +10,19 @@
 #include <string>
 #include <vector>
 
+#include <cjson/cJSON.h>
+
+// cmocka 1.1 declares its C functions without extern "C".
+extern "C" {
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+}
+
 #include "fake_http_client.h"
+#include "json/json.h"
 #include "llm/provider.h"
 #include "llm/provider_config.h"
 
@@ -103,6 +115,19 @@ class RecordingListener : public llm::Listener {
     if (hook) hook(e);
   }
 };
+
+// A member of a parsed request, and a string member ("" if none).
+inline const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+inline std::string str(const cJSON *o, const char *k) { return json::get_string(o, k, ""); }
+
+// The listener saw exactly these events, in this order.
+inline void assert_events(const RecordingListener &l, const std::vector<std::string> &want) {
+  if (l.events.size() != want.size()) {
+    for (const auto &e : l.events) print_message("  saw %s\n", e.c_str());
+    fail_msg("%zu events, %zu wanted", l.events.size(), want.size());
+  }
+  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+}
 
 inline llm::ProviderConfig test_config(llm::Protocol p, const std::string &key = "sk-test-key") {
   llm::ProviderConfig c;

@@ -21,6 +21,7 @@ extern "C" {
 using namespace toolorch;
 using test::FakeHttpClient;
 using test::RecordingListener;
+using test::item;
 
 namespace {
 
@@ -65,8 +66,7 @@ void test_doc_basic_stream(void **) {
   auto req = provider->send(test::simple_request(), &l);
   http.respond(0, 200, test::sse_headers(), test::read_fixture("anthropic_doc_basic.sse"), 1);
   std::vector<std::string> want = {"text:Hello", "text:!", "usage:25:15", "finished"};
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
   assert_string_equal(l.response.stop_reason.c_str(), "end_turn");
   assert_int_equal(l.response.tool_calls.size(), 0);
 }
@@ -90,8 +90,7 @@ void test_call_ready_at_its_block_stop(void **) {
   http.done(0);
   std::vector<std::string> want = {"started:0:toolu_A:get_weather", "ready:0:{\"location\": \"Paris\"}",
                                    "started:1:toolu_B:get_time", "ready:1:{}", "usage:512:60", "finished"};
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
 }
 
 // Found by tests/fuzz: a block index reused before its tool_use block
@@ -117,8 +116,7 @@ void test_block_index_reused_before_stop(void **) {
   http.done(0);
   std::vector<std::string> want = {"started:0:toolu_A:a", "ready:0:{\"x\":1}", "started:1:toolu_B:b",
                                    "ready:1:{}", "finished"};
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
   assert_int_equal(l.response.tool_calls.size(), 2);
 }
 
@@ -158,11 +156,9 @@ void test_events_read_alike_by_both_readers(void **) {
   http.done(0);
   std::vector<std::string> want = {"text:a\xc3\xa9", "text:\xf0\x9f\x98\x80", "started:0:toolu_A:a", "ready:0:{\"k\":\"v\"}",
                                    "started:1:toolu_B:b", "ready:1:{\"x\":1}", "finished"};
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
 }
 
-const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 const char *str(const cJSON *o, const char *k) { return json::get_string(o, k, "<missing>"); }
 
 void test_request_encoding(void **) {
@@ -297,8 +293,7 @@ void test_non_streamed_answer(void **) {
       "usage:150:87",
       "finished",
   };
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
   assert_string_equal(l.response.stop_reason.c_str(), "tool_use");
   assert_int_equal(l.response.tool_calls.size(), 2);
 }

@@ -21,11 +21,11 @@ extern "C" {
 using namespace toolorch;
 using test::FakeHttpClient;
 using test::RecordingListener;
+using test::str;
+using test::item;
 
 namespace {
 
-const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
-std::string str(const cJSON *o, const char *k) { return json::get_string(o, k, ""); }
 
 llm::ProviderConfig config() { return test::test_config(llm::Protocol::kGemini, "AIza-secret"); }
 

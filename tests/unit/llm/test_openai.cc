@@ -21,6 +21,7 @@ extern "C" {
 using namespace toolorch;
 using test::FakeHttpClient;
 using test::RecordingListener;
+using test::item;
 
 namespace {
 
@@ -88,8 +89,7 @@ void test_call_ready_when_next_index_begins(void **) {
       "usage:91:44",
       "finished",
   };
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
   assert_string_equal(l.response.text.c_str(), "Checking both.");
   assert_int_equal(l.response.tool_calls.size(), 2);
   assert_string_equal(l.response.tool_calls[1].id.c_str(), "call_RzfkBpJgzeR0S242qfvjadNe");
@@ -128,8 +128,7 @@ void test_index_reused_with_new_id_is_a_new_call(void **) {
       chunk("{}", "\"tool_calls\"") + "data: [DONE]\n\n";
   http.respond(0, 200, test::sse_headers(), body);
   std::vector<std::string> want = {"started:0:a:f", "ready:0:{\"x\":1}", "started:1:b:g", "ready:1:{\"y\":2}", "finished"};
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
 }
 
 // Chunks are read without cJSON when they can be (json::FlatDoc) and with it
@@ -148,8 +147,7 @@ void test_chunks_read_alike_by_both_readers(void **) {
   http.respond(0, 200, test::sse_headers(), body);
   std::vector<std::string> want = {"text:a\xc3\xa9",   "text:\xf0\x9f\x98\x80", "started:0:a:f", "ready:0:{\"x\":1}",
                                    "started:1:b:g", "ready:1:{\"y\":2}",         "finished"};
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
   assert_string_equal(l.response.stop_reason.c_str(), "tool_calls");
 }
 
@@ -165,8 +163,7 @@ void test_usage_reported_once(void **) {
       "data: [DONE]\n\n";
   http.respond(0, 200, test::sse_headers(), body);
   std::vector<std::string> want = {"text:a", "usage:5:2", "finished"};
-  assert_int_equal(l.events.size(), want.size());
-  for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+  test::assert_events(l, want);
 }
 
 void test_text_stream_with_comments_and_crlf(void **) {
@@ -216,7 +213,6 @@ llm::Request conversation() {
   return r;
 }
 
-const cJSON *item(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
 const char *str(const cJSON *o, const char *k) { return json::get_string(o, k, "<missing>"); }
 
 void test_request_encoding(void **) {
@@ -386,8 +382,7 @@ void test_non_streamed_answer(void **) {
         "usage:82:45",
         "finished",
     };
-    assert_int_equal(l.events.size(), want.size());
-    for (size_t k = 0; k < want.size(); ++k) assert_string_equal(l.events[k].c_str(), want[k].c_str());
+    test::assert_events(l, want);
     assert_string_equal(l.response.text.c_str(), "Let me look.");
     assert_string_equal(l.response.stop_reason.c_str(), "tool_calls");
     assert_int_equal(l.response.tool_calls.size(), 2);
