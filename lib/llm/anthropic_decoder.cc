@@ -19,18 +19,6 @@ namespace toolorch::llm {
 
 namespace {
 
-json::Limits event_limits(size_t max_bytes) {
-  json::Limits l;
-  l.max_bytes = max_bytes;
-  l.max_depth = 128;
-  return l;
-}
-
-const char *nonempty_string(const cJSON *obj, const char *key) {
-  const char *s = json::get_string(obj, key);
-  return s && *s ? s : nullptr;
-}
-
 int block_index(const cJSON *ev) {
   const cJSON *i = cJSON_GetObjectItemCaseSensitive(ev, "index");
   return cJSON_IsNumber(i) ? i->valueint : -1;
@@ -171,7 +159,7 @@ void AnthropicDecoder::on_event(const SseEvent &event) {
   if (!out_->alive() || done_) return;
   if (fast_event(event)) return;
   std::string why;
-  json::Ptr doc = json::parse(event.data, event_limits(SseReader::kDefaultMaxEventBytes), &why);
+  json::Ptr doc = json::parse(event.data, decoder_limits(SseReader::kDefaultMaxEventBytes), &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
     out_->error(TOOLORCH_EPROTOCOL, false,
                 "Anthropic stream event is not a JSON object" + (why.empty() ? "" : ": " + why));
@@ -228,7 +216,7 @@ void AnthropicDecoder::on_body(std::string_view body) {
     return;
   }
   std::string why;
-  json::Ptr doc = json::parse(body, event_limits(out_->max_response_bytes()), &why);
+  json::Ptr doc = json::parse(body, decoder_limits(out_->max_response_bytes()), &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
     out_->error(TOOLORCH_EPROTOCOL, false,
                 "Anthropic answer is not a JSON object" + (why.empty() ? "" : ": " + why));

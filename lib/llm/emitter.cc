@@ -79,4 +79,16 @@ bool Decoder::fits(size_t size, const std::string &what) {
   return false;
 }
 
+json::Limits decoder_limits(size_t max_bytes) {
+  json::Limits l;
+  l.max_bytes = max_bytes;
+  l.max_depth = 128;
+  return l;
+}
+
+const char *nonempty_string(const cJSON *obj, const char *key) {
+  const char *s = json::get_string(obj, key);
+  return s && *s ? s : nullptr;
+}
+
 }  // namespace toolorch::llm

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "json/json.h"
 #include "llm/provider.h"
 #include "llm/sse_reader.h"
 
@@ -87,5 +88,11 @@ class Decoder {
   virtual void before_finish() {}
   Emitter *out_;
 };
+
+// How a decoder parses one event or a whole answer: within max_bytes, and
+// 128 levels deep (deeper than any real answer, shallow enough for the stack).
+json::Limits decoder_limits(size_t max_bytes);
+// A string member that is there and not empty; nullptr otherwise.
+const char *nonempty_string(const cJSON *obj, const char *key);
 
 }  // namespace toolorch::llm

@@ -29,13 +29,6 @@ namespace toolorch::llm {
 
 namespace {
 
-json::Limits event_limits(size_t max_bytes) {
-  json::Limits l;
-  l.max_bytes = max_bytes;
-  l.max_depth = 128;
-  return l;
-}
-
 // Calls the model sent without an id get one of ours (never sent back:
 // gemini_request.cc), unique in the process.
 std::string make_call_id() {
@@ -158,7 +151,7 @@ bool GeminiDecoder::on_chunk(const cJSON *chunk, std::string_view text) {
 void GeminiDecoder::on_event(const SseEvent &event) {
   if (!out_->alive()) return;
   std::string why;
-  json::Ptr doc = json::parse(event.data, event_limits(SseReader::kDefaultMaxEventBytes), &why);
+  json::Ptr doc = json::parse(event.data, decoder_limits(SseReader::kDefaultMaxEventBytes), &why);
   // A stream may say its error as a one-element array of the error body.
   if (doc && cJSON_IsArray(doc.get()) && cJSON_IsObject(cJSON_GetArrayItem(doc.get(), 0)))
     doc.reset(cJSON_DetachItemFromArray(doc.get(), 0));
@@ -176,7 +169,7 @@ void GeminiDecoder::before_finish() {
 void GeminiDecoder::on_body(std::string_view body) {
   if (!out_->alive()) return;
   std::string why;
-  json::Ptr doc = json::parse(body, event_limits(32u << 20), &why);
+  json::Ptr doc = json::parse(body, decoder_limits(out_->max_response_bytes()), &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
     out_->error(TOOLORCH_EPROTOCOL, false, "Gemini answer is not a JSON object" + (why.empty() ? "" : ": " + why));
     return;

@@ -23,18 +23,6 @@ namespace toolorch::llm {
 
 namespace {
 
-json::Limits chunk_limits() {
-  json::Limits l;
-  l.max_bytes = SseReader::kDefaultMaxEventBytes;
-  l.max_depth = 128;
-  return l;
-}
-
-const char *nonempty_string(const cJSON *obj, const char *key) {
-  const char *s = json::get_string(obj, key);
-  return s && *s ? s : nullptr;
-}
-
 // {"error": ...} inside a 200 answer (a failure mid-stream).
 bool report_embedded_error(const cJSON *doc, std::string_view text, Emitter *out) {
   const cJSON *err = cJSON_GetObjectItemCaseSensitive(doc, "error");
@@ -210,7 +198,7 @@ void OpenAIDecoder::on_event(const SseEvent &event) {
   }
   if (fast_event(data)) return;
   std::string why;
-  json::Ptr doc = json::parse(data, chunk_limits(), &why);
+  json::Ptr doc = json::parse(data, decoder_limits(SseReader::kDefaultMaxEventBytes), &why);
   if (!doc) {
     out_->error(TOOLORCH_EPROTOCOL, false, "OpenAI stream chunk is not JSON: " + why);
     return;
@@ -254,9 +242,7 @@ void OpenAIDecoder::on_body(std::string_view body) {
     return;
   }
   std::string why;
-  json::Limits limits = chunk_limits();
-  limits.max_bytes = out_->max_response_bytes();
-  json::Ptr doc = json::parse(body, limits, &why);
+  json::Ptr doc = json::parse(body, decoder_limits(out_->max_response_bytes()), &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
     out_->error(TOOLORCH_EPROTOCOL, false, "OpenAI answer is not a JSON object" + (why.empty() ? "" : ": " + why));
     return;

@@ -25,18 +25,6 @@ namespace toolorch::llm {
 
 namespace {
 
-json::Limits event_limits(size_t max_bytes) {
-  json::Limits l;
-  l.max_bytes = max_bytes;
-  l.max_depth = 128;
-  return l;
-}
-
-const char *nonempty_string(const cJSON *obj, const char *key) {
-  const char *s = json::get_string(obj, key);
-  return s && *s ? s : nullptr;
-}
-
 bool retryable_code(const std::string &code) {
   return code.find("server_error") != std::string::npos || code.find("rate_limit") != std::string::npos ||
          code.find("overloaded") != std::string::npos || code.find("timeout") != std::string::npos;
@@ -151,7 +139,7 @@ bool ResponsesDecoder::end_response(const cJSON *response, bool incomplete) {
 void ResponsesDecoder::on_event(const SseEvent &event) {
   if (!out_->alive() || done_) return;
   std::string why;
-  json::Ptr doc = json::parse(event.data, event_limits(SseReader::kDefaultMaxEventBytes), &why);
+  json::Ptr doc = json::parse(event.data, decoder_limits(SseReader::kDefaultMaxEventBytes), &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
     out_->error(TOOLORCH_EPROTOCOL, false,
                 "OpenAI Responses stream event is not a JSON object" + (why.empty() ? "" : ": " + why));
@@ -218,7 +206,7 @@ void ResponsesDecoder::on_event(const SseEvent &event) {
 void ResponsesDecoder::on_body(std::string_view body) {
   if (!out_->alive()) return;
   std::string why;
-  json::Ptr doc = json::parse(body, event_limits(32u << 20), &why);
+  json::Ptr doc = json::parse(body, decoder_limits(out_->max_response_bytes()), &why);
   if (!doc || !cJSON_IsObject(doc.get())) {
     out_->error(TOOLORCH_EPROTOCOL, false,
                 "OpenAI Responses answer is not a JSON object" + (why.empty() ? "" : ": " + why));
