@@ -7,40 +7,11 @@
 #include <string>
 
 #include "fuzz_input.h"
+#include "flat_matches_cjson.h"
 #include "json/flat.h"
 #include "json/json.h"
 
 using namespace toolorch;
-
-namespace {
-
-using T = json::FlatDoc::Type;
-
-bool same(const json::FlatDoc &d, json::FlatDoc::Index n, const cJSON *c) {
-  switch (d.type(n)) {
-    case T::kNull: return cJSON_IsNull(c);
-    case T::kTrue: return cJSON_IsTrue(c);
-    case T::kFalse: return cJSON_IsFalse(c);
-    case T::kString: return cJSON_IsString(c) && d.text(n) == c->valuestring;
-    case T::kNumber: {
-      int v = 0;
-      return cJSON_IsNumber(c) && (!d.small_int(n, &v) || v == c->valueint);
-    }
-    case T::kArray:
-    case T::kObject: {
-      if (d.type(n) == T::kArray ? !cJSON_IsArray(c) : !cJSON_IsObject(c)) return false;
-      const cJSON *cc = c->child;
-      for (auto m = d.first_child(n); m != json::FlatDoc::kNone; m = d.next(m), cc = cc->next) {
-        if (!cc || !same(d, m, cc)) return false;
-        if (d.type(n) == T::kObject && (!cc->string || d.key(m) != cc->string)) return false;
-      }
-      return cc == nullptr;
-    }
-  }
-  return false;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string_view text(reinterpret_cast<const char *>(data), size);
@@ -55,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   json::FlatDoc flat;
   if (flat.parse(text, limits.max_bytes, limits.max_depth)) {
     FUZZ_CHECK(v != nullptr);
-    FUZZ_CHECK(same(flat, flat.root(), v.get()));
+    FUZZ_CHECK(test::flat_matches_cjson(flat, flat.root(), v.get()));
   }
   if (!v) {
     FUZZ_CHECK(why != json::ParseError::kNone);

@@ -5,6 +5,7 @@
 // JSON, so nothing that cJSON refuses.
 #include <string>
 
+#include "flat_matches_cjson.h"
 #include "json/flat.h"
 #include "json/json.h"
 #include "json/schema.h"
@@ -18,38 +19,13 @@ namespace {
 
 constexpr size_t kBytes = 1 << 20;
 
-// Every string and small integer of a FlatDoc value equals cJSON's, member
-// by member, in order.
-bool same(const FlatDoc &d, FlatDoc::Index n, const cJSON *c) {
-  switch (d.type(n)) {
-    case T::kNull: return cJSON_IsNull(c);
-    case T::kTrue: return cJSON_IsTrue(c);
-    case T::kFalse: return cJSON_IsFalse(c);
-    case T::kString: return cJSON_IsString(c) && d.text(n) == c->valuestring;
-    case T::kNumber: {
-      int v = 0;
-      return cJSON_IsNumber(c) && (!d.small_int(n, &v) || v == c->valueint);
-    }
-    case T::kArray:
-    case T::kObject: {
-      if (d.type(n) == T::kArray ? !cJSON_IsArray(c) : !cJSON_IsObject(c)) return false;
-      const cJSON *cc = c->child;
-      for (auto m = d.first_child(n); m != FlatDoc::kNone; m = d.next(m), cc = cc->next) {
-        if (!cc || !same(d, m, cc)) return false;
-        if (d.type(n) == T::kObject && d.key(m) != cc->string) return false;
-      }
-      return cc == nullptr;
-    }
-  }
-  return false;
-}
 
 void reads_as_cjson(const char *text) {
   FlatDoc d;
   assert_true(d.parse(text, kBytes, 128));
   toolorch::json::Ptr c = toolorch::json::parse(text);
   assert_non_null(c.get());
-  assert_true(same(d, d.root(), c.get()));
+  assert_true(toolorch::test::flat_matches_cjson(d, d.root(), c.get()));
 }
 
 }  // namespace
