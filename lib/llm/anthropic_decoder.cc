@@ -245,7 +245,14 @@ void AnthropicDecoder::on_body(std::string_view body) {
       Block block;
       block.tool = true;
       block.call = calls_.size();
-      if (cJSON_IsObject(input) && input->child) block.initial_input = json::print(input);
+      if (cJSON_IsObject(input) && input->child) {
+        block.initial_input = json::print(input);
+      } else if (input && !cJSON_IsObject(input)) {
+        // Not an object (a model's broken arguments): kept as they came, so
+        // the call fails as invalid arguments and goes back to the model, as
+        // a stream's would, instead of running with {}.
+        block.initial_input = cJSON_IsString(input) ? input->valuestring : json::print(input);
+      }
       calls_.push_back(std::move(s));
       blocks.push_back(std::move(block));
     }

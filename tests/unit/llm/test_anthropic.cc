@@ -298,6 +298,22 @@ void test_non_streamed_answer(void **) {
   assert_int_equal(l.response.tool_calls.size(), 2);
 }
 
+// A tool_use "input" that is not an object stays as it came: the call's
+// arguments are then invalid (and go back to the model), never {}.
+void test_non_streamed_input_not_an_object(void **) {
+  const char *answer = R"({"id":"msg_1","type":"message","role":"assistant","model":"m",
+    "content":[{"type":"tool_use","id":"t1","name":"a","input":"{\"city\": \"Lon"},
+               {"type":"tool_use","id":"t2","name":"b","input":[1,2]}],
+    "stop_reason":"tool_use","usage":{"input_tokens":1,"output_tokens":1}})";
+  FakeHttpClient http;
+  auto provider = llm::make_provider(test::test_config(llm::Protocol::kAnthropic), &http);
+  RecordingListener l;
+  auto req = provider->send(test::simple_request(false), &l);
+  http.respond(0, 200, {{"content-type", "application/json"}}, answer, 9);
+  test::assert_events(l, {"started:0:t1:a", "ready:0:{\"city\": \"Lon", "started:1:t2:b", "ready:1:[1,2]",
+                          "usage:1:1", "finished"});
+}
+
 void test_error_event(void **) {
   FakeHttpClient http;
   auto provider = llm::make_provider(test::test_config(llm::Protocol::kAnthropic), &http);
@@ -329,6 +345,7 @@ int main() {
       cmocka_unit_test(test_request_encoding),
       cmocka_unit_test(test_request_defaults),
       cmocka_unit_test(test_non_streamed_answer),
+      cmocka_unit_test(test_non_streamed_input_not_an_object),
       cmocka_unit_test(test_error_event),
       cmocka_unit_test(test_block_index_reused_before_stop),
       cmocka_unit_test(test_events_read_alike_by_both_readers),
