@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace toolorch::test {
@@ -150,6 +151,48 @@ long JobHarness::server_stat(const char *key) const {
   long out = cJSON_IsNumber(v) ? static_cast<long>(v->valuedouble) : -1;
   cJSON_Delete(doc);
   return out;
+}
+
+size_t JobRun::pos(const std::string &entry) const {
+  auto it = std::find(log.begin(), log.end(), entry);
+  if (it == log.end()) fail_msg("no \"%s\" in the log", entry.c_str());
+  return static_cast<size_t>(it - log.begin());
+}
+
+std::string JobRun::nth(const std::string &prefix, int n) const {
+  for (const std::string &e : log)
+    if (e.compare(0, prefix.size(), prefix) == 0 && n-- == 0) return e.substr(prefix.size());
+  fail_msg("no %s entry", prefix.c_str());
+  return "";
+}
+
+std::string job_request(bool stream, const std::string &extra) {
+  return std::string("{\"prompt\": \"fan out\", \"stream\": ") + (stream ? "true" : "false") +
+         ", \"llm_backoff_base_ms\": 10" + extra + "}";
+}
+
+std::string script_with_faults(const std::string &faults) {
+  return "{\"rounds\": [{\"tool_calls\": [{\"name\": \"fetch\", \"arguments\": {\"i\": \"0\"}}, "
+         "{\"name\": \"fetch\", \"arguments\": {\"i\": \"1\"}}, {\"name\": \"fetch\", \"arguments\": {\"i\": \"2\"}}]}, "
+         "{\"text\": \"answer: {tool_results}\"}], \"chunk_gap_ms\": 1, \"faults\": [" +
+         faults + "]}";
+}
+
+JobRun run_with_faults(const std::string &faults, const char *protocol, bool stream,
+                       std::unique_ptr<JobHarness> *keep) {
+  auto h = std::make_unique<JobHarness>(script_with_faults(faults), protocol);
+  h->add_tools(1);
+  JobRun r = h->run(job_request(stream));
+  if (keep) *keep = std::move(h);
+  return r;
+}
+
+void expect_clean_results(const JobHarness &h, long seen) {
+  assert_int_equal(h.server_stat("tool_results_seen"), seen);
+  assert_int_equal(h.server_stat("unknown_result_ids"), 0);
+  assert_int_equal(h.server_stat("missing_results"), 0);
+  assert_int_equal(h.server_stat("duplicate_results"), 0);
+  assert_int_equal(h.server_stat("signature_mismatches"), 0);
 }
 
 OwnedJob::OwnedJob(const std::string &script, const char *external_tool) {

@@ -5,6 +5,7 @@
 
 #include <event2/event.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,7 +35,18 @@ struct JobRun {
     for (auto &l : log) n += l.rfind("tool:", 0) == 0;
     return n;
   }
+  // Where entry stands in the log (the test fails if it is not there).
+  size_t pos(const std::string &entry) const;
+  // What follows prefix in the n-th entry that starts with it (0 = first).
+  std::string nth(const std::string &prefix, int n) const;
 };
+
+// Every protocol the library speaks, as the "llm" section names them.
+inline const char *const kAllProtocols[] = {"openai", "anthropic", "openai-responses", "gemini"};
+
+// A job request ("fan out"), streamed or not, with a short LLM backoff;
+// extra: more keys (", \"k\": v").
+std::string job_request(bool stream, const std::string &extra = "");
 
 class JobHarness {
  public:
@@ -71,6 +83,17 @@ class JobHarness {
  private:
   std::unique_ptr<mockllm::Server> server_;
 };
+
+// Three parallel "fetch" calls, then an answer listing their results, with
+// these faults of the scripted server (its "faults" array, without brackets).
+std::string script_with_faults(const std::string &faults);
+// Runs script_with_faults(faults) over protocol, each call answered at once;
+// the harness is handed back through keep (for its counters) when asked.
+JobRun run_with_faults(const std::string &faults, const char *protocol, bool stream,
+                       std::unique_ptr<JobHarness> *keep = nullptr);
+// The server saw `seen` tool results, each for a call it made, none twice or
+// missing, and Gemini's thoughtSignatures came back exactly.
+void expect_clean_results(const JobHarness &h, long seen);
 
 // Owned-loop mode (the library's own thread) against the scripted server over
 // openai, with one external tool: no fn, so its calls are handed out as
