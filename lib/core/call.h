@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/codes.h"
+#include "core/deadlines.h"
 #include "core/result_store.h"
 
 #include "loop/scheduler.h"
@@ -24,7 +25,9 @@ class CallOwner;
 class Dispatcher;
 class Group;
 
-class Call {
+// Its deadline is watched through the DeadlineEntry base (core/deadlines.h:
+// the dispatcher's one timer per timeout duration).
+class Call : public DeadlineEntry {
  public:
   Call(uint64_t seq, std::string id, std::string tool_name, std::string args);
   Call(const Call &) = delete;
@@ -90,7 +93,6 @@ class Call {
   void *event_source = nullptr;           // the batch/job handle, for identity
   int event_source_kind = 0;              // kSourceBatch / kSourceJob (core/event.h)
   loop::Micros submitted_us = 0, started_us = 0, ended_us = 0, deadline_us = 0;
-  std::unique_ptr<loop::Timer> deadline_timer;
   int attempts = 0;
   bool holds_slot = false;                // counted in the running totals
   bool tool_holds_ref = false;            // the tool has it and owes a completion

@@ -13,7 +13,9 @@
 namespace toolorch::core {
 
 Dispatcher::Dispatcher(Env env)
-    : env_(env), results_(env_.results ? env_.results : ResultStore::create(ResultStoreConfig())) {}
+    : env_(env),
+      results_(env_.results ? env_.results : ResultStore::create(ResultStoreConfig())),
+      deadlines_(env_.sched, [this](DeadlineEntry *e) { on_deadline(static_cast<Call *>(e)); }) {}
 
 int finish_call(Call &call, std::string result) {
   if (!call.finisher) return TOOLORCH_ESTATE;
@@ -101,15 +103,10 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
 
   int64_t timeout_ms = tool->spec().timeout_ms > 0 ? tool->spec().timeout_ms : env_.opts->tool_timeout_ms;
   call->deadline_us = call->submitted_us + timeout_ms * 1000;
-  call->deadline_timer = env_.sched->make_timer([this, call, timeout_ms] {
-    end_call(call, TOOLORCH_CALL_TIMED_OUT, TOOLORCH_ETIMEDOUT,
-             "tool \"" + call->tool_name() + "\" timed out after " + std::to_string(timeout_ms) + " ms");
-  });
-  if (!call->deadline_timer) {
+  if (!deadlines_.add(call, timeout_ms * 1000, call->deadline_us)) {
     fail_now(call, TOOLORCH_EIO, "cannot create a timer for the call's deadline");
     return;
   }
-  call->deadline_timer->arm_at(call->deadline_us);
 
   call->set_state(TOOLORCH_CALL_WAITING);
   env_.stats->waiting.fetch_add(1, std::memory_order_relaxed);
@@ -304,13 +301,18 @@ bool Dispatcher::start_or_expire(CallRef next) {
   if (next->deadline_us <= env_.sched->now_us()) {
     // Its deadline passed while it waited (its timer is due this very pass):
     // it must not reach the tool.
-    next->deadline_timer->disarm();
     end_call(next.get(), TOOLORCH_CALL_TIMED_OUT, TOOLORCH_ETIMEDOUT,
              "tool \"" + next->tool_name() + "\" timed out while waiting for a slot");
     return false;
   }
   start(std::move(next));
   return true;
+}
+
+void Dispatcher::on_deadline(Call *call) {
+  int64_t timeout_ms = (call->deadline_us - call->submitted_us) / 1000;
+  end_call(call, TOOLORCH_CALL_TIMED_OUT, TOOLORCH_ETIMEDOUT,
+           "tool \"" + call->tool_name() + "\" timed out after " + std::to_string(timeout_ms) + " ms");
 }
 
 void Dispatcher::emit_about(Call *call, int type) { env_.sink->emit(event_about(call, type)); }
@@ -498,7 +500,7 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
   } else {
     call->end_message = std::move(text);
   }
-  call->deadline_timer.reset();
+  Deadlines::remove(call);
   call->retry_timer.reset();
   if (was == TOOLORCH_CALL_WAITING) env_.stats->waiting.fetch_sub(1, std::memory_order_relaxed);
   Tool *freed_tool = call->holds_slot ? call->tool.get() : nullptr;

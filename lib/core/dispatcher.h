@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/call.h"
+#include "core/deadlines.h"
 #include "core/event.h"
 #include "core/options.h"
 #include "core/stats.h"
@@ -129,6 +130,7 @@ class Dispatcher {
   void enqueue(Call *call);
   void on_permit(Call *call, int status, loop::Micros waited_us);
   void start(CallRef call);
+  void on_deadline(Call *call);
   void run_tool(Call *call);
   void tell_runner_ended(Call *call, int status);
   void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags, int64_t retry_after_ms);
@@ -146,6 +148,7 @@ class Dispatcher {
   // submission order of their first waiting call: FIFO across tools.
   std::set<std::pair<uint64_t, Tool *>> ready_;
   std::shared_ptr<Tool> last_tool_;
+  Deadlines deadlines_;  // every submitted call's, one timer per timeout duration
   json::FlatDoc args_doc_;  // validate_args' reader, kept to be reused (loop thread)
   limits::RateLimits *limits_ = nullptr;
   obs::Observer *obs_ = nullptr;
