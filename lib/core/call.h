@@ -96,6 +96,7 @@ class Call : public DeadlineEntry {
   int attempts = 0;
   bool holds_slot = false;                // counted in the running totals
   bool tool_holds_ref = false;            // the tool has it and owes a completion
+  size_t tool_held_index = 0;             // where in the dispatcher's list of those
   int end_status = 0;                     // toolorch_status of the end
   // How it ended. A success's result is held once in the result store
   // (core/result_store.h) and shared by the events and the job's transcript;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <functional>
 
 #include "core/group.h"
 #include "json/schema.h"
@@ -167,9 +168,7 @@ void Dispatcher::hand_out(Call *call, std::shared_ptr<Tool> tool, CallOwner *own
   call->set_state(TOOLORCH_CALL_RUNNING);
   call->attempts = 1;
   // The runner's reference, as in start(): released by its answer or at shutdown.
-  call->ref();
-  call->tool_holds_ref = true;
-  tool_held_.insert(call);
+  hold_for_tool(call);
   run_tool(call);
 }
 
@@ -209,7 +208,8 @@ void Dispatcher::make_ready(Tool *tool) {
     if (!guesses_running_.empty()) preempt_for_.push_back(tool);
     return;
   }
-  ready_.emplace(tool->waiting.front()->seq(), tool);
+  ready_.emplace_back(tool->waiting.front()->seq(), tool);
+  std::push_heap(ready_.begin(), ready_.end(), std::greater<>());
   tool->in_ready_set = true;
 }
 
@@ -224,15 +224,16 @@ void Dispatcher::pump() {
   do {
     pump_again_ = false;
     while (running_ < env_.opts->max_parallel_tools && !ready_.empty() && !shut_down_) {
-      Tool *tool = ready_.begin()->second;
-      ready_.erase(ready_.begin());
+      std::pop_heap(ready_.begin(), ready_.end(), std::greater<>());
+      Tool *tool = ready_.back().second;
+      ready_.pop_back();
       tool->in_ready_set = false;
       // Take this tool's calls while it stays first in FIFO order and under
       // its cap, without going back through the set for each one.
       int cap = tool->spec().max_parallel;
       while (running_ < env_.opts->max_parallel_tools && !tool->waiting.empty() && !shut_down_ &&
              (cap <= 0 || tool->running < cap) &&
-             (ready_.empty() || tool->waiting.front()->seq() < ready_.begin()->first)) {
+             (ready_.empty() || tool->waiting.front()->seq() < ready_.front().first)) {
         CallRef next = std::move(tool->waiting.front());
         tool->waiting.pop_front();
         if (!next->ended()) start_or_expire(std::move(next));
@@ -333,9 +334,7 @@ void Dispatcher::start(CallRef ref) {
   if (obs_) obs_->call_started(call->obs, call->tool_name(), true, call->id(), call->attempts, call->started_us);
   if (env_.opts->emit_call_started) emit_about(call, TOOLORCH_EVENT_CALL_STARTED);
   // The tool's reference: released when it completes the call, or at shutdown.
-  call->ref();
-  call->tool_holds_ref = true;
-  tool_held_.insert(call);
+  hold_for_tool(call);
   run_tool(call);
 }
 
@@ -347,6 +346,23 @@ void Dispatcher::run_tool(Call *call) {
   } catch (...) {
     tool_finish(call, false, "tool threw an exception");
   }
+}
+
+void Dispatcher::hold_for_tool(Call *call) {
+  call->ref();
+  call->tool_holds_ref = true;
+  call->tool_held_index = tool_held_.size();
+  tool_held_.push_back(call);
+}
+
+bool Dispatcher::drop_tool_hold(Call *call) {
+  if (!call->tool_holds_ref) return false;
+  call->tool_holds_ref = false;
+  Call *last = tool_held_.back();
+  tool_held_[call->tool_held_index] = last;
+  last->tool_held_index = call->tool_held_index;
+  tool_held_.pop_back();
+  return true;
 }
 
 void Dispatcher::tell_runner_ended(Call *call, int status) {
@@ -377,10 +393,7 @@ int Dispatcher::tool_finish(Call *call, bool ok, std::string text, unsigned fail
 void Dispatcher::tool_abandon(Call *call) {
   if (!call->claim_tool_finish()) return;
   auto drop = [this](Call *c) {
-    if (!c->tool_holds_ref) return;
-    c->tool_holds_ref = false;
-    tool_held_.erase(c);
-    c->unref();
+    if (drop_tool_hold(c)) c->unref();
   };
   if (env_.sched->in_loop_thread()) {
     drop(call);
@@ -453,11 +466,7 @@ bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text,
 void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags,
                                   int64_t retry_after_ms) {
   CallRef tool_ref;  // adopt the tool's reference, dropped on return
-  if (call->tool_holds_ref) {
-    call->tool_holds_ref = false;
-    tool_held_.erase(call);
-    tool_ref = CallRef(call, /*adopt=*/true);
-  }
+  if (drop_tool_hold(call)) tool_ref = CallRef(call, /*adopt=*/true);
   if (call->ended()) {
     env_.stats->late_completions.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -558,11 +567,12 @@ void Dispatcher::shutdown() {
     tool->waiting.clear();
     tool->in_ready_set = false;
   }
-  for (Call *call : tool_held_) {
+  std::vector<Call *> held;
+  held.swap(tool_held_);
+  for (Call *call : held) {
     call->tool_holds_ref = false;
     call->unref();
   }
-  tool_held_.clear();
 }
 
 }  // namespace toolorch::core

@@ -132,6 +132,8 @@ class Dispatcher {
   void start(CallRef call);
   void on_deadline(Call *call);
   void run_tool(Call *call);
+  void hold_for_tool(Call *call);   // the tool's reference, until it answers or shutdown
+  bool drop_tool_hold(Call *call);  // false if not held; the reference is the caller's
   void tell_runner_ended(Call *call, int status);
   void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags, int64_t retry_after_ms);
   bool retry_later(Call *call, unsigned fail_flags, std::string &text, int64_t retry_after_ms);
@@ -146,14 +148,17 @@ class Dispatcher {
   int running_ = 0;
   // Tools with waiting calls and a free slot of their own, by the
   // submission order of their first waiting call: FIFO across tools.
-  std::set<std::pair<uint64_t, Tool *>> ready_;
+  // A min-heap (std::push_heap with std::greater): no allocation per entry.
+  std::vector<std::pair<uint64_t, Tool *>> ready_;
   std::shared_ptr<Tool> last_tool_;
   Deadlines deadlines_;  // every submitted call's, one timer per timeout duration
   json::FlatDoc args_doc_;  // validate_args' reader, kept to be reused (loop thread)
   limits::RateLimits *limits_ = nullptr;
   obs::Observer *obs_ = nullptr;
   std::mt19937_64 rng_{std::random_device{}()};  // batches repeat one tool: skip the registry's lock
-  std::unordered_set<Call *> tool_held_;  // calls whose tool owes a completion
+  // Calls whose tool owes a completion (each holds a reference), each at
+  // its Call::tool_held_index: added and removed in O(1), no allocation.
+  std::vector<Call *> tool_held_;
   // Guesses wait apart from real calls, served only when no real call is
   // ready; running guesses are the slots a blocked real call may take.
   std::deque<CallRef> guesses_waiting_;

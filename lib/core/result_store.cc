@@ -246,7 +246,7 @@ void ResultStore::forget_locked(StoredResult *r) {
 
 ResultRef ResultStore::put(std::string bytes) {
   size_t size = bytes.size();
-  ResultRef r(new StoredResult(shared_from_this(), size));
+  ResultRef r = std::make_shared<StoredResult>(StoredResult::Key(), shared_from_this(), size);
   c_.results.fetch_add(1, std::memory_order_relaxed);
   c_.bytes.fetch_add(static_cast<int64_t>(size), std::memory_order_relaxed);
   // Compression runs before the lock: other threads read meanwhile.
@@ -274,11 +274,12 @@ ResultRef ResultStore::put(std::string bytes) {
     r->held_ = size;
     r->raw_ = std::make_shared<const std::string>(std::move(bytes));
   }
-  r->pos_ = in_memory_.insert(in_memory_.end(), r.get());
-  r->in_memory_list_ = true;
   note_memory_locked(static_cast<int64_t>(r->held_));
   int64_t budget = cfg_.max_memory_bytes;
-  if (budget > 0 && memory_ > budget - budget / 8) spill_locked(static_cast<size_t>(budget - budget / 4));
+  if (budget <= 0) return r;  // nothing ever spills: no order to keep
+  r->pos_ = in_memory_.insert(in_memory_.end(), r.get());
+  r->in_memory_list_ = true;
+  if (memory_ > budget - budget / 8) spill_locked(static_cast<size_t>(budget - budget / 4));
   return r;
 }
 

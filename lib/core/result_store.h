@@ -63,7 +63,14 @@ class StoredResult {
 
  private:
   friend class ResultStore;
-  explicit StoredResult(std::shared_ptr<ResultStore> store, size_t size) : store_(std::move(store)), size_(size) {}
+  struct Key {  // the store's alone: make_shared (one allocation) needs a public constructor
+    explicit Key() = default;
+  };
+
+ public:
+  StoredResult(Key, std::shared_ptr<ResultStore> store, size_t size) : store_(std::move(store)), size_(size) {}
+
+ private:
   std::shared_ptr<ResultStore> store_;
   const size_t size_;
   // Guarded by store_->mu_.
@@ -73,7 +80,7 @@ class StoredResult {
   std::string path_;           // spilled to this file
   size_t held_ = 0;            // bytes counted in memory_bytes
   size_t disk_ = 0;            // bytes of its file
-  bool in_memory_list_ = false;
+  bool in_memory_list_ = false;  // in in_memory_ (only with a budget: what may spill)
   std::list<StoredResult *>::iterator pos_;
 };
 
@@ -129,7 +136,7 @@ class ResultStore : public std::enable_shared_from_this<ResultStore> {
   ResultStoreConfig cfg_;
   std::string root_;
   mutable std::mutex mu_;
-  std::list<StoredResult *> in_memory_;  // oldest first; guarded by mu_
+  std::list<StoredResult *> in_memory_;  // oldest first, with a budget; guarded by mu_
   int64_t memory_ = 0;                   // guarded by mu_
   std::string dir_;                      // guarded by mu_; "" until made
   uint64_t next_file_ = 1;               // guarded by mu_
