@@ -1,5 +1,7 @@
 #include "llm/sse_reader.h"
 
+#include <cstring>
+
 namespace toolorch::llm {
 
 namespace {
@@ -41,13 +43,21 @@ SseReader::Status SseReader::feed_lines(std::string_view s, const Sink &sink) {
     pending_cr_ = false;
     if (s[0] == '\n') i = 1;  // the second half of a CRLF split across feeds
   }
+  // The next LF and the next CR, each found by memchr (vectorised) and
+  // looked for again only once passed: a stream without CRs is scanned for
+  // one once per feed. (find_first_of with a two-byte set calls memchr per
+  // input byte in libstdc++.)
+  constexpr size_t npos = std::string_view::npos;
+  auto next = [&s](char c, size_t from) {
+    const void *p = from < s.size() ? std::memchr(s.data() + from, c, s.size() - from) : nullptr;
+    return p ? static_cast<size_t>(static_cast<const char *>(p) - s.data()) : npos;
+  };
+  size_t lf = next('\n', i), cr = next('\r', i);
   while (i < s.size()) {
-    // One pass over the bytes (find_first_of with a two-byte set calls
-    // memchr per input byte in libstdc++).
-    size_t end = i;
-    while (end < s.size() && s[end] != '\n' && s[end] != '\r') ++end;
-    if (end == s.size()) end = std::string_view::npos;
-    if (end == std::string_view::npos) {
+    if (lf != npos && lf < i) lf = next('\n', i);
+    if (cr != npos && cr < i) cr = next('\r', i);
+    size_t end = lf < cr ? lf : cr;
+    if (end == npos) {
       if (too_big(partial_.size() + (s.size() - i))) return Status::kTooBig;
       partial_.append(s.data() + i, s.size() - i);
       break;
@@ -120,7 +130,13 @@ bool SseReader::dispatch(const Sink &sink) {
   ev.type = type_.empty() ? std::string("message") : std::move(type_);
   type_.clear();
   ev.id = last_id_;
-  return sink(ev);
+  bool go_on = sink(ev);
+  // The next event's data reuses this buffer, unless the sink took it.
+  if (data_.empty() && ev.data.capacity() > data_.capacity()) {
+    ev.data.clear();
+    data_.swap(ev.data);
+  }
+  return go_on;
 }
 
 SseReader::Status SseReader::finish() {
