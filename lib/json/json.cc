@@ -359,23 +359,21 @@ char *write_quoted(char *p, std::string_view s) {
 }
 
 void append_quoted(std::string *out, std::string_view s) {
-  out->reserve(out->size() + s.size() + 2);
-  out->push_back('"');
-  size_t i = 0;
-  while (i < s.size()) {
-    // Plain bytes in runs: one append for each.
-    size_t run = i;
-    while (run < s.size()) {
-      if (needs_escape(static_cast<unsigned char>(s[run]))) break;
-      ++run;
-    }
-    out->append(s.data() + i, run - i);
-    if (run == s.size()) break;
-    char escaped[6];
-    out->append(escaped, write_escape(static_cast<unsigned char>(s[run]), escaped));
-    i = run + 1;
+  // Measured first, then written in place: one growth of the string, no
+  // append call per escape (JSON text quoted into a string has many).
+  size_t n = s.size() + 2;
+  for (unsigned char c : s)
+    if (needs_escape(c)) n += c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f' ? 1 : 5;
+  const size_t at = out->size();
+  out->resize(at + n);
+  char *p = &(*out)[at];
+  if (n == s.size() + 2) {
+    p[0] = '"';
+    if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+    p[n - 1] = '"';
+  } else {
+    write_quoted(p, s);
   }
-  out->push_back('"');
 }
 
 void append_cstring(std::string *out, std::string_view s) {
