@@ -154,4 +154,24 @@ inline llm::Request simple_request(bool stream = true) {
 
 inline std::vector<http::Header> sse_headers() { return {{"Content-Type", "text/event-stream"}}; }
 
+// One request sent on a fake client: the provider, what its listener saw,
+// and the pending request (the errors and hardening tests build on it).
+struct ProviderRun {
+  FakeHttpClient http;
+  std::unique_ptr<llm::Provider> provider;
+  RecordingListener listener;
+  std::unique_ptr<llm::PendingRequest> req;
+
+  explicit ProviderRun(const llm::ProviderConfig &cfg, bool stream = true) {
+    provider = llm::make_provider(cfg, &http);
+    req = provider->send(simple_request(stream), &listener);
+  }
+  // The request ended exactly once, in an error.
+  const llm::Error &error() {
+    assert_int_equal(listener.errors, 1);
+    assert_int_equal(listener.finished, 0);
+    return listener.error;
+  }
+};
+
 }  // namespace toolorch::test

@@ -8,16 +8,6 @@
 #include "llm_test_util.h"
 #include "toolorch/status.h"
 
-// After the C++ headers: cmocka's fail() macro would break <ios>.
-// cmocka 1.1 declares its C functions without extern "C".
-extern "C" {
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-}
-
 using namespace toolorch;
 using test::FakeHttpClient;
 using test::RecordingListener;
@@ -27,21 +17,13 @@ namespace {
 const char *kKey = "sk-SECRET-0123456789";
 const llm::Protocol kBoth[] = {llm::Protocol::kOpenAI, llm::Protocol::kAnthropic};
 
-struct Run {
-  FakeHttpClient http;
-  std::unique_ptr<llm::Provider> provider;
-  RecordingListener listener;
-  std::unique_ptr<llm::PendingRequest> req;
-
-  explicit Run(llm::Protocol p, bool stream = true) {
-    provider = llm::make_provider(test::test_config(p, kKey), &http);
-    req = provider->send(test::simple_request(stream), &listener);
-  }
+// Every error also keeps the key out of its message.
+struct Run : test::ProviderRun {
+  explicit Run(llm::Protocol p, bool stream = true) : ProviderRun(test::test_config(p, kKey), stream) {}
   const llm::Error &error() {
-    assert_int_equal(listener.errors, 1);
-    assert_int_equal(listener.finished, 0);
-    assert_null(strstr(listener.error.message.c_str(), kKey));
-    return listener.error;
+    const llm::Error &e = ProviderRun::error();
+    assert_null(strstr(e.message.c_str(), kKey));
+    return e;
   }
 };
 

@@ -8,16 +8,6 @@
 #include "llm_test_util.h"
 #include "toolorch/status.h"
 
-// After the C++ headers: cmocka's fail() macro would break <ios>.
-// cmocka 1.1 declares its C functions without extern "C".
-extern "C" {
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-}
-
 using namespace toolorch;
 using test::FakeHttpClient;
 using test::RecordingListener;

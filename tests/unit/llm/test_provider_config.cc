@@ -7,16 +7,6 @@
 #include "json/json.h"
 #include "llm_test_util.h"
 
-// After the C++ headers: cmocka's fail() macro would break <ios>.
-// cmocka 1.1 declares its C functions without extern "C".
-extern "C" {
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-}
-
 using namespace toolorch;
 using test::FakeHttpClient;
 

@@ -9,14 +9,6 @@
 #include "llm_test_util.h"
 #include "toolorch/status.h"
 
-extern "C" {
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-}
-
 using namespace toolorch;
 using test::FakeHttpClient;
 using test::RecordingListener;

@@ -11,15 +11,6 @@
 #include "llm_test_util.h"
 #include "toolorch/status.h"
 
-// After the C++ headers: cmocka's fail() macro would break <ios>.
-extern "C" {
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-}
-
 using namespace toolorch;
 using test::FakeHttpClient;
 using test::RecordingListener;
@@ -28,22 +19,13 @@ namespace {
 
 const llm::Protocol kBoth[] = {llm::Protocol::kOpenAI, llm::Protocol::kAnthropic};
 
-struct Run {
-  FakeHttpClient http;
-  std::unique_ptr<llm::Provider> provider;
-  RecordingListener listener;
-  std::unique_ptr<llm::PendingRequest> req;
-
-  explicit Run(llm::Protocol p, bool stream = true, size_t max_response_bytes = 0) {
+struct Run : test::ProviderRun {
+  explicit Run(llm::Protocol p, bool stream = true, size_t max_response_bytes = 0)
+      : ProviderRun(config(p, max_response_bytes), stream) {}
+  static llm::ProviderConfig config(llm::Protocol p, size_t max_response_bytes) {
     llm::ProviderConfig cfg = test::test_config(p);
     if (max_response_bytes) cfg.max_response_bytes = max_response_bytes;
-    provider = llm::make_provider(cfg, &http);
-    req = provider->send(test::simple_request(stream), &listener);
-  }
-  const llm::Error &error() {
-    assert_int_equal(listener.errors, 1);
-    assert_int_equal(listener.finished, 0);
-    return listener.error;
+    return cfg;
   }
 };
 
