@@ -73,9 +73,7 @@ void cancel_kills_and_reaps(void **) {
   toolorch_ctx *ctx = new_ctx();
   add_command_tool(ctx, "sleeper", "[\"sh\", \"-c\", \"echo $$ > " + pidfile + ".tmp; mv " + pidfile + ".tmp " +
                                        pidfile + "; exec sleep 30\"]");
-  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
-  assert_int_equal(toolorch_batch_add(b, "sleeper", "{}", nullptr), TOOLORCH_OK);
-  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  toolorch_batch *b = submit_batch(ctx, "sleeper", {"{}"});
   assert_true(eventually([&] { return !read_file(pidfile).empty(); }));
   pid_t pid = std::stoi(read_file(pidfile));
   assert_true(eventually([&] { return process_state(pid) == 'S'; }));  // sleeping in `sleep`
@@ -229,9 +227,7 @@ void no_fd_leak_no_zombie(void **) {
     toolorch_batch_free(b);
   }
   // And some still running when the context goes.
-  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
-  for (int i = 0; i < 4; ++i) assert_int_equal(toolorch_batch_add(b, "sleep", "{}", nullptr), TOOLORCH_OK);
-  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  submit_batch(ctx, "sleep", numbered_args(4));
   assert_true(eventually([&] { return toolorch_stat(ctx, "running") == 4; }));
   toolorch_free(ctx);
   assert_int_equal(count_open_fds(), before);

@@ -50,9 +50,7 @@ void cancel_kills_the_grandchild(void **) {
   std::string pidfile = dir + "/pid";
   toolorch_ctx *ctx = new_ctx();
   add_command_tool(ctx, "bg", leave_a_grandchild(pidfile));
-  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
-  assert_int_equal(toolorch_batch_add(b, "bg", "{}", nullptr), TOOLORCH_OK);
-  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  toolorch_batch *b = submit_batch(ctx, "bg", {"{}"});
   assert_true(eventually([&] { return !read_file(pidfile).empty(); }));
   pid_t pid = std::stoi(read_file(pidfile));
   // Cancel only once the shell itself has exited and been reaped.

@@ -148,8 +148,7 @@ void timeout_closes_the_connection(void **) {
   assert_int_equal(srv.counters().requests_abandoned, 1);
   assert_int_equal(toolorch_stat(ctx, "calls_timed_out"), 1);
   assert_int_equal(toolorch_stat(ctx, "late_completions"), 0);
-  toolorch_event *ev = nullptr;
-  assert_int_equal(toolorch_next_event(ctx, 100, &ev), TOOLORCH_EAGAIN);
+  assert_queue_empty(ctx);
   toolorch_free(ctx);
 }
 
@@ -162,12 +161,7 @@ void batch_cancel_closes_every_transfer(void **) {
   toolorch_ctx *ctx = new_ctx();
   add_http_tool(ctx, "slow", srv.url("/hang"));
 
-  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
-  for (int i = 0; i < 20; ++i) {
-    std::string args = "{\"i\":" + std::to_string(i) + "}";
-    assert_int_equal(toolorch_batch_add(b, "slow", args.c_str(), nullptr), TOOLORCH_OK);
-  }
-  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  toolorch_batch *b = submit_batch(ctx, "slow", numbered_args(20));
   assert_true(srv.wait_for(&HttpServerCounters::requests, 20, kWait));
   assert_int_equal(toolorch_stat(ctx, "running"), 20);
   assert_int_equal(srv.counters().connections_closed, 0);
@@ -180,8 +174,7 @@ void batch_cancel_closes_every_transfer(void **) {
   assert_int_equal(srv.counters().requests_abandoned, 20);
   assert_int_equal(srv.counters().responses_finished, 0);
 
-  toolorch_event *ev = nullptr;
-  assert_int_equal(toolorch_next_event(ctx, 100, &ev), TOOLORCH_EAGAIN);
+  assert_queue_empty(ctx);
   assert_int_equal(toolorch_stat(ctx, "calls_cancelled"), 20);
   assert_int_equal(toolorch_stat(ctx, "late_completions"), 0);
   assert_int_equal(toolorch_stat(ctx, "running"), 0);
@@ -197,9 +190,7 @@ void free_with_transfers_in_flight(void **) {
   start(srv);
   toolorch_ctx *ctx = new_ctx();
   add_http_tool(ctx, "slow", srv.url("/hang"));
-  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
-  for (int i = 0; i < 5; ++i) assert_int_equal(toolorch_batch_add(b, "slow", "{}", nullptr), TOOLORCH_OK);
-  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  submit_batch(ctx, "slow", numbered_args(5));
   assert_true(srv.wait_for(&HttpServerCounters::requests, 5, kWait));
   toolorch_free(ctx);  // the batch goes with it
   assert_true(srv.wait_for(&HttpServerCounters::connections_closed, 5, kWait));

@@ -33,9 +33,7 @@ void check_not_retried(const char *retry_after, int64_t timeout_ms, const char *
   toolorch_ctx *ctx = new_ctx();
   add_retrying_tool(ctx, "busy", srv.url("/busy"), timeout_ms);
   // The first request arrives, then the server would say yes.
-  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
-  assert_int_equal(toolorch_batch_add(b, "busy", "{}", nullptr), TOOLORCH_OK);
-  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  toolorch_batch *b = submit_batch(ctx, "busy", {"{}"});
   assert_true(srv.wait_for(&toolorch::test::HttpServerCounters::requests, 1, std::chrono::seconds(20)));
   srv.set("/busy", HttpBehaviour::fixed(200, "fine"));
   std::vector<Result> r = collect(ctx, b);

@@ -58,9 +58,7 @@ void fires_once_on_cancel(void **) {
   Probe p;
   toolorch_ctx *ctx = new_ctx();
   register_probe(ctx, "held", &p, 0);
-  toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
-  for (int i = 0; i < 3; ++i) assert_int_equal(toolorch_batch_add(b, "held", "{}", nullptr), TOOLORCH_OK);
-  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  toolorch_batch *b = submit_batch(ctx, "held", std::vector<std::string>(3, "{}"));
   assert_true(eventually([&] {
     std::lock_guard<std::mutex> lk(p.mu);
     return p.held.size() == 3;

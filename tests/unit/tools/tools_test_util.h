@@ -109,12 +109,31 @@ inline std::vector<Result> collect(toolorch_ctx *ctx, toolorch_batch *b,
   }
 }
 
-// One batch of calls to one tool, run to the end.
-inline std::vector<Result> run_batch(toolorch_ctx *ctx, const char *tool, const std::vector<std::string> &args) {
+// One batch of calls to one tool, submitted; the caller collects and frees it.
+inline toolorch_batch *submit_batch(toolorch_ctx *ctx, const char *tool, const std::vector<std::string> &args) {
   toolorch_batch *b = toolorch_batch_new(ctx, nullptr);
   assert_non_null(b);
   for (const std::string &a : args) assert_int_equal(toolorch_batch_add(b, tool, a.c_str(), nullptr), TOOLORCH_OK);
   assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  return b;
+}
+
+// n distinct arguments, {"i":0} to {"i":n-1}.
+inline std::vector<std::string> numbered_args(int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back("{\"i\":" + std::to_string(i) + "}");
+  return out;
+}
+
+// Nothing more comes out of the context's queue (nothing is delivered twice).
+inline void assert_queue_empty(toolorch_ctx *ctx) {
+  toolorch_event *ev = nullptr;
+  assert_int_equal(toolorch_next_event(ctx, 100, &ev), TOOLORCH_EAGAIN);
+}
+
+// One batch of calls to one tool, run to the end.
+inline std::vector<Result> run_batch(toolorch_ctx *ctx, const char *tool, const std::vector<std::string> &args) {
+  toolorch_batch *b = submit_batch(ctx, tool, args);
   std::vector<Result> r = collect(ctx, b);
   toolorch_batch_free(b);
   return r;
