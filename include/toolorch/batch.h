@@ -41,6 +41,26 @@ TOOLORCH_API int toolorch_batch_cancel(toolorch_batch *batch);
  * owned-loop mode the call has ended on return; in borrowed-loop mode from
  * another thread it is posted (OK). */
 TOOLORCH_API int toolorch_batch_cancel_call(toolorch_batch *batch, const char *call_id);
+/*
+ * A batch with its own event queue: toolorch_batch_new, except that every
+ * event of the batch -- the TOOL_CALL, TOOL_CANCELLED, CHAIN_ARGS and SCORE
+ * of its calls included, so that whoever consumes the batch also runs its
+ * external tools -- goes to the batch's own queue, read with
+ * toolorch_batch_next_event, and never to the context's callback or queue.
+ * [loop thread] (owned-loop mode marshals it, as toolorch_batch_new.)
+ */
+TOOLORCH_API toolorch_batch *toolorch_batch_new_queued(toolorch_ctx *ctx, void *userdata);
+/*
+ * The next event of a batch made by toolorch_batch_new_queued: as
+ * toolorch_job_next_event (toolorch/job.h), with BATCH_DONE as the one final
+ * event (OK once every call ended, also after toolorch_batch_cancel; of
+ * status TOOLORCH_ECLOSED when toolorch_close / toolorch_free came first,
+ * the events not yet taken then dropped). A batch never submitted has its
+ * BATCH_DONE only from the context's close. EMODE for a batch made by
+ * toolorch_batch_new. [any thread], several threads at once; never during or
+ * after toolorch_batch_free of that batch.
+ */
+TOOLORCH_API int toolorch_batch_next_event(toolorch_batch *batch, int timeout_ms, toolorch_event **out);
 /* Calls added, and calls ended so far. [any thread] */
 TOOLORCH_API size_t toolorch_batch_size(const toolorch_batch *batch);
 TOOLORCH_API size_t toolorch_batch_ended(const toolorch_batch *batch);

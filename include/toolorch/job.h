@@ -96,6 +96,39 @@ TOOLORCH_API int toolorch_job_cancel_call(toolorch_job *job, const char *call_id
  * callbacks, JOB_DONE included. [loop thread] */
 TOOLORCH_API void toolorch_job_free(toolorch_job *job);
 
+/*
+ * A job with its own event queue: toolorch_job_start, except that every event
+ * of the job -- the TOOL_CALL, TOOL_CANCELLED, CHAIN_ARGS and SCORE of its
+ * calls included, so that whoever consumes the job also runs its external
+ * tools -- goes to the job's own queue, read with toolorch_job_next_event,
+ * and never to the context's callback or queue. Jobs started either way
+ * run side by side on one context. [loop thread] (owned-loop mode marshals
+ * it, as toolorch_job_start.)
+ */
+TOOLORCH_API toolorch_job *toolorch_job_start_queued(toolorch_ctx *ctx, const char *request_json, void *userdata,
+                                                     int *status);
+/*
+ * The next event of a job started by toolorch_job_start_queued, waiting up
+ * to timeout_ms (0 = don't wait, -1 = forever). Returns OK and *out (free it
+ * with toolorch_event_free), EAGAIN when none came in time, ECLOSED once the
+ * job's final event has been taken; EMODE for a job started by
+ * toolorch_job_start, or when waiting (timeout_ms != 0) on the loop thread.
+ * The close handshake: the job's events end with exactly one JOB_DONE --
+ * its own end (OK, the failure, ECANCELLED after toolorch_job_cancel) or,
+ * when toolorch_close / toolorch_free cut the run off, one of status
+ * TOOLORCH_ECLOSED; the events queued and not yet taken are then dropped
+ * (a JOB_DONE already queued stays, with every event before it). What the
+ * end itself causes (the TOOL_CANCELLED of a score request it made
+ * pointless) comes before it, never after. It wakes
+ * every consumer waiting: one gets the JOB_DONE, the others and every call
+ * after it ECLOSED. (In borrowed-loop mode a toolorch_close from another
+ * thread takes effect when the host's loop runs.)
+ * [any thread], several threads at once; never during or after
+ * toolorch_job_free of that job (free it once the consumers have seen
+ * JOB_DONE or ECLOSED).
+ */
+TOOLORCH_API int toolorch_job_next_event(toolorch_job *job, int timeout_ms, toolorch_event **out);
+
 /* Event accessors for jobs [any thread]. */
 TOOLORCH_API toolorch_job *toolorch_event_job(const toolorch_event *event);
 /* ROUND_DONE, LLM_TOOL_CALL, CALL_RESULT of a job: the round (from 1). */

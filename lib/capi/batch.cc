@@ -9,11 +9,11 @@ using toolorch::capi::invalid;
 using toolorch::capi::guarded;
 using toolorch::capi::guarded_ptr;
 
-extern "C" {
+namespace {
 
-toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata) {
+toolorch_batch *make_batch(toolorch_ctx *ctx, void *userdata, bool queued, const char *fn) {
   if (!ctx) {
-    invalid(nullptr, "toolorch_batch_new", "ctx is NULL");
+    invalid(nullptr, fn, "ctx is NULL");
     return nullptr;
   }
   return guarded_ptr<toolorch_batch>(ctx, [&]() -> toolorch_batch * {
@@ -23,15 +23,39 @@ toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata) {
     }
     auto b = std::make_unique<toolorch_batch>();
     b->ctx = ctx;
+    b->userdata = userdata;
+    if (queued) b->own_queue = std::make_shared<toolorch::capi::EventQueue>(false);
     b->impl = std::make_unique<toolorch::core::Batch>(&ctx->engine->dispatcher(), ctx, userdata, b.get());
     toolorch_batch *raw = b.get();
     int rc = ctx->on_loop([&]() -> int {
+      // A close that ran before this would not give the batch its end.
+      if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
       ctx->batches.insert(raw);
       return TOOLORCH_OK;
     });
     if (rc) return nullptr;
     return b.release();
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata) {
+  return make_batch(ctx, userdata, false, "toolorch_batch_new");
+}
+
+toolorch_batch *toolorch_batch_new_queued(toolorch_ctx *ctx, void *userdata) {
+  return make_batch(ctx, userdata, true, "toolorch_batch_new_queued");
+}
+
+int toolorch_batch_next_event(toolorch_batch *batch, int timeout_ms, toolorch_event **out) {
+  if (!batch || !out) return invalid(batch ? batch->ctx : nullptr, "toolorch_batch_next_event", "batch or out is NULL");
+  if (!batch->own_queue)
+    return fail(batch->ctx, TOOLORCH_EMODE,
+                "the batch was made by toolorch_batch_new: its events go to the context (toolorch_next_event)");
+  return toolorch::capi::next_event_from(batch->ctx, batch->own_queue.get(), timeout_ms, out);
 }
 
 int toolorch_batch_add(toolorch_batch *batch, const char *tool_name, const char *args_json,

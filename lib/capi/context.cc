@@ -13,8 +13,46 @@ using toolorch::capi::fail;
 using toolorch::capi::guarded;
 using toolorch::capi::guarded_ptr;
 
+namespace toolorch::capi {
+
+std::shared_ptr<EventQueue> *own_queue_of(const core::Event &ev) {
+  std::shared_ptr<EventQueue> *q = nullptr;
+  if (ev.source && ev.source_kind == core::kSourceJob) q = &static_cast<toolorch_job *>(ev.source)->own_queue;
+  if (ev.source && ev.source_kind == core::kSourceBatch) q = &static_cast<toolorch_batch *>(ev.source)->own_queue;
+  return q && *q ? q : nullptr;
+}
+
+namespace {
+
+// The end of a queued job or batch that the context's close cut off.
+core::EventPtr closed_final(int type, void *userdata, void *source, int source_kind) {
+  auto ev = std::make_unique<core::Event>();
+  ev->type = type;
+  ev->userdata = userdata;
+  ev->source = source;
+  ev->source_kind = source_kind;
+  ev->status = TOOLORCH_ECLOSED;
+  ev->text = type == TOOLORCH_EVENT_JOB_DONE ? "the context was closed before the job ended"
+                                             : "the context was closed before the batch ended";
+  return ev;
+}
+
+}  // namespace
+}  // namespace toolorch::capi
+
 void toolorch_ctx::emit(toolorch::core::EventPtr ev) {
   if (closing.load(std::memory_order_acquire)) return;
+  if (std::shared_ptr<toolorch::capi::EventQueue> *own = toolorch::capi::own_queue_of(*ev)) {
+    if (ev->type != TOOLORCH_EVENT_JOB_DONE && ev->type != TOOLORCH_EVENT_BATCH_DONE) {
+      (*own)->push(std::move(ev));
+      return;
+    }
+    // The end goes after what this loop pass still emits about the run
+    // (event_queue.h, hold_final); the queue outlives a handle freed meanwhile.
+    (*own)->hold_final(std::move(ev));
+    loop->post([q = *own] { q->release_final(); });
+    return;
+  }
   if (event_fn) {
     try {
       toolorch::capi::CallbackScope scope;
@@ -89,9 +127,22 @@ toolorch::http::Client *toolorch_ctx::get_http(std::string *err) {
 
 void toolorch_ctx::close() {
   if (closing.exchange(true)) return;
+  using toolorch::capi::closed_final;
+  // On the loop thread, after `closing` is set: no event is emitted any
+  // more, so a queued job's or batch's final event is either in its queue
+  // already or the one put there now.
   auto work = [this]() -> int {
-    for (toolorch_batch *b : batches) b->impl->detach();
-    for (toolorch_job *j : jobs) j->impl->detach();
+    for (toolorch_batch *b : batches) {
+      b->impl->detach();
+      if (b->own_queue)
+        b->own_queue->close_with_final(
+            closed_final(TOOLORCH_EVENT_BATCH_DONE, b->userdata, b, toolorch::core::kSourceBatch));
+    }
+    for (toolorch_job *j : jobs) {
+      j->impl->detach();
+      if (j->own_queue)
+        j->own_queue->close_with_final(closed_final(TOOLORCH_EVENT_JOB_DONE, j->userdata, j, toolorch::core::kSourceJob));
+    }
     engine->shutdown();
     return TOOLORCH_OK;
   };

@@ -9,6 +9,22 @@ using toolorch::capi::fail;
 using toolorch::capi::invalid;
 using toolorch::capi::guarded;
 
+namespace toolorch::capi {
+
+int next_event_from(toolorch_ctx *ctx, EventQueue *q, int timeout_ms, toolorch_event **out) {
+  *out = nullptr;
+  return guarded(ctx, [&]() -> int {
+    if (timeout_ms != 0 && ctx->loop->in_loop_thread())
+      return fail(ctx, TOOLORCH_EMODE, "waiting on the loop thread would stall the loop that makes the events");
+    core::EventPtr ev;
+    int rc = q->pop(timeout_ms, &ev);
+    if (rc == TOOLORCH_OK) *out = handle_of(ev.release());
+    return rc;
+  });
+}
+
+}  // namespace toolorch::capi
+
 extern "C" {
 
 int toolorch_set_event_fn(toolorch_ctx *ctx, toolorch_event_fn fn, void *userdata) {
@@ -24,15 +40,7 @@ int toolorch_set_event_fn(toolorch_ctx *ctx, toolorch_event_fn fn, void *userdat
 
 int toolorch_next_event(toolorch_ctx *ctx, int timeout_ms, toolorch_event **out) {
   if (!ctx || !out) return invalid(ctx, "toolorch_next_event", "ctx or out is NULL");
-  *out = nullptr;
-  return guarded(ctx, [&]() -> int {
-    if (timeout_ms != 0 && ctx->loop->in_loop_thread())
-      return fail(ctx, TOOLORCH_EMODE, "waiting on the loop thread would stall the loop that makes the events");
-    toolorch::core::EventPtr ev;
-    int rc = ctx->queue.pop(timeout_ms, &ev);
-    if (rc == TOOLORCH_OK) *out = toolorch::capi::handle_of(ev.release());
-    return rc;
-  });
+  return toolorch::capi::next_event_from(ctx, &ctx->queue, timeout_ms, out);
 }
 
 int toolorch_event_fd(const toolorch_ctx *ctx) { return ctx ? ctx->queue.fd() : -1; }

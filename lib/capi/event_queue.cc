@@ -9,7 +9,9 @@
 
 namespace toolorch::capi {
 
-EventQueue::EventQueue() { fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+EventQueue::EventQueue(bool with_fd) {
+  if (with_fd) fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
 
 EventQueue::~EventQueue() {
   if (fd_ >= 0) ::close(fd_);
@@ -33,6 +35,24 @@ void EventQueue::push(core::EventPtr ev) {
   cv_.notify_one();
 }
 
+void EventQueue::hold_final(core::EventPtr ev) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (!closed_ && !held_final_) held_final_ = std::move(ev);
+}
+
+void EventQueue::release_final() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (closed_ || !held_final_) return;
+    q_.push_back(std::move(held_final_));
+    closed_ = has_final_ = true;
+    set_readable_locked(true);
+  }
+  // Every waiter wakes: one takes the final event, the others learn that
+  // the queue has ended.
+  cv_.notify_all();
+}
+
 int EventQueue::pop(int timeout_ms, core::EventPtr *out) {
   std::unique_lock<std::mutex> lk(mu_);
   auto ready = [this] { return closed_ || !q_.empty(); };
@@ -44,17 +64,34 @@ int EventQueue::pop(int timeout_ms, core::EventPtr *out) {
   if (q_.empty()) return closed_ ? TOOLORCH_ECLOSED : TOOLORCH_EAGAIN;
   *out = std::move(q_.front());
   q_.pop_front();
-  if (q_.empty()) set_readable_locked(false);
+  // Stay readable once ended, so that a poller wakes up and learns of it.
+  if (q_.empty() && !closed_) set_readable_locked(false);
   return TOOLORCH_OK;
 }
 
 void EventQueue::close() {
-  std::deque<core::EventPtr> dropped;
+  std::deque<core::EventPtr> dropped;  // freed outside the lock
   {
     std::lock_guard<std::mutex> lk(mu_);
     closed_ = true;
     dropped.swap(q_);
-    // Stay readable so that a poller wakes up and learns of the close.
+    set_readable_locked(true);
+  }
+  cv_.notify_all();
+}
+
+void EventQueue::close_with_final(core::EventPtr final) {
+  std::deque<core::EventPtr> dropped;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (has_final_) return;
+    if (held_final_) {
+      if (!closed_) q_.push_back(std::move(held_final_));
+    } else {
+      dropped.swap(q_);
+      if (!closed_) q_.push_back(std::move(final));  // close() came first: nothing more
+    }
+    closed_ = has_final_ = true;
     set_readable_locked(true);
   }
   cv_.notify_all();

@@ -53,6 +53,10 @@ struct toolorch_batch {
   toolorch_ctx *ctx = nullptr;
   std::atomic<bool> submit_requested{false};  // submit is once, decided on the caller's thread
   std::unique_ptr<toolorch::core::Batch> impl;
+  void *userdata = nullptr;
+  // toolorch_batch_new_queued: every event of the batch goes here (null:
+  // the context's callback or queue). Made before any event can be.
+  std::shared_ptr<toolorch::capi::EventQueue> own_queue;
 };
 
 // toolorch_call is core::Call and toolorch_event is core::Event, cast at the
@@ -69,7 +73,20 @@ struct toolorch_job {
   toolorch_ctx *ctx = nullptr;
   std::unique_ptr<toolorch::core::Job> impl;
   std::unique_ptr<toolorch::llm::Provider> spec_model;  // speculation source "model"
+  void *userdata = nullptr;
+  // toolorch_job_start_queued: every event of the job goes here (null: the
+  // context's callback or queue). Made before the job starts.
+  std::shared_ptr<toolorch::capi::EventQueue> own_queue;
 };
+
+namespace toolorch::capi {
+// The own queue an event goes to (its job's or batch's, if made queued), or
+// null. Loop thread (the handle is alive while it emits).
+std::shared_ptr<EventQueue> *own_queue_of(const core::Event &ev);
+// toolorch_next_event and the job's and batch's own: wait on q as the
+// calling thread may (never on the loop thread), hand out the event.
+int next_event_from(toolorch_ctx *ctx, EventQueue *q, int timeout_ms, toolorch_event **out);
+}  // namespace toolorch::capi
 
 namespace toolorch::capi {
 // The speculation model of a job (its "model" section over the context's
@@ -125,7 +142,8 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   std::mutex predictions_mu;
   std::unordered_set<toolorch_prediction *> predictions;  // guarded by predictions_mu
 
-  // Deliver an event: to the callback if set, else to the queue. Loop thread.
+  // Deliver an event: to its job's or batch's own queue if it has one, else
+  // to the callback if set, else to the context's queue. Loop thread.
   void emit(toolorch::core::EventPtr ev) override;
 
   // Run fn on the loop thread and return its status. Owned mode marshals
@@ -146,6 +164,8 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   // loop is closing and fn did not run.
   int run_marshalled(const std::function<int()> &fn, bool *ran);
 
-  // Cancel everything and close the queue. Idempotent, any thread.
+  // Cancel everything and close the queues: the context's, and each own
+  // queue of a job or batch whose end had not come, with a final JOB_DONE /
+  // BATCH_DONE of status ECLOSED. Idempotent, any thread.
   void close();
 };

@@ -10,13 +10,14 @@ using toolorch::capi::invalid;
 using toolorch::capi::guarded;
 using toolorch::capi::guarded_ptr;
 
-extern "C" {
+namespace {
 
-toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, void *userdata, int *status) {
+toolorch_job *start_job(toolorch_ctx *ctx, const char *request_json, void *userdata, int *status, bool queued,
+                        const char *fn) {
   int local = TOOLORCH_OK;
   int *st = status ? status : &local;
   if (!ctx || !request_json) {
-    *st = invalid(ctx, "toolorch_job_start", "ctx or request_json is NULL");
+    *st = invalid(ctx, fn, "ctx or request_json is NULL");
     return nullptr;
   }
   return guarded_ptr<toolorch_job>(ctx, [&]() -> toolorch_job * {
@@ -33,8 +34,12 @@ toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, vo
     }
     auto job = std::make_unique<toolorch_job>();
     job->ctx = ctx;
+    job->userdata = userdata;
+    if (queued) job->own_queue = std::make_shared<toolorch::capi::EventQueue>(false);
     toolorch_job *raw = job.get();
     rc = ctx->on_loop([&]() -> int {
+      // A close that ran before this would not give the job its end.
+      if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");
       toolorch::llm::Provider *p = ctx->get_provider(&err);
       if (!p) return fail(ctx, TOOLORCH_ECONFIG, "no LLM provider: " + err);
       toolorch::core::SpeculationConfig spec = cfg.speculation;
@@ -57,6 +62,26 @@ toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, vo
     if (rc) return nullptr;
     return job.release();
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+toolorch_job *toolorch_job_start(toolorch_ctx *ctx, const char *request_json, void *userdata, int *status) {
+  return start_job(ctx, request_json, userdata, status, false, "toolorch_job_start");
+}
+
+toolorch_job *toolorch_job_start_queued(toolorch_ctx *ctx, const char *request_json, void *userdata, int *status) {
+  return start_job(ctx, request_json, userdata, status, true, "toolorch_job_start_queued");
+}
+
+int toolorch_job_next_event(toolorch_job *job, int timeout_ms, toolorch_event **out) {
+  if (!job || !out) return invalid(job ? job->ctx : nullptr, "toolorch_job_next_event", "job or out is NULL");
+  if (!job->own_queue)
+    return fail(job->ctx, TOOLORCH_EMODE,
+                "the job was started by toolorch_job_start: its events go to the context (toolorch_next_event)");
+  return toolorch::capi::next_event_from(job->ctx, job->own_queue.get(), timeout_ms, out);
 }
 
 int toolorch_job_check(toolorch_ctx *ctx, const char *request_json) {

@@ -34,4 +34,14 @@ static inline toolorch_event *fixture_next_of(toolorch_ctx *ctx, int type) {
   }
 }
 
+/* The same for a batch's own queue (toolorch_batch_new_queued). */
+static inline toolorch_event *fixture_next_of_batch(toolorch_batch *batch, int type) {
+  for (;;) {
+    toolorch_event *ev = NULL;
+    assert_int_equal(toolorch_batch_next_event(batch, 30000, &ev), TOOLORCH_OK);
+    if (toolorch_event_type_of(ev) == type) return ev;
+    toolorch_event_free(ev);
+  }
+}
+
 #endif
