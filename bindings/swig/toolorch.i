@@ -47,6 +47,10 @@
 %ignore toolorch_next_event;
 %ignore toolorch_job_start;
 %ignore toolorch_batch_new;
+%ignore toolorch_job_start_queued;
+%ignore toolorch_batch_new_queued;
+%ignore toolorch_job_next_event;
+%ignore toolorch_batch_next_event;
 %ignore toolorch_event_userdata;
 /* Byte strings with a length: every binding passes NUL-free text. */
 %ignore toolorch_call_complete_len;
@@ -116,6 +120,32 @@ static toolorch_batch *toolorch_bind_batch_new(toolorch_ctx *ctx, int64_t tag) {
   toolorch_batch *b = toolorch_batch_new(ctx, (void *)(intptr_t)tag);
   toolorch_bind_status_ = b ? TOOLORCH_OK : (ctx ? TOOLORCH_ECLOSED : TOOLORCH_EINVAL);
   return b;
+}
+
+/* A job / batch with its own event queue (toolorch_job_start_queued,
+ * toolorch_batch_new_queued): its consumer reads only its events, the close
+ * handshake (exactly one final JOB_DONE / BATCH_DONE, ECLOSED if the context
+ * closed first) is the library's. */
+static toolorch_job *toolorch_bind_job_start_queued(toolorch_ctx *ctx, const char *request_json) {
+  toolorch_bind_status_ = TOOLORCH_OK;
+  return toolorch_job_start_queued(ctx, request_json, NULL, &toolorch_bind_status_);
+}
+static toolorch_batch *toolorch_bind_batch_new_queued(toolorch_ctx *ctx) {
+  toolorch_batch *b = toolorch_batch_new_queued(ctx, NULL);
+  toolorch_bind_status_ = b ? TOOLORCH_OK : (ctx ? TOOLORCH_ECLOSED : TOOLORCH_EINVAL);
+  return b;
+}
+/* The next event of the run, or NULL with the status EAGAIN (none in time)
+ * or ECLOSED (its final event was taken). */
+static toolorch_event *toolorch_bind_job_next_event(toolorch_job *job, int timeout_ms) {
+  toolorch_event *ev = NULL;
+  toolorch_bind_status_ = toolorch_job_next_event(job, timeout_ms, &ev);
+  return ev;
+}
+static toolorch_event *toolorch_bind_batch_next_event(toolorch_batch *batch, int timeout_ms) {
+  toolorch_event *ev = NULL;
+  toolorch_bind_status_ = toolorch_batch_next_event(batch, timeout_ms, &ev);
+  return ev;
 }
 
 /* toolorch_limits_stat of the rate limits' backend (service NULL): a NULL

@@ -66,13 +66,14 @@ func (o *Orchestrator) StartGroupedBatch(ctx context.Context, groups []Group, ca
 			s.scorers[g.Name] = g.Scorer
 		}
 	}
-	if err := o.addStream(s); err != nil {
+	if err := o.addConsumer(); err != nil {
 		return nil, err
 	}
 	if err := o.startBatchC(s, groups, calls); err != nil {
-		o.dropStream(s.tag)
+		o.consumers.Done()
 		return nil, err
 	}
+	go o.consume(s)
 	s.watch(ctx)
 	return &Batch{s}, nil
 }
@@ -83,9 +84,7 @@ func (o *Orchestrator) startBatchC(s *stream, groups []Group, calls []BatchCall)
 	if o.ctxGone {
 		return &Error{Code: ErrClosed, Msg: "the orchestrator is closed"}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := capi.Toolorch_bind_batch_new(o.c, s.tag)
+	b := capi.Toolorch_bind_batch_new_queued(o.c)
 	if b.Swigcptr() == 0 {
 		return &Error{Code: ErrClosed, Msg: "the orchestrator is shutting down"}
 	}

@@ -29,13 +29,14 @@ func (o *Orchestrator) StartJob(ctx context.Context, requestJSON string) (*Job, 
 		return nil, contextError(ctx, err.Error())
 	}
 	s := newStream(o)
-	if err := o.addStream(s); err != nil {
+	if err := o.addConsumer(); err != nil {
 		return nil, err
 	}
 	if err := o.startJobC(s, requestJSON); err != nil {
-		o.dropStream(s.tag)
+		o.consumers.Done()
 		return nil, err
 	}
+	go o.consume(s)
 	s.watch(ctx)
 	return &Job{s}, nil
 }
@@ -46,13 +47,10 @@ func (o *Orchestrator) startJobC(s *stream, requestJSON string) error {
 	if o.ctxGone {
 		return &Error{Code: ErrClosed, Msg: "the orchestrator is closed"}
 	}
-	// Held across the start: the dispatcher may see the job's first events
-	// before toolorch_job_start returns; they wait for the handle.
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	runtime.LockOSThread() // the status and detail are kept per thread
 	defer runtime.UnlockOSThread()
-	h := capi.Toolorch_bind_job_start(o.c, requestJSON, s.tag)
+	// Its events wait in its own queue until the consumer starts.
+	h := capi.Toolorch_bind_job_start_queued(o.c, requestJSON)
 	if h.Swigcptr() == 0 {
 		return o.lastError(capi.Toolorch_bind_last_status())
 	}

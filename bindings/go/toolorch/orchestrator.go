@@ -4,15 +4,16 @@ import (
 	"context"
 	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"toolorch.dev/go/toolorch/internal/capi"
 )
 
 // Orchestrator is one toolorch context in event-queue mode: the library runs
-// its loop on a thread of its own, and one goroutine of this package (the
-// dispatcher) takes every event from its queue. Tools written in Go run on
-// goroutines started by the dispatcher; no library thread ever calls into Go.
+// its loop on a thread of its own. Each job and batch has its own event queue
+// in the library (toolorch_job_start_queued, toolorch_batch_new_queued), read
+// by one goroutine of this package (its consumer) until its final event, which
+// the library guarantees once, also at Close. Tools written in Go run on
+// goroutines started by the consumers; no library thread ever calls into Go.
 //
 // All methods are safe for concurrent use. Close frees everything.
 type Orchestrator struct {
@@ -28,22 +29,18 @@ type Orchestrator struct {
 	// ctxGone: the context is freed.
 	ctxGone bool
 
-	closing atomic.Bool // Close has begun (read by the dispatcher)
-
 	mu     sync.Mutex // guards the fields below
 	closed bool
 	tools  map[string]ToolFunc
 	// chainArgs: the closures computing chain steps' arguments, by chain and step name.
 	chainArgs map[string]map[string]ChainArgsFunc
-	streams   map[int64]*stream        // jobs and batches by tag
 	scorer    ScoreFunc                // groups' scorer without their own (SetScorer)
 	running   map[uintptr]*runningCall // by call handle: one attempt at a time
-	nextTag   int64
 
-	base       context.Context // parent of every tool's context; done at Close
-	stopTools  context.CancelFunc
-	dispatched chan struct{} // closed when the dispatcher has ended
-	closeOnce  sync.Once
+	base      context.Context // parent of every tool's context; done at Close
+	stopTools context.CancelFunc
+	consumers sync.WaitGroup // one per job or batch until its final event
+	closeOnce sync.Once
 }
 
 // New creates an orchestrator. config is nil (defaults), the JSON
@@ -78,35 +75,33 @@ func New(config any) (*Orchestrator, error) {
 		return nil, startErr
 	}
 	o := &Orchestrator{
-		c:          c,
-		tools:      map[string]ToolFunc{},
-		chainArgs:  map[string]map[string]ChainArgsFunc{},
-		streams:    map[int64]*stream{},
-		running:    map[uintptr]*runningCall{},
-		dispatched: make(chan struct{}),
+		c:         c,
+		tools:     map[string]ToolFunc{},
+		chainArgs: map[string]map[string]ChainArgsFunc{},
+		running:   map[uintptr]*runningCall{},
 	}
 	o.base, o.stopTools = context.WithCancel(context.Background())
-	go o.dispatch()
 	return o, nil
 }
 
 // Close cancels everything still running (jobs and batches end with
-// ErrClosed, tools see their context cancelled), waits for the dispatcher and
+// ErrClosed, tools see their context cancelled), waits for their consumers and
 // frees the library's context. Tools still running afterwards have their
 // results dropped. Idempotent.
 func (o *Orchestrator) Close() error {
 	o.closeOnce.Do(func() {
 		o.mu.Lock()
-		o.closed = true
+		o.closed = true // no consumer is added after this
 		o.mu.Unlock()
-		o.closing.Store(true)
 
 		o.life.Lock()
 		o.callsGone = true
 		o.life.Unlock()
-		capi.Toolorch_close(o.c) // wakes the dispatcher with ECLOSED
+		// Every job and batch not ended gets its final event (ErrClosed)
+		// from the library, which ends its consumer.
+		capi.Toolorch_close(o.c)
 		o.stopTools()
-		<-o.dispatched
+		o.consumers.Wait()
 
 		o.life.Lock()
 		o.ctxGone = true
@@ -135,84 +130,68 @@ func (o *Orchestrator) lastError(rc int) *Error {
 	return newError(rc, capi.Toolorch_last_error(o.c))
 }
 
-// addStream registers a job or batch under a fresh tag, before the library
-// can emit its first event.
-func (o *Orchestrator) addStream(s *stream) error {
+// addConsumer counts the consumer of a job or batch about to start (Close
+// waits for it); done() when it ends, or at once if the start failed.
+func (o *Orchestrator) addConsumer() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
 		return &Error{Code: ErrClosed, Msg: "the orchestrator is closed"}
 	}
-	o.nextTag++
-	s.tag = o.nextTag
-	o.streams[s.tag] = s
+	o.consumers.Add(1)
 	return nil
 }
 
-func (o *Orchestrator) dropStream(tag int64) {
-	o.mu.Lock()
-	delete(o.streams, tag)
-	o.mu.Unlock()
-}
-
-// dispatch is the one goroutine that takes events from the library's queue:
-// it starts tools, and hands every other event to its job or batch.
-func (o *Orchestrator) dispatch() {
-	defer close(o.dispatched)
+// consume takes the events of one job or batch from its own queue until its
+// final event: it starts tools, and hands every other event to the stream.
+func (o *Orchestrator) consume(s *stream) {
+	defer o.consumers.Done()
 	for {
-		// No event: EAGAIN (none in time), or ECLOSED once Close has begun.
-		// Telling them apart by the flag spares reading the per-thread
-		// status, which would need this goroutine locked to its thread (and
-		// a thread hand-off every time it blocks).
-		ev := capi.Toolorch_bind_next_event(o.c, 1000)
-		if ev.Swigcptr() == 0 {
-			if o.closing.Load() {
-				break
-			}
-			continue
+		var ev capi.Struct_SS_toolorch_event
+		if s.isJob() {
+			ev = capi.Toolorch_bind_job_next_event(s.job, -1)
+		} else {
+			ev = capi.Toolorch_bind_batch_next_event(s.batch, -1)
 		}
-		o.handle(ev)
+		if ev.Swigcptr() == 0 {
+			// ECLOSED without a final event: the library gives one before
+			// (its close handshake); be safe all the same.
+			s.release()
+			s.finish(Event{Type: s.doneType(), Code: ErrClosed, Text: "the orchestrator was closed"})
+			return
+		}
+		final := o.handle(s, ev)
 		capi.Toolorch_event_free(ev)
-	}
-	// Whatever did not end ends now.
-	o.mu.Lock()
-	left := o.streams
-	o.streams = map[int64]*stream{}
-	o.mu.Unlock()
-	for _, s := range left {
-		s.finish(Event{Type: s.doneType(), Code: ErrClosed, Text: "the orchestrator was closed"})
+		if final {
+			return
+		}
 	}
 }
 
-func (o *Orchestrator) handle(ev capi.Struct_SS_toolorch_event) {
-	tag := capi.Toolorch_bind_event_tag(ev)
+// handle serves one event of s; true for its final one.
+func (o *Orchestrator) handle(s *stream, ev capi.Struct_SS_toolorch_event) bool {
 	switch int(capi.Toolorch_event_type_of(ev)) {
 	case int(capi.TOOLORCH_EVENT_TOOL_CALL): // handled here, never shown
 		o.startTool(ev)
-		return
+		return false
 	case int(capi.TOOLORCH_EVENT_CHAIN_ARGS): // a chain step's closure: handled here, never shown
 		o.startChainArgs(ev)
-		return
+		return false
 	case int(capi.TOOLORCH_EVENT_SCORE): // a branch's score: handled here, never shown
-		o.startScore(ev)
-		return
+		o.startScore(s, ev)
+		return false
 	case int(capi.TOOLORCH_EVENT_TOOL_CANCELLED):
 		// The call ended without its result (cancelled, timed out, its job
 		// or batch cancelled): cancel the context of the tool working on it.
 		o.cancelRunning(capi.Toolorch_event_call(ev).Swigcptr())
-		return
+		return false
 	}
 	e := readEvent(ev)
-	o.mu.Lock()
-	s := o.streams[tag]
-	o.mu.Unlock()
-	if s == nil {
-		return
-	}
 	s.push(e)
 	if e.Type == EventJobDone || e.Type == EventBatchDone {
-		o.dropStream(tag)
 		s.release()
 		s.finish(e)
+		return true
 	}
+	return false
 }

@@ -58,16 +58,12 @@ func (o *Orchestrator) SetScorer(fn ScoreFunc) error {
 // startScore runs the scorer of a SCORE event on a goroutine of its own and
 // answers the request as a tool's call is answered: the request is kept
 // among the running calls, so TOOL_CANCELLED cancels its context.
-func (o *Orchestrator) startScore(ev capi.Struct_SS_toolorch_event) {
+func (o *Orchestrator) startScore(st *stream, ev capi.Struct_SS_toolorch_event) {
 	s := Scored{Group: capi.Toolorch_event_group(ev), CallID: capi.Toolorch_event_call_id(ev),
 		Tool: capi.Toolorch_event_tool_name(ev), Args: json.RawMessage(capi.Toolorch_event_json(ev)),
 		Result: capi.Toolorch_event_text(ev)}
-	tag := capi.Toolorch_bind_event_tag(ev)
 	o.serveRequest(ev, "the scorer", func() (work, error) {
-		var fn ScoreFunc
-		if st := o.streams[tag]; st != nil {
-			fn = st.scorers[s.Group] // set before submit, read-only after
-		}
+		fn := st.scorers[s.Group] // set before submit, read-only after
 		if fn == nil {
 			fn = o.scorer
 		}

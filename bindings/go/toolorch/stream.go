@@ -7,16 +7,15 @@ import (
 	"toolorch.dev/go/toolorch/internal/capi"
 )
 
-// stream is what a Job and a Batch share: the C handle, the events the
-// dispatcher hands over (kept until read, so a slow reader never blocks the
-// dispatcher), and the end.
+// stream is what a Job and a Batch share: the C handle, the events its
+// consumer hands over (kept until read, so a slow reader never blocks the
+// consumer), and the end.
 type stream struct {
 	o     *Orchestrator
-	tag   int64
 	job   capi.Struct_SS_toolorch_job   // set for a job
 	batch capi.Struct_SS_toolorch_batch // set for a batch
-	// A batch's groups' scorers by group name: set before the stream is
-	// added (published under the orchestrator's lock), read-only after.
+	// A batch's groups' scorers by group name: set before its consumer
+	// starts, read-only after.
 	scorers map[string]ScoreFunc
 
 	mu       sync.Mutex
@@ -43,7 +42,7 @@ func (s *stream) doneType() EventType {
 	return EventJobDone
 }
 
-// push is called by the dispatcher for every event of this job or batch.
+// push is called by the consumer for every event of this job or batch.
 func (s *stream) push(e Event) {
 	s.mu.Lock()
 	s.pending = append(s.pending, e)
@@ -58,7 +57,7 @@ func (s *stream) push(e Event) {
 }
 
 // finish records the end; Wait returns and the event channel closes once
-// drained. Only the dispatcher calls it, once.
+// drained. Only the consumer calls it, once.
 func (s *stream) finish(final Event) {
 	s.mu.Lock()
 	s.final = final
