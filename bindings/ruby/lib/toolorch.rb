@@ -4,10 +4,11 @@
 # one LLM decision out into many parallel tool calls.
 #
 # The binding drives the library in its event-queue mode: the library runs
-# its loop on its own thread, one Ruby thread (the dispatcher) takes each
-# event from its queue -- waiting without the GVL -- runs each call of a Ruby
-# tool on a Ruby thread of its own and completes it from there. No library
-# thread ever calls into Ruby.
+# its loop on its own thread; each job and batch has its own event queue in
+# the library, which one Ruby thread (its consumer) reads -- waiting without
+# the GVL -- until the run's final event; calls of Ruby tools run on Ruby
+# threads of their own and are completed from there. No library thread ever
+# calls into Ruby.
 #
 #   Toolorch::Orchestrator.open(llm: { protocol: "openai", api_key_env: "OPENAI_API_KEY" }) do |o|
 #     o.register_tool("weather", schema: { type: "object", required: ["city"] }) { |args| { sky: "clear" } }

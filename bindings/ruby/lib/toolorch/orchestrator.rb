@@ -12,7 +12,7 @@ module Toolorch
     EVENT_TOOL_CANCELLED = Native::TOOLORCH_EVENT_TOOL_CANCELLED
     EVENT_CHAIN_ARGS = Native::TOOLORCH_EVENT_CHAIN_ARGS
     EVENT_SCORE = Native::TOOLORCH_EVENT_SCORE
-    WAIT_MS = 200 # the dispatcher's wait slice (without the GVL)
+    WAIT_MS = 200 # a consumer's wait slice (without the GVL)
 
     # Yields a new orchestrator and closes it afterwards.
     def self.open(config = nil)
@@ -41,7 +41,7 @@ module Toolorch
       ensure
         Native.toolorch_opts_free(opts)
       end
-      @lock = Thread::Mutex.new # tools, runs, running, closed
+      @lock = Thread::Mutex.new # tools, consumers, running, closed
       @life = Thread::Mutex.new # C calls on calls, runs and the context vs. close
       @calls_gone = false       # call handles must not be touched (toolorch_close releases them)
       @ctx_gone = false         # the context is freed
@@ -49,7 +49,7 @@ module Toolorch
       @tools = {}
       @chain_args = {} # chain name => { step name => closure }
       @scorer = nil # groups' scorer without their own (scorer=)
-      @runs = {}
+      @consumers = [] # a thread per job or batch, until its final event
       @running = {} # call handle (address) => ToolTask; one attempt at a time
       # The tool threads (under @lock): tasks waiting for one, threads awake
       # and looking for a task (in no tool), threads asleep, wake-ups sent.
@@ -58,9 +58,6 @@ module Toolorch
       @sleeping = 0
       @wakeups = 0
       @tool_wake = Thread::ConditionVariable.new
-      @next_tag = 0
-      @dispatcher = Thread.new { dispatch }
-      @dispatcher.name = "toolorch-dispatcher"
     end
 
     # Registers a tool. With a block, a tool written in Ruby: the block gets
@@ -107,7 +104,7 @@ module Toolorch
       run = add_run(Job)
       text = request.is_a?(String) ? request : JSON.generate(request)
       start_c(run) do
-        h = Native.toolorch_bind_job_start(@ctx, text, run.tag)
+        h = Native.toolorch_bind_job_start_queued(@ctx, text)
         raise Toolorch.error(Native.toolorch_bind_last_status, Native.toolorch_last_error(@ctx)) if h.nil?
 
         h
@@ -141,7 +138,7 @@ module Toolorch
       run = add_run(Batch)
       run.scorers = scorers.freeze
       start_c(run) do
-        b = Native.toolorch_bind_batch_new(@ctx, run.tag)
+        b = Native.toolorch_bind_batch_new_queued(@ctx)
         raise Toolorch.error(Status::ECLOSED, "the orchestrator is shutting down") if b.nil?
 
         begin
@@ -277,7 +274,7 @@ module Toolorch
 
     # Cancels everything still running (jobs and batches end with
     # Toolorch::ClosedError, tool threads get Toolorch::CancelledError),
-    # stops the dispatcher and frees the context. Idempotent.
+    # waits for the runs' consumers and frees the context. Idempotent.
     def close
       @lock.synchronize do
         return nil if @closed
@@ -287,8 +284,11 @@ module Toolorch
         @tool_wake.broadcast # sleeping tool threads end
       end
       @life.synchronize { @calls_gone = true }
-      Native.toolorch_close(@ctx) # wakes the dispatcher
-      @dispatcher.join unless Thread.current == @dispatcher
+      # Every run not ended gets its final event (ECLOSED) from the library,
+      # which ends its consumer.
+      Native.toolorch_close(@ctx)
+      consumers = @lock.synchronize { @consumers.dup }
+      consumers.each { |t| t.join unless t == Thread.current }
       @life.synchronize do
         @ctx_gone = true
         Native.toolorch_free(@ctx)
@@ -471,77 +471,88 @@ module Toolorch
       @lock.synchronize do
         raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @closed
 
-        @next_tag += 1
-        @runs[@next_tag] = klass.new(self, @next_tag)
+        klass.new(self)
       end
     end
 
-    # Makes the C job or batch. The dispatcher may see its first events
-    # before this returns; they wait in the run's queue.
+    # Makes the C job or batch (its events wait in its own queue), then its
+    # consumer thread, counted before #close can look.
     def start_c(run)
       @life.synchronize do
         raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed") if @ctx_gone
 
         run.handle = yield
+        @lock.synchronize do
+          if @closed
+            run.release!
+            raise Toolorch.error(Status::ECLOSED, "the orchestrator is closed")
+          end
+          t = Thread.new { consume(run) }
+          t.name = "toolorch-run"
+          @consumers << t
+        end
       end
       run
-    rescue StandardError
-      @lock.synchronize { @runs.delete(run.tag) }
-      raise
     end
 
-    # -- the dispatcher thread --
+    # -- a run's consumer thread --
 
-    def dispatch
+    def consume(run)
       wait = WAIT_MS
       loop do
-        ev = Native.toolorch_ruby_next_event(@ctx, wait)
+        ev = run.next_native_event(wait)
         if ev.nil?
-          break unless Native.toolorch_bind_last_status == Status::EAGAIN # ECLOSED: close was called
-
-          wait = WAIT_MS # the queue is empty: wait, without the GVL
-          next
+          if Native.toolorch_bind_last_status == Status::EAGAIN
+            wait = WAIT_MS # nothing yet: wait, without the GVL
+            next
+          end
+          # Ended without a final event: the library gives one before (its
+          # close handshake); be safe all the same.
+          ev = Event.new(type: run.end_type, code: Status::ECLOSED, text: "the orchestrator was closed")
+          run.push(ev)
+          finish(run, ev)
+          break
         end
         wait = 0 # take a burst without handing the GVL back and forth
+        final = false
         begin
-          handle(ev)
+          final = handle(run, ev)
         rescue StandardError => e
-          warn "toolorch: dispatcher: #{e.class}: #{e.message}"
+          warn "toolorch: consumer: #{e.class}: #{e.message}"
         ensure
           Native.toolorch_event_free(ev)
         end
+        break if final
       end
-      left = @lock.synchronize { @runs.values.tap { @runs.clear } }
-      left.each do |run|
-        ev = Event.new(type: run.end_type, code: Status::ECLOSED, text: "the orchestrator was closed")
-        run.push(ev)
-        run.finish(ev)
-      end
+    ensure
+      @lock.synchronize { @consumers.delete(Thread.current) }
     end
 
-    def handle(ev)
-      tag = Native.toolorch_bind_event_tag(ev)
+    # Serves one event of run; true for its final one.
+    def handle(run, ev)
       case Native.toolorch_event_type_of(ev)
-      when EVENT_TOOL_CALL then return start_tool(ev)
-      when EVENT_CHAIN_ARGS then return start_chain_args(ev)
-      when EVENT_SCORE then return start_score(ev, tag)
+      when EVENT_TOOL_CALL then start_tool(ev)
+      when EVENT_CHAIN_ARGS then start_chain_args(ev)
+      when EVENT_SCORE then start_score(ev, run)
       when EVENT_TOOL_CANCELLED
         # The call ended without its result (cancelled, timed out, its job
         # or batch cancelled): interrupt the tool's thread.
         key = Native.toolorch_bind_call_key(Native.toolorch_event_call(ev))
-        return @lock.synchronize { (t = @running[key]) && cancel_task(t) }
+        @lock.synchronize { (t = @running[key]) && cancel_task(t) }
+      else
+        e = Event.read(ev)
+        run.push(e)
+        return false unless e.type == run.end_type
+
+        finish(run, e)
+        return true
       end
+      false
+    end
 
-      e = Event.read(ev)
-      run = @lock.synchronize { @runs[tag] }
-      return if run.nil?
-
-      run.push(e)
-      return unless e.type == run.end_type
-
-      @lock.synchronize { @runs.delete(tag) }
+    def finish(run, final)
       @life.synchronize { run.release! unless @ctx_gone }
-      run.finish(e)
+      run.finish(final)
     end
 
     # The tool's block gets the arguments with symbol keys (args[:city]);
@@ -596,7 +607,7 @@ module Toolorch
 
     # A scorer runs as a tool does (its "arguments" are the scored call's)
     # and answers the request with its score as a JSON number.
-    def start_score(ev, tag)
+    def start_score(ev, run)
       scored = { group: Native.toolorch_event_group(ev), call_id: Native.toolorch_event_call_id(ev),
                  tool: Native.toolorch_event_tool_name(ev), result: Native.toolorch_event_text(ev) }
       call = Native.toolorch_event_call(ev)
@@ -604,7 +615,7 @@ module Toolorch
       @lock.synchronize do
         return if @closed # toolorch_close releases the request
 
-        fn = @runs[tag]&.scorers&.[](scored[:group]) || @scorer
+        fn = run.scorers&.[](scored[:group]) || @scorer
         if fn
           task.tool = lambda do |args|
             score = Float(fn.call(Scored.new(args: args, **scored)))

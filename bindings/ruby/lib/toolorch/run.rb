@@ -2,15 +2,13 @@
 
 module Toolorch
   # What a Job and a Batch share: the C handle, a queue of events (kept until
-  # read), the end, cancel and release. Only the dispatcher thread pushes
-  # events and finishes a run.
+  # read), the end, cancel and release. Only the run's consumer thread
+  # pushes events and finishes it.
   class Run
-    attr_reader :tag
     attr_accessor :scorers # a batch's groups' scorers by name (set before start)
 
-    def initialize(orchestrator, tag)
+    def initialize(orchestrator)
       @orch = orchestrator
-      @tag = tag
       @events = Thread::Queue.new
       @handle = nil
       @released = false
@@ -131,6 +129,9 @@ module Toolorch
 
     def end_type = :job_done
 
+    # The next event of the job's own queue (nil: none in time, or ended).
+    def next_native_event(wait_ms) = Native.toolorch_ruby_job_next_event(@handle, wait_ms)
+
     private
 
     def free_handle(h) = Native.toolorch_job_free(h)
@@ -162,6 +163,9 @@ module Toolorch
     end
 
     def end_type = :batch_done
+
+    # The next event of the batch's own queue (nil: none in time, or ended).
+    def next_native_event(wait_ms) = Native.toolorch_ruby_batch_next_event(@handle, wait_ms)
 
     # How many calls the batch has (toolorch_batch_size), and how many have
     # ended so far (_ended). Once it has ended (or the orchestrator closed),
