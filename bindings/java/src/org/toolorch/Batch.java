@@ -13,8 +13,8 @@ public final class Batch extends Run {
 
   final Map<String, Scorer> scorers; // its groups' scorers, by group name
 
-  Batch(Orchestrator orch, long tag, EventListener listener, Map<String, Scorer> scorers) {
-    super(orch, tag, listener);
+  Batch(Orchestrator orch, EventListener listener, Map<String, Scorer> scorers) {
+    super(orch, listener);
     this.scorers = Map.copyOf(scorers);
   }
 
@@ -64,6 +64,11 @@ public final class Batch extends Run {
   @Override
   void cancelHandle(long handle) {
     Native.toolorch_batch_cancel(handle);
+  }
+
+  @Override
+  long nextEvent(long handle) {
+    return Native.toolorch_bind_batch_next_event(handle, -1);
   }
 
   @Override

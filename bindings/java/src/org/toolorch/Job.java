@@ -10,15 +10,15 @@ import java.util.concurrent.CompletableFuture;
 public final class Job extends Run {
   private final CompletableFuture<JobResult> result = new ResultFuture<>();
 
-  Job(Orchestrator orch, long tag, EventListener listener) {
-    super(orch, tag, listener);
+  Job(Orchestrator orch, EventListener listener) {
+    super(orch, listener);
   }
 
   /**
    * Completes with the final answer, or exceptionally with a
    * {@link ToolorchException} (status CANCELLED after {@link #cancel()},
    * CLOSED when the orchestrator closed first, or the failure's status).
-   * Dependent stages run on the dispatcher thread unless made async.
+   * Dependent stages run on the job's consumer thread unless made async.
    * {@code result().cancel(true)} cancels the job and its calls.
    */
   public CompletableFuture<JobResult> result() {
@@ -47,6 +47,11 @@ public final class Job extends Run {
   @Override
   void cancelHandle(long handle) {
     Native.toolorch_job_cancel(handle);
+  }
+
+  @Override
+  long nextEvent(long handle) {
+    return Native.toolorch_bind_job_next_event(handle, -1);
   }
 
   @Override

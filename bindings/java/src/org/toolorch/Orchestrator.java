@@ -2,21 +2,24 @@ package org.toolorch;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One toolorch context in event-queue mode. The library runs its loop on a
- * thread of its own; one Java thread (the dispatcher) takes every event from
- * its queue, runs each call of a Java tool on an executor thread and completes
- * it from there, and hands the other events to their job or batch. No library
- * thread ever calls into the JVM (no JNI attach).
+ * thread of its own; each job and batch has its own event queue in the
+ * library, read by one Java thread (the run's consumer) until the run's final
+ * event, which the library gives once (CLOSED at {@link #close()} included).
+ * The consumer runs each call of a Java tool on an executor thread, which
+ * completes it, and hands the other events to its run. No library thread ever
+ * calls into the JVM (no JNI attach).
  *
  * <p>Thread-safe. {@link #close()} frees everything; nothing is left to a
  * finaliser.
@@ -44,16 +47,14 @@ public final class Orchestrator implements AutoCloseable {
   private final Map<String, Tool> tools = new ConcurrentHashMap<>();
   // The closures computing chain steps' arguments, by chain and step name.
   private final Map<String, Map<String, ChainArgs>> chainArgs = new ConcurrentHashMap<>();
-  private final Map<Long, Run> runs = new ConcurrentHashMap<>();
   private volatile Scorer scorer; // groups' scorer without their own (setScorer)
   // The Java tool working on each call handle the library handed out (one
   // at a time: a retry is handed out after the last attempt finished).
   private final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
-  private final AtomicLong nextTag = new AtomicLong();
   private final ToolThreads executor = new ToolThreads();
-  private final Thread dispatcher;
+  private final Set<Thread> consumers = new HashSet<>(); // a thread per run until its end; guarded by this
   private boolean closed; // guarded by this
-  private volatile boolean closedOnDispatcher;
+  private boolean closedOnConsumer; // close() ran on a consumer: the last one frees the context; guarded by this
 
   /** An orchestrator with the library's defaults. */
   public Orchestrator() {
@@ -87,9 +88,6 @@ public final class Orchestrator implements AutoCloseable {
     } finally {
       Native.toolorch_opts_free(opts);
     }
-    dispatcher = new Thread(this::dispatch, "toolorch-dispatcher");
-    dispatcher.setDaemon(true);
-    dispatcher.start();
   }
 
   /** Registers a tool that takes any JSON object. */
@@ -257,23 +255,18 @@ public final class Orchestrator implements AutoCloseable {
    * @throws ToolorchException for a request the library rejects (its message names the problem)
    */
   public Job start(String requestJson, EventListener listener) {
-    Job job = new Job(this, nextTag.incrementAndGet(), listener);
-    addRun(job);
+    Job job = new Job(this, listener);
+    ensureOpen();
     life.readLock().lock();
     try {
       if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
-      // Held across the start: the dispatcher may see the job's first events
-      // before toolorch_job_start returns; release() waits for the handle.
-      synchronized (job) {
-        long h = Native.toolorch_bind_job_start(ctx, Text.bytes(requestJson), job.tag);
-        if (h == 0) {
-          throw new ToolorchException(Native.toolorch_bind_last_status(), Text.str(Native.toolorch_last_error(ctx)));
-        }
-        job.setHandle(h);
+      // Its events wait in its own queue until its consumer starts.
+      long h = Native.toolorch_bind_job_start_queued(ctx, Text.bytes(requestJson));
+      if (h == 0) {
+        throw new ToolorchException(Native.toolorch_bind_last_status(), Text.str(Native.toolorch_last_error(ctx)));
       }
-    } catch (RuntimeException e) {
-      runs.remove(job.tag);
-      throw e;
+      job.setHandle(h);
+      startConsumer(job);
     } finally {
       life.readLock().unlock();
     }
@@ -308,13 +301,13 @@ public final class Orchestrator implements AutoCloseable {
     groups.forEach((name, policy) -> {
       if (policy.scorer != null) scorers.put(name, policy.scorer);
     });
-    Batch batch = new Batch(this, nextTag.incrementAndGet(), listener, scorers);
-    addRun(batch);
+    Batch batch = new Batch(this, listener, scorers);
+    ensureOpen();
     life.readLock().lock();
     try {
       if (ctxGone) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
-      synchronized (batch) {
-        long b = Native.toolorch_bind_batch_new(ctx, batch.tag);
+      {
+        long b = Native.toolorch_bind_batch_new_queued(ctx);
         if (b == 0) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is shutting down");
         for (Map.Entry<String, GroupPolicy> g : groups.entrySet()) {
           try {
@@ -341,10 +334,8 @@ public final class Orchestrator implements AutoCloseable {
           throw new ToolorchException(rc, "cannot submit the batch");
         }
         batch.setHandle(b);
+        startConsumer(batch);
       }
-    } catch (RuntimeException e) {
-      runs.remove(batch.tag);
-      throw e;
     } finally {
       life.readLock().unlock();
     }
@@ -592,7 +583,7 @@ public final class Orchestrator implements AutoCloseable {
 
   /**
    * Cancels everything still running (jobs and batches end with status
-   * CLOSED, tool threads are interrupted), stops the dispatcher and frees the
+   * CLOSED, tool threads are interrupted), waits for the runs' consumers and frees the
    * library's context. Results of tools still running are dropped.
    * Idempotent; may be called from a listener or a future's stage.
    */
@@ -608,18 +599,26 @@ public final class Orchestrator implements AutoCloseable {
     } finally {
       life.writeLock().unlock();
     }
-    Native.toolorch_close(ctx); // wakes the dispatcher
+    // Every run not ended gets its final event (CLOSED) from the library,
+    // which ends its consumer.
+    Native.toolorch_close(ctx);
     executor.shutdownNow();
-    if (Thread.currentThread() == dispatcher) {
-      closedOnDispatcher = true; // it frees the context as it ends
-      return;
+    List<Thread> waitFor;
+    synchronized (this) {
+      if (consumers.contains(Thread.currentThread())) {
+        closedOnConsumer = true; // the last consumer to end frees the context
+        return;
+      }
+      waitFor = new ArrayList<>(consumers);
     }
     boolean interrupted = false;
-    while (dispatcher.isAlive()) {
-      try {
-        dispatcher.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
+    for (Thread t : waitFor) {
+      while (t.isAlive()) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
       }
     }
     freeContext();
@@ -637,77 +636,102 @@ public final class Orchestrator implements AutoCloseable {
     }
   }
 
-  private void addRun(Run run) {
+  private void ensureOpen() {
     synchronized (this) {
       if (closed) throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
-      runs.put(run.tag, run);
     }
   }
 
-  // ---- the dispatcher thread ----
-
-  private void dispatch() {
-    while (true) {
-      long ev = Native.toolorch_bind_next_event(ctx, 1000);
-      if (ev == 0) {
-        if (Native.toolorch_bind_last_status() == Status.AGAIN.code()) continue;
-        break; // CLOSED: close() was called
+  /**
+   * Starts the run's consumer, counted before close() can look (the caller
+   * holds life's read lock, so the context is not freed meanwhile).
+   */
+  private void startConsumer(Run run) {
+    synchronized (this) {
+      if (closed) {
+        run.release();
+        throw new ToolorchException(Status.CLOSED.code(), "the orchestrator is closed");
       }
-      try {
-        handle(ev);
-      } catch (Throwable t) {
-        System.err.println("toolorch: dispatcher: " + t);
-      } finally {
-        Native.toolorch_event_free(ev);
-      }
+      Thread t = new Thread(() -> consume(run), "toolorch-run");
+      t.setDaemon(true);
+      consumers.add(t);
+      t.start();
     }
-    for (Run run : new ArrayList<>(runs.values())) {
-      runs.remove(run.tag);
-      Event end = Event.terminal(run.endType(), Status.CLOSED.code(), "the orchestrator was closed");
-      run.finish(end);
-      run.push(end);
-    }
-    if (closedOnDispatcher) freeContext();
   }
 
-  private void handle(long ev) {
-    long tag = Native.toolorch_bind_event_tag(ev);
+  // ---- a run's consumer thread ----
+
+  private void consume(Run run) {
+    try {
+      long h = run.handle();
+      while (true) {
+        long ev = run.nextEvent(h);
+        if (ev == 0) {
+          // Ended without a final event: the library gives one before (its
+          // close handshake); be safe all the same.
+          Event end = Event.terminal(run.endType(), Status.CLOSED.code(), "the orchestrator was closed");
+          run.release();
+          run.finish(end);
+          run.push(end);
+          return;
+        }
+        boolean last = false;
+        try {
+          last = handle(run, ev);
+        } catch (Throwable t) {
+          System.err.println("toolorch: consumer: " + t);
+        } finally {
+          Native.toolorch_event_free(ev);
+        }
+        if (last) return;
+      }
+    } finally {
+      boolean free;
+      synchronized (this) {
+        consumers.remove(Thread.currentThread());
+        free = closedOnConsumer && consumers.isEmpty();
+      }
+      if (free) freeContext();
+    }
+  }
+
+  /** Serves one event of run; true for its final one. */
+  private boolean handle(Run run, long ev) {
     int type = Native.toolorch_event_type_of(ev);
     if (type == EVENT_TOOL_CALL) {
       startTool(ev);
-      return;
+      return false;
     }
     if (type == EVENT_CHAIN_ARGS) {
       startChainArgs(ev);
-      return;
+      return false;
     }
     if (type == EVENT_SCORE) {
-      startScore(ev, runs.get(tag));
-      return;
+      startScore(ev, run);
+      return false;
     }
     if (type == EVENT_TOOL_CANCELLED) {
       // The call ended without its result (cancelled, timed out, its job
       // or batch cancelled): interrupt the tool's thread.
       RunningCall rc = running.get(Native.toolorch_event_call(ev));
       if (rc != null) rc.future.cancel(true);
-      return;
+      return false;
     }
     Event e = Event.read(ev);
-    Run run = runs.get(tag);
-    if (run == null) return;
     // A run is done (isDone(), its result) before its final event can be
     // read, so whoever sees the end sees a finished run.
-    if (e.type() == run.endType()) {
-      runs.remove(tag);
+    boolean last = e.type() == run.endType();
+    if (last) {
       run.release();
       run.finish(e);
     }
     run.push(e);
+    return last;
   }
 
   private static final class RunningCall {
     final long call;
-    volatile Future<?> future; // set by the dispatcher before it can be interrupted
+    volatile Future<?> future; // set by the consumer before it can be interrupted
 
     RunningCall(long call) {
       this.call = call;

@@ -7,21 +7,20 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * What a Job and a Batch share: the C handle, the listener, the events kept
- * for {@link #events()}, cancel and release. The dispatcher thread is the
- * only one that pushes events and finishes a run.
+ * for {@link #events()}, cancel and release. The run's consumer thread (it
+ * reads the run's own queue in the library) is the only one that pushes
+ * events and finishes it.
  */
 abstract class Run implements AutoCloseable {
   final Orchestrator orch;
-  final long tag;
   private final EventListener listener;
   private final LinkedBlockingQueue<Event> queue = new LinkedBlockingQueue<>();
   private long handle; // guarded by this
   private boolean released; // guarded by this
   private volatile boolean done;
 
-  Run(Orchestrator orch, long tag, EventListener listener) {
+  Run(Orchestrator orch, EventListener listener) {
     this.orch = orch;
-    this.tag = tag;
     this.listener = listener;
   }
 
@@ -40,6 +39,14 @@ abstract class Run implements AutoCloseable {
 
   /** Cancel in the library. */
   abstract void cancelHandle(long handle);
+
+  /** The next event of the run's own queue in the library (0: ended). */
+  abstract long nextEvent(long handle);
+
+  /** The handle, set before the consumer starts. */
+  synchronized long handle() {
+    return handle;
+  }
 
   void push(Event e) {
     queue.add(e);

@@ -10,7 +10,7 @@ import java.util.concurrent.RejectedExecutionException;
  * The threads Java tools run on: a new thread only when none is idle (tools
  * may block, so every call must get a thread at once), idle ones kept until
  * close. Executors.newCachedThreadPool() does the same, but its hand-off
- * (a SynchronousQueue polled with a timeout) cost the dispatcher several
+ * (a SynchronousQueue polled with a timeout) cost the consumer threads several
  * times the CPU of the whole call in bench/bindings; a plain queue does not.
  */
 final class ToolThreads {

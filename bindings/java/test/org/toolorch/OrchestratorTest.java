@@ -372,7 +372,7 @@ public class OrchestratorTest {
     }
   }
 
-  /** close() from a future's stage (which runs on the dispatcher thread). */
+  /** close() from a future's stage (which runs on the job's consumer thread). */
   @Test
   public void closeFromTheDispatcherThread() throws Exception {
     Orchestrator o = new Orchestrator();
