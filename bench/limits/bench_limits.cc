@@ -15,13 +15,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "bench_worker.h"
+#include "grant_worker.h"
 #include "json/json.h"
 #include "limits/concurrency_cap.h"
 #include "limits/limiter_spec.h"
@@ -228,7 +229,9 @@ double precision(const toolorch::test::RedisServer &redis, const char *self, int
 }  // namespace
 
 int main(int argc, char **argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "--worker") == 0) return bench_worker_main(argc, argv);
+  // The competing processes: bench_limits --worker '<rate_limits JSON>' <service> <outstanding>
+  if (argc == 5 && std::strcmp(argv[1], "--worker") == 0)
+    return toolorch::test::run_grant_worker(argv[2], argv[3], std::atoi(argv[4]));
   bool quick = argc >= 2 && std::strcmp(argv[1], "--quick") == 0;
   signal(SIGPIPE, SIG_IGN);
   int n = quick ? 200000 : 2000000;
