@@ -52,7 +52,7 @@ bool Dispatcher::validate_args(Call *call, const Tool &tool) {
   // The common case, valid arguments, without a cJSON document; anything
   // else takes the full path below, which reports what is wrong.
   const bool surely =
-      args_doc_.parse(call->args(), limits.max_bytes, limits.max_depth) && json::surely_valid(tool.schema(), args_doc_);
+      args_doc_.parse(call->args(), limits.max_bytes, limits.max_depth) && tool.surely_valid(args_doc_);
   args_doc_.trim();  // kept for the context's life: a huge argument document is not
   if (surely) return true;
   std::string err;

@@ -23,7 +23,13 @@ std::shared_ptr<Tool> Tool::create(const ToolSpec &spec, std::string *err) {
   }
   std::shared_ptr<Tool> tool(new Tool(spec));
   tool->schema_ = std::move(schema);
+  tool->any_object_ = json::any_object_satisfies(tool->schema_.get());
   return tool;
+}
+
+bool Tool::surely_valid(const json::FlatDoc &args) const {
+  if (any_object_) return args.is(args.root(), json::FlatDoc::Type::kObject);
+  return json::surely_valid(schema_.get(), args);
 }
 
 int ToolRegistry::add(std::shared_ptr<Tool> tool, std::string *err) {

@@ -16,6 +16,7 @@
 #include "core/backoff.h"
 #include "core/call.h"
 #include "core/tool_runner.h"
+#include "json/flat.h"
 #include "json/json.h"
 
 namespace toolorch::core {
@@ -50,6 +51,9 @@ class Tool {
   const ToolSpec &spec() const { return spec_; }
   const std::string &name() const { return spec_.name; }
   const cJSON *schema() const { return schema_.get(); }
+  // json::surely_valid of this schema, without walking it when any object
+  // satisfies it (json::any_object_satisfies, worked out once).
+  bool surely_valid(const json::FlatDoc &args) const;
   bool side_effect_free() const { return spec_.flags & kToolSideEffectFree; }
   ToolRunner &runner() const { return *spec_.runner; }
 
@@ -62,6 +66,7 @@ class Tool {
   explicit Tool(ToolSpec spec) : spec_(std::move(spec)) {}
   ToolSpec spec_;
   json::Ptr schema_;
+  bool any_object_ = false;
 };
 
 // Thread-safe: tools may be registered from any thread while calls run.

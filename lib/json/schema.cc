@@ -185,6 +185,18 @@ bool surely_at(const cJSON *schema, const FlatDoc &d, FlatDoc::Index v) {
 
 bool surely_valid(const cJSON *schema, const FlatDoc &doc) { return surely_at(schema, doc, doc.root()); }
 
+bool any_object_satisfies(const cJSON *schema) {
+  if (!cJSON_IsObject(schema)) return false;
+  const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
+  if (!cJSON_IsString(type) || std::strcmp(type->valuestring, "object") != 0) return false;
+  if (cJSON_GetObjectItemCaseSensitive(schema, "enum")) return false;
+  const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required");
+  if (req && !(cJSON_IsArray(req) && !req->child)) return false;
+  const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+  if (props && !(cJSON_IsObject(props) && !props->child)) return false;
+  return !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties"));
+}
+
 bool check_tool_schema(const cJSON *schema, std::string *err) {
   if (!cJSON_IsObject(schema)) {
     *err = "a tool's parameter schema must be a JSON object";

@@ -26,4 +26,10 @@ bool validate(const cJSON *schema, const cJSON *value, std::string *err);
 // reports what is wrong.
 bool surely_valid(const cJSON *schema, const FlatDoc &doc);
 
+// True if any JSON object satisfies schema and no other value does, as
+// surely_valid reads it ({"type": "object"} without properties, required
+// or enum): then surely_valid(schema, doc) is whether doc is an object.
+// Worked out once per schema (a tool's), it spares the walk per call.
+bool any_object_satisfies(const cJSON *schema);
+
 }  // namespace toolorch::json

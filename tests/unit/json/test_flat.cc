@@ -140,6 +140,36 @@ static void surely_valid_agrees_with_validate(void **) {
   }
 }
 
+// any_object_satisfies: only where surely_valid is exactly "an object".
+static void any_object_satisfies_only_where_surely_valid_says_object(void **) {
+  struct Case {
+    const char *schema;
+    bool any_object;
+  } schemas[] = {
+      {R"({"type":"object"})", true},
+      {R"({"type":"object","description":"d","properties":{},"required":[]})", true},
+      {R"({"type":"object","additionalProperties":true})", true},
+      {R"({"type":"object","additionalProperties":false})", false},
+      {R"({"type":"object","properties":{"a":{"type":"string"}}})", false},
+      {R"({"type":"object","required":["a"]})", false},
+      {R"({"type":"object","enum":[{}]})", false},
+      {R"({"properties":{}})", false},  // no type: not only objects
+      {R"({"type":"array"})", false},
+  };
+  const char *docs[] = {R"({})", R"({"a":1,"b":"x"})", R"([])", R"("s")", R"(1)", R"(null)"};
+  FlatDoc d;
+  for (const Case &c : schemas) {
+    toolorch::json::Ptr schema = toolorch::json::parse(c.schema);
+    assert_non_null(schema.get());
+    assert_int_equal(toolorch::json::any_object_satisfies(schema.get()), c.any_object);
+    if (!c.any_object) continue;
+    for (const char *doc : docs) {
+      assert_true(d.parse(doc, kBytes, 64));
+      assert_int_equal(toolorch::json::surely_valid(schema.get(), d), d.is(d.root(), FlatDoc::Type::kObject));
+    }
+  }
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(accepted_documents_read_as_cjson_reads_them),
@@ -149,6 +179,7 @@ int main() {
       cmocka_unit_test(refuses_invalid_json),
       cmocka_unit_test(reads_again_after_trim),
       cmocka_unit_test(surely_valid_agrees_with_validate),
+      cmocka_unit_test(any_object_satisfies_only_where_surely_valid_says_object),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
