@@ -130,6 +130,7 @@ StoredResult::~StoredResult() {
 }
 
 ResultBytes StoredResult::bytes(std::string *err) const {
+  if (inline_held_) return ResultBytes(shared_from_this(), &inline_);  // immutable: no lock
   ResultStore &s = *store_;
   ResultBytes raw, packed;
   std::string path;
@@ -272,7 +273,12 @@ ResultRef ResultStore::put(std::string bytes) {
     r->packed_ = std::move(packed);
   } else {
     r->held_ = size;
-    r->raw_ = std::make_shared<const std::string>(std::move(bytes));
+    if (cfg_.max_memory_bytes > 0) {
+      r->raw_ = std::make_shared<const std::string>(std::move(bytes));
+    } else {  // never spilled: kept in the result's own block
+      r->inline_ = std::move(bytes);
+      r->inline_held_ = true;
+    }
   }
   note_memory_locked(static_cast<int64_t>(r->held_));
   int64_t budget = cfg_.max_memory_bytes;

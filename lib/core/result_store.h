@@ -49,7 +49,7 @@ using ResultRef = std::shared_ptr<StoredResult>;
 using ResultBytes = std::shared_ptr<const std::string>;
 
 // One result in the store. Immutable from the outside.
-class StoredResult {
+class StoredResult : public std::enable_shared_from_this<StoredResult> {
  public:
   ~StoredResult();  // unlinks its file, gives its memory back to the budget
   StoredResult(const StoredResult &) = delete;
@@ -74,7 +74,12 @@ class StoredResult {
   std::shared_ptr<ResultStore> store_;
   const size_t size_;
   // Guarded by store_->mu_.
-  ResultBytes raw_;            // held raw in memory
+  ResultBytes raw_;            // held raw in memory, in a block of its own (a store with a budget)
+  // Held raw in this object (a store without a budget, where nothing
+  // spills): bytes() shares it through this object's count. Set by put()
+  // before anyone else sees the result, never changed after.
+  std::string inline_;
+  bool inline_held_ = false;
   ResultBytes packed_;         // held compressed in memory
   bool compressed_ = false;    // packed_ / the file hold compressed bytes
   std::string path_;           // spilled to this file
