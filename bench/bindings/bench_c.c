@@ -1,12 +1,12 @@
 /*
  * The C baseline of bench/bindings: 10,000 calls to an external tool through
- * one batch, each TOOL_CALL taken from the event queue and completed by this
- * thread, the way the Go, Java and Ruby dispatchers do it (minus their
- * runtime). Prints CPU microseconds per call (process CPU time / calls: the
+ * one batch, each TOOL_CALL taken from the batch's own event queue
+ * (toolorch_batch_new_queued) and completed by this thread, the way the Go,
+ * Java and Ruby consumers do it (minus their runtime). Prints CPU microseconds per call (process CPU time / calls: the
  * library's loop thread included); then the latency from a call's result
  * to the code that reads it: 1,000 batches of one call, each from just
  * before toolorch_call_complete to its CALL_RESULT coming out of
- * toolorch_next_event (median and p99, microseconds); then one JSON line for
+ * toolorch_batch_next_event (median and p99, microseconds); then one JSON line for
  * run.sh.
  *
  *   bench_bindings_c [calls]
@@ -35,7 +35,7 @@ static int cmp_double(const void *a, const void *b) {
 
 /* One batch of n calls to "echo"; 0 when every call succeeded. */
 static int run_batch(toolorch_ctx *ctx, int n) {
-  toolorch_batch *batch = toolorch_batch_new(ctx, NULL);
+  toolorch_batch *batch = toolorch_batch_new_queued(ctx, NULL);
   if (!batch) return -1;
   char args[64];
   for (int i = 0; i < n; ++i) {
@@ -46,7 +46,7 @@ static int run_batch(toolorch_ctx *ctx, int n) {
   int ok = 0, done = 0;
   while (rc == TOOLORCH_OK && !done) {
     toolorch_event *ev;
-    rc = toolorch_next_event(ctx, 10000, &ev);
+    rc = toolorch_batch_next_event(batch, 10000, &ev);
     if (rc != TOOLORCH_OK) break;
     switch (toolorch_event_type_of(ev)) {
       case TOOLORCH_EVENT_TOOL_CALL:

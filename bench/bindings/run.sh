@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/bindings: 10,000 tool calls through one batch, the tool written in C
-# (bench_c.c, completed through the event queue), Go, Java and Ruby, each
-# completed by that language's own dispatcher. Prints CPU microseconds per
+# (bench_c.c, completed through the batch's own event queue), Go, Java and
+# Ruby, each completed by that language's consumer of the batch. Prints CPU microseconds per
 # call (process CPU time / calls) and what each binding adds over C, the
 # latency from a call's result to the language's callback (1,000 one-call
 # batches: the tool's return to the CALL_RESULT reaching Events() / the

@@ -5,9 +5,11 @@
  * typemaps and then includes this one.
  *
  * The bindings use the event-queue mode only: the library runs its loop on
- * its own thread and everything comes out of toolorch_next_event(), so no
- * thread of the library ever calls into the Go, Java or Ruby runtime. That
- * is why every function taking a C callback is left out below.
+ * its own thread, every job and batch has its own event queue
+ * (toolorch_job_start_queued, toolorch_batch_new_queued) and everything comes
+ * out of those queues, so no thread of the library ever calls into the Go,
+ * Java or Ruby runtime. That is why every function taking a C callback is
+ * left out below.
  *
  * The few functions whose C shape does not wrap well in all three languages
  * (out-parameters, void* userdata) get small helpers, toolorch_bind_*.
@@ -78,9 +80,9 @@
 %include <toolorch/speculation.h>
 
 /*
- * Helpers. A job or batch is known to the bindings by an integer tag (their
- * own table maps it to the object), never by a pointer into their heap: Go
- * forbids keeping Go pointers in C memory, and Java and Ruby objects move.
+ * Helpers. No userdata crosses: the library routes each run's events to its
+ * own queue, so the bindings keep no pointer into their heap in C memory
+ * (Go forbids it; Java and Ruby objects move).
  *
  * The status of the last helper that returns a handle is kept per thread, as
  * toolorch_last_error() keeps its detail: read both on the thread that made
@@ -91,8 +93,9 @@ static _Thread_local int toolorch_bind_status_;
 %}
 
 %inline %{
-/* Status of the last toolorch_bind_new/_next_event/_job_start/_batch_new
- * made on this thread: TOOLORCH_OK or the failure. */
+/* Status of the last toolorch_bind_new/_job_start_queued/_batch_new_queued/
+ * _job_next_event/_batch_next_event made on this thread: TOOLORCH_OK or the
+ * failure. */
 static int toolorch_bind_last_status(void) { return toolorch_bind_status_; }
 
 /* toolorch_new() in owned-loop mode; NULL on failure (see the status and
@@ -100,26 +103,6 @@ static int toolorch_bind_last_status(void) { return toolorch_bind_status_; }
 static toolorch_ctx *toolorch_bind_new(const toolorch_opts *opts) {
   toolorch_bind_status_ = TOOLORCH_OK;
   return toolorch_new(opts, &toolorch_bind_status_);
-}
-
-/* The next event, or NULL with the status EAGAIN (none in time) or ECLOSED. */
-static toolorch_event *toolorch_bind_next_event(toolorch_ctx *ctx, int timeout_ms) {
-  toolorch_event *ev = NULL;
-  toolorch_bind_status_ = toolorch_next_event(ctx, timeout_ms, &ev);
-  return ev;
-}
-
-/* toolorch_job_start() whose events carry `tag`. */
-static toolorch_job *toolorch_bind_job_start(toolorch_ctx *ctx, const char *request_json, int64_t tag) {
-  toolorch_bind_status_ = TOOLORCH_OK;
-  return toolorch_job_start(ctx, request_json, (void *)(intptr_t)tag, &toolorch_bind_status_);
-}
-
-/* toolorch_batch_new() whose events carry `tag`. */
-static toolorch_batch *toolorch_bind_batch_new(toolorch_ctx *ctx, int64_t tag) {
-  toolorch_batch *b = toolorch_batch_new(ctx, (void *)(intptr_t)tag);
-  toolorch_bind_status_ = b ? TOOLORCH_OK : (ctx ? TOOLORCH_ECLOSED : TOOLORCH_EINVAL);
-  return b;
 }
 
 /* A job / batch with its own event queue (toolorch_job_start_queued,
@@ -166,8 +149,4 @@ static int toolorch_bind_status_min(void) { return TOOLORCH_STATUS_MIN; }
  * function form itself is left out (it would run on the library's thread). */
 static int toolorch_bind_clear_scorer(toolorch_ctx *ctx) { return toolorch_set_scorer(ctx, NULL, NULL); }
 
-/* The tag of the job or batch an event belongs to (0: none). */
-static int64_t toolorch_bind_event_tag(const toolorch_event *ev) {
-  return (int64_t)(intptr_t)toolorch_event_userdata(ev);
-}
 %}
