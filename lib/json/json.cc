@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -346,14 +347,53 @@ size_t write_escape(unsigned char c, char *p) {
 
 bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
+// Whether any of the 8 bytes in w needs an escape (needs_escape), tested a
+// word at a time: a byte below 0x20, a '"' or a '\\' (each test exact for
+// "any byte": borrows start only at a byte that matches).
+bool word_needs_escape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto has_zero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  uint64_t below_space = (w - kOnes * 0x20) & ~w & kHigh;
+  return (below_space | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'))) != 0;
+}
+
 }  // namespace
 
 char *write_quoted(char *p, std::string_view s) {
+  auto put = [&p](char c) {
+    if (!needs_escape(static_cast<unsigned char>(c))) *p++ = c;
+    else p += write_escape(static_cast<unsigned char>(c), p);
+  };
   *p++ = '"';
-  for (unsigned char c : s) {
-    if (!needs_escape(c)) *p++ = static_cast<char>(c);
-    else p += write_escape(c, p);
+  const char *in = s.data();
+  size_t n = s.size(), i = 0;
+  // Eight bytes at a time while none needs an escape (most text), a byte at
+  // a time through a word that has one. The last few bytes: the word that
+  // ends the text, overlapping bytes already copied as they are, or a byte
+  // at a time.
+  bool copied = false;  // the last word went out as it was
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, in + i, 8);
+    copied = !word_needs_escape(w);
+    if (copied) {
+      std::memcpy(p, &w, 8);
+      p += 8;
+    } else {
+      for (size_t k = 0; k < 8; ++k) put(in[i + k]);
+    }
+    i += 8;
   }
+  if (i < n && copied) {
+    uint64_t w;
+    std::memcpy(&w, in + n - 8, 8);
+    if (!word_needs_escape(w)) {
+      std::memcpy(p - (i - (n - 8)), &w, 8);
+      p += n - i;
+      i = n;
+    }
+  }
+  for (; i < n; ++i) put(in[i]);
   *p++ = '"';
   return p;
 }

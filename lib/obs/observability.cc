@@ -133,7 +133,7 @@ void Observability::call_started(CallObs &c, const std::string &tool_name, bool 
   // Every call belongs to a job's round or a batch: no sampled parent means
   // its trace was not sampled, not that it starts one of its own.
   if (!tracer_ || !c.parent.valid()) return;
-  c.span = tracer_->start("execute_tool " + tool_name, SpanKind::kInternal, c.parent, now_us);
+  c.span = tracer_->start("execute_tool ", SpanKind::kInternal, c.parent, now_us, tool_name);
   if (!c.span) return;
   Span &s = *c.span;
   s.set("gen_ai.operation.name", "execute_tool");
@@ -141,8 +141,8 @@ void Observability::call_started(CallObs &c, const std::string &tool_name, bool 
   s.set("gen_ai.tool.call.id", call_id);
   s.set("gen_ai.tool.type", "function");
   s.set("toolorch.tool.attempt", attempt);
-  s.set("toolorch.tool.wait_ms", static_cast<double>(now_us - c.waiting_since_us) / 1000.0);
-  s.set("toolorch.rate_limit.wait_ms", static_cast<double>(c.waited_us) / 1000.0);
+  s.set_millis("toolorch.tool.wait_ms", now_us - c.waiting_since_us);
+  s.set_millis("toolorch.rate_limit.wait_ms", c.waited_us);
   if (c.spec == CallObs::kHit) {  // taken over before it started
     s.set("toolorch.speculation.hit", true);
     s.set("toolorch.speculation.outcome", "hit");
@@ -201,7 +201,7 @@ void Observability::job_started(JobObs &j, const std::string &name, const std::s
   j.job_start_us = now_us;
   if (logger_.enabled(1)) logger_.log(1, "job started", {{"agent", name}, {"model", model}});
   if (!tracer_) return;
-  j.job = tracer_->start("invoke_agent " + name, SpanKind::kInternal, j.host_parent, now_us);
+  j.job = tracer_->start("invoke_agent ", SpanKind::kInternal, j.host_parent, now_us, name);
   if (!j.job) return;
   j.job->set("gen_ai.operation.name", "invoke_agent");
   j.job->set("gen_ai.agent.name", name);
@@ -230,7 +230,7 @@ std::string Observability::llm_attempt_started(JobObs &j, const std::string &pro
   const Span *parent = j.round ? j.round.get() : j.job.get();
   if (!parent) return "";
   if (j.chat) tracer_->finish(std::move(j.chat), now_us);
-  j.chat = tracer_->start("chat " + model, SpanKind::kClient, parent->ctx, now_us);
+  j.chat = tracer_->start("chat ", SpanKind::kClient, parent->ctx, now_us, model);
   if (!j.chat) return "";
   j.chat->set("gen_ai.operation.name", "chat");
   j.chat->set("gen_ai.provider.name", provider);
@@ -243,7 +243,7 @@ void Observability::llm_first_token(JobObs &j, int64_t now_us) {
   if (j.first_token_seen || !j.chat_start_us) return;
   j.first_token_seen = true;
   duration_->observe(ops_[kTtft], seconds(now_us - j.chat_start_us));
-  if (j.chat) j.chat->set("toolorch.llm.time_to_first_token_ms", static_cast<double>(now_us - j.chat_start_us) / 1000.0);
+  if (j.chat) j.chat->set_millis("toolorch.llm.time_to_first_token_ms", now_us - j.chat_start_us);
 }
 
 std::string Observability::fold_provider(const std::string &p) {
@@ -371,9 +371,10 @@ void Observability::speculation(const std::string &outcome, CallObs *call, const
   s.set("toolorch.speculation.hit", hit);
   s.set("toolorch.speculation.outcome", outcome);
   if (hit) {
-    if (Attribute *id = s.find("gen_ai.tool.call.id")) {
-      s.set("toolorch.speculation.guess_id", id->s);
-      id->s = real_id;
+    std::string guess_id(s.string_json("gen_ai.tool.call.id"));
+    if (!guess_id.empty()) {
+      s.set_string_json("toolorch.speculation.guess_id", guess_id);
+      s.replace_string("gen_ai.tool.call.id", real_id);
     }
   }
   if (call->ended_us) {  // it had ended: its span waited for this

@@ -27,7 +27,8 @@ bool all_zero(const uint8_t *b, size_t n) {
 
 }  // namespace
 
-bool TraceContext::valid() const { return !all_zero(trace_id, 16) && !all_zero(span_id, 8); }
+bool TraceContext::valid_trace_id() const { return !all_zero(trace_id, 16); }
+bool TraceContext::valid_span_id() const { return !all_zero(span_id, 8); }
 
 std::string hex(const uint8_t *bytes, size_t n) {
   static const char kDigits[] = "0123456789abcdef";
@@ -60,34 +61,47 @@ bool parse_traceparent(const std::string &t, TraceContext *out) {
   return true;
 }
 
-void Span::set(const char *key, std::string v) {
-  Attribute &a = attrs.emplace_back();
-  a.key = key;
-  a.s = std::move(v);
-}
-void Span::set(const char *key, int64_t v) {
-  Attribute &a = attrs.emplace_back();
-  a.type = Attribute::Type::kInt;
-  a.key = key;
-  a.i = v;
-}
-void Span::set(const char *key, double v) {
-  Attribute &a = attrs.emplace_back();
-  a.type = Attribute::Type::kDouble;
-  a.key = key;
-  a.d = v;
-}
-void Span::set(const char *key, bool v) {
-  Attribute &a = attrs.emplace_back();
-  a.type = Attribute::Type::kBool;
-  a.key = key;
-  a.b = v;
+namespace {
+
+// Where the value of string attribute key starts in text (its opening
+// quote), or npos.
+size_t string_value_at(std::string_view text, std::string_view key) {
+  // A key is written only as {"key":"<key>", and its text cannot occur in a
+  // value: a value's quotes are escaped.
+  std::string head = "{\"key\":\"";
+  head.append(key);
+  head += "\",\"value\":{\"stringValue\":";
+  size_t at = text.find(head);
+  return at == std::string_view::npos ? at : at + head.size();
 }
 
-const Attribute *Span::find(std::string_view key) const {
-  for (const Attribute &a : attrs)
-    if (key == a.key) return &a;
-  return nullptr;
+// The length of the JSON string at the start of s (its quotes included).
+size_t string_json_length(std::string_view s) {
+  for (size_t i = 1; i < s.size(); ++i) {
+    if (s[i] == '\\') ++i;
+    else if (s[i] == '"') return i + 1;
+  }
+  return s.size();
+}
+
+}  // namespace
+
+std::string_view Span::string_json(std::string_view key) const {
+  std::string_view text = attrs.view();
+  size_t at = string_value_at(text, key);
+  if (at == std::string_view::npos) return {};
+  return text.substr(at, string_json_length(text.substr(at)));
+}
+
+bool Span::replace_string(std::string_view key, std::string_view v) {
+  size_t at = string_value_at(attrs.view(), key);
+  if (at == std::string_view::npos) return false;
+  std::string quoted(2 + otlp::Writer::kEscaped * v.size(), '\0');
+  otlp::Writer w(quoted.data());
+  w.quoted(v);
+  quoted.resize(static_cast<size_t>(w.end() - quoted.data()));
+  attrs.splice(at, string_json_length(attrs.view().substr(at)), quoted);
+  return true;
 }
 
 }  // namespace toolorch::obs

@@ -1,31 +1,56 @@
 #include "obs/tracer.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
-#include <cmath>
 #include <cstring>
-
-#include "json/json.h"
+#include <random>
 
 namespace toolorch::obs {
 
-Tracer::Tracer(TracerConfig cfg, std::function<int64_t()> mono_now_us)
-    : cfg_(std::move(cfg)), rng_(std::random_device{}()) {
+namespace {
+
+uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+}  // namespace
+
+Tracer::Tracer(TracerConfig cfg, std::function<int64_t()> mono_now_us) : cfg_(std::move(cfg)) {
   int64_t wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
   offset_ns_ = wall_ns - mono_now_us() * 1000;
+  // The system's randomness seeds the generator once (it was one read of
+  // the random device per span); splitmix64 spreads it over the state,
+  // which is never all zero.
+  std::random_device rd;
+  uint64_t seed = (static_cast<uint64_t>(rd()) << 32 | rd()) ^ static_cast<uint64_t>(wall_ns);
+  for (uint64_t &word : rng_) {
+    uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    word = z ^ (z >> 31);
+  }
+}
+
+uint64_t Tracer::next_random() {  // xoshiro256**
+  uint64_t result = rotl(rng_[1] * 5, 7) * 9, t = rng_[1] << 17;
+  rng_[2] ^= rng_[0];
+  rng_[3] ^= rng_[1];
+  rng_[1] ^= rng_[2];
+  rng_[0] ^= rng_[3];
+  rng_[2] ^= t;
+  rng_[3] = rotl(rng_[3], 45);
+  return result;
 }
 
 void Tracer::new_id(uint8_t *out, size_t n) {
   for (size_t i = 0; i < n; i += 8) {
-    uint64_t r = rng_();
-    for (size_t k = 0; k < 8 && i + k < n; ++k) out[i + k] = static_cast<uint8_t>(r >> (8 * k));
+    uint64_t r = next_random();
+    std::memcpy(out + i, &r, std::min<size_t>(8, n - i));
   }
 }
 
-std::unique_ptr<Span> Tracer::start(std::string name, SpanKind kind, const TraceContext &parent, int64_t now_us) {
+std::unique_ptr<Span> Tracer::start(std::string_view name, SpanKind kind, const TraceContext &parent, int64_t now_us,
+                                    std::string_view name_tail) {
   TraceContext ctx;
   uint8_t parent_span_id[8] = {0};
   if (parent.valid()) {
@@ -37,7 +62,8 @@ std::unique_ptr<Span> Tracer::start(std::string name, SpanKind kind, const Trace
     // that also become the trace id.
     double r = cfg_.sample_ratio;
     if (r <= 0) return nullptr;
-    new_id(ctx.trace_id, 16);
+    do new_id(ctx.trace_id, 16);
+    while (!ctx.valid_trace_id());
     if (r < 1) {
       uint64_t x = 0;
       for (int i = 0; i < 8; ++i) x = x << 8 | ctx.trace_id[8 + i];
@@ -45,12 +71,11 @@ std::unique_ptr<Span> Tracer::start(std::string name, SpanKind kind, const Trace
     }
   }
   do new_id(ctx.span_id, 8);
-  while (!ctx.valid());
+  while (!ctx.valid_span_id());
   ctx.sampled = true;
   std::unique_ptr<Span> s;
   if (spare_.empty()) {
     s = std::make_unique<Span>();
-    s->attrs.reserve(12);  // the most any span of ours carries
   } else {
     s = std::move(spare_.back());
     spare_.pop_back();
@@ -58,7 +83,10 @@ std::unique_ptr<Span> Tracer::start(std::string name, SpanKind kind, const Trace
   s->ctx = ctx;
   std::copy(parent_span_id, parent_span_id + 8, s->parent_span_id);
   s->has_parent = parent.valid();
-  s->name = std::move(name);
+  // In the reused object's room.
+  s->name.clear();
+  s->name.append(name);
+  s->name.append(name_tail);
   s->kind = kind;
   s->start_ns = unix_ns(now_us);
   s->end_ns = 0;
@@ -73,23 +101,34 @@ void Tracer::finish(std::unique_ptr<Span> span, int64_t now_us) {
   if (queued_ >= cfg_.max_queue) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
   } else {
-    if (batches_.empty() || batches_.back().count >= std::max<size_t>(cfg_.max_batch, 1)) {
-      // The body's opening is written first, so that the batch becomes
-      // the request's body as it is, without a copy.
+    size_t max_batch = std::max<size_t>(cfg_.max_batch, 1);
+    if (batches_.empty() || batches_.back().count >= max_batch) {
+      // The body's opening is written first, so that the batch becomes the
+      // request's body as it is, without a copy; its room is made for a
+      // whole batch of spans of the average size so far (then it grows as
+      // a std::string does).
       batches_.emplace_back();
       std::string &body = batches_.back().spans;
-      body.reserve(last_batch_bytes_);  // the size of the last one: no growing by copies
-      body += R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":)";
-      json::append_quoted(&body, cfg_.service_name);
-      body += R"(}}]},"scopeSpans":[{"scope":{"name":"toolorch"},"schemaUrl":"https://opentelemetry.io/schemas/1.37.0","spans":[)";
+      uint64_t avg = spans_written_ ? span_bytes_ / spans_written_ + 1 : 1024;
+      body.reserve(otlp::request_open_bound(cfg_.service_name) + max_batch * (avg + avg / 8) +
+                   sizeof otlp::kRequestClose);
+      char *open = scratch_.room(otlp::request_open_bound(cfg_.service_name));
+      body.append(open, static_cast<size_t>(otlp::write_request_open(open, cfg_.service_name) - open));
     }
     Batch &b = batches_.back();
-    if (b.count) b.spans.push_back(',');
-    append_otlp_span(*span, &b.spans);
+    // The span's JSON in the scratch buffer (room made once), then into the batch in one piece.
+    scratch_.clear();
+    char *p = scratch_.room(1 + otlp::span_bound(*span));
+    char *text = p;
+    if (b.count) *p++ = ',';
+    p = otlp::write_span(*span, p);
+    b.spans.append(text, static_cast<size_t>(p - text));
+    span_bytes_ += static_cast<uint64_t>(p - text);
+    spans_written_++;
     b.count++;
     queued_++;
   }
-  // Its object (and the capacity of its strings) serves the next span.
+  // Its object (and the room of its strings) serves the next span.
   span->attrs.clear();
   span->error = false;
   span->status_message.clear();
@@ -102,137 +141,10 @@ bool Tracer::take_batch(std::string *body, size_t *spans) {
   Batch &b = batches_.front();
   queued_ -= b.count;
   *spans = b.count;
-  b.spans += "]}]}]}";
-  last_batch_bytes_ = b.spans.size();
+  b.spans += otlp::kRequestClose;
   *body = std::move(b.spans);
   batches_.pop_front();
   return true;
-}
-
-namespace {
-
-// Writes a span's JSON through a cursor into a scratch buffer with room for
-// any span (an upper bound: every string byte may become a 6-byte escape),
-// then appends it to the batch in one piece: every piece is a memcpy or a
-// few stores. A std::string append per piece cost most of tracing's CPU
-// (about 90 calls per span); writing in the batch itself made it grow by
-// the bound, not the text.
-class Writer {
- public:
-  explicit Writer(char *p) : p_(p) {}
-  char *end() const { return p_; }
-
-  template <size_t N>
-  void lit(const char (&s)[N]) {  // a literal, its size known at compile time
-    std::memcpy(p_, s, N - 1);
-    p_ += N - 1;
-  }
-  void raw(std::string_view s) {
-    std::memcpy(p_, s.data(), s.size());
-    p_ += s.size();
-  }
-  // A name of ours that needs no escape (an attribute key: a literal).
-  void plain_quoted(std::string_view s) {
-    *p_++ = '"';
-    raw(s);
-    *p_++ = '"';
-  }
-  void quoted(std::string_view s) { p_ = json::write_quoted(p_, s); }
-  void hex(const uint8_t *bytes, size_t n) {
-    *p_++ = '"';
-    for (size_t i = 0; i < n; ++i) {
-      *p_++ = kHex[bytes[i] >> 4];
-      *p_++ = kHex[bytes[i] & 15];
-    }
-    *p_++ = '"';
-  }
-  void integer(int64_t v, bool as_string) {
-    if (as_string) *p_++ = '"';
-    p_ = std::to_chars(p_, p_ + 20, v).ptr;
-    if (as_string) *p_++ = '"';
-  }
-  void real(double d) {
-    if (std::isnan(d)) lit("\"NaN\"");
-    else if (std::isinf(d) && d > 0) lit("\"Infinity\"");
-    else if (std::isinf(d)) lit("\"-Infinity\"");
-    else p_ = std::to_chars(p_, p_ + 32, d).ptr;  // the shortest text that reads back the same
-  }
-  void put(char c) { *p_++ = c; }
-
-  static constexpr size_t kEscaped = 6;  // the most bytes one input byte becomes
-  static constexpr size_t kNumber = 34;  // a quoted int64 or a double, with room
-
- private:
-  static constexpr char kHex[] = "0123456789abcdef";
-  char *p_;
-};
-
-// Room enough for the span in any case (see Writer).
-size_t span_bound(const Span &s) {
-  size_t n = 256 + Writer::kEscaped * (s.name.size() + s.status_message.size());
-  for (const Attribute &a : s.attrs) n += 48 + std::strlen(a.key) + Writer::kEscaped * a.s.size() + Writer::kNumber;
-  return n;
-}
-
-void write_attr(const Attribute &a, Writer &w) {
-  w.lit("{\"key\":");
-  w.plain_quoted(a.key);
-  switch (a.type) {
-    case Attribute::Type::kString:
-      w.lit(",\"value\":{\"stringValue\":");
-      w.quoted(a.s);
-      break;
-    case Attribute::Type::kInt:
-      w.lit(",\"value\":{\"intValue\":");
-      w.integer(a.i, true);
-      break;
-    case Attribute::Type::kDouble:
-      w.lit(",\"value\":{\"doubleValue\":");
-      w.real(a.d);
-      break;
-    case Attribute::Type::kBool:
-      if (a.b) w.lit(",\"value\":{\"boolValue\":true");
-      else w.lit(",\"value\":{\"boolValue\":false");
-      break;
-  }
-  w.lit("}}");
-}
-
-}  // namespace
-
-void append_otlp_span(const Span &s, std::string *out) {
-  thread_local std::vector<char> scratch;
-  size_t bound = span_bound(s);
-  if (scratch.size() < bound) scratch.resize(std::max(bound, size_t{4096}));
-  Writer w(scratch.data());
-  w.lit("{\"traceId\":");
-  w.hex(s.ctx.trace_id, 16);
-  w.lit(",\"spanId\":");
-  w.hex(s.ctx.span_id, 8);
-  if (s.has_parent) {
-    w.lit(",\"parentSpanId\":");
-    w.hex(s.parent_span_id, 8);
-  }
-  w.lit(",\"name\":");
-  w.quoted(s.name);
-  w.lit(",\"kind\":");
-  w.integer(static_cast<int>(s.kind), false);
-  w.lit(",\"startTimeUnixNano\":");
-  w.integer(s.start_ns, true);
-  w.lit(",\"endTimeUnixNano\":");
-  w.integer(s.end_ns, true);
-  w.lit(",\"attributes\":[");
-  for (size_t i = 0; i < s.attrs.size(); ++i) {
-    if (i) w.put(',');
-    write_attr(s.attrs[i], w);
-  }
-  w.lit("],\"status\":{");
-  if (s.error) {
-    w.lit("\"code\":2,\"message\":");
-    w.quoted(s.status_message);
-  }
-  w.lit("}}");
-  out->append(scratch.data(), w.end());
 }
 
 }  // namespace toolorch::obs

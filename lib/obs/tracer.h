@@ -1,4 +1,5 @@
-// Spans: made with ids from a private random source, sampled parent-based
+// Spans: made with ids from a private random source (a fast generator
+// seeded once from the system's), sampled parent-based
 // (a root by the ratio, a child as its parent), finished into a bounded
 // queue that an exporter drains. A finished span is written as its OTLP
 // JSON at once, into the batch it will be sent in, and its object reused:
@@ -12,8 +13,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "obs/span.h"
@@ -36,7 +37,9 @@ class Tracer {
   const TracerConfig &config() const { return cfg_; }
 
   // A span, or null when it is not sampled. parent: invalid for a root.
-  std::unique_ptr<Span> start(std::string name, SpanKind kind, const TraceContext &parent, int64_t now_us);
+  // Its name is name + name_tail (one std::string made from the two parts).
+  std::unique_ptr<Span> start(std::string_view name, SpanKind kind, const TraceContext &parent, int64_t now_us,
+                              std::string_view name_tail = {});
   // Time-stamps and queues it (dropped and counted when the queue is full).
   void finish(std::unique_ptr<Span> span, int64_t now_us);
   int64_t unix_ns(int64_t mono_us) const { return mono_us * 1000 + offset_ns_; }
@@ -54,10 +57,11 @@ class Tracer {
   uint64_t finished() const { return finished_.load(std::memory_order_relaxed); }
 
  private:
+  uint64_t next_random();
   void new_id(uint8_t *out, size_t n);
   TracerConfig cfg_;
   int64_t offset_ns_;
-  std::mt19937_64 rng_;
+  uint64_t rng_[4];  // xoshiro256**, seeded once
   // Each batch: the body's opening and its spans' JSON objects, comma-separated, and their count.
   struct Batch {
     std::string spans;
@@ -65,7 +69,11 @@ class Tracer {
   };
   std::deque<Batch> batches_;
   size_t queued_ = 0;
-  size_t last_batch_bytes_ = 0;
+  // Bytes of the spans written so far, and how many: a new batch is given
+  // room for max_batch spans of that average size at once (growing it by
+  // copies cost more than writing it).
+  uint64_t span_bytes_ = 0, spans_written_ = 0;
+  otlp::Text scratch_;  // a span's JSON, before it goes into its batch in one piece
   // Finished spans' objects, for reuse: as many as calls may start in one
   // burst (a batch's), so that a steady stream of calls allocates no spans.
   static constexpr size_t kMaxSpare = 1024;
@@ -73,11 +81,5 @@ class Tracer {
   std::function<void(size_t)> on_queued_;
   std::atomic<uint64_t> dropped_{0}, finished_{0};
 };
-
-// One span as an OTLP JSON object, appended to *out: ids in hex, times as
-// decimal strings of Unix nanoseconds, enums as integers, int64 attributes
-// as decimal strings and doubles as numbers ("NaN"/"Infinity" as strings),
-// as the protobuf JSON mapping says.
-void append_otlp_span(const Span &span, std::string *out);
 
 }  // namespace toolorch::obs

@@ -1,8 +1,12 @@
 // lib/obs on its own: the exposition format (escaping, numbers, bounded
-// label sets), W3C traceparent, parent-based sampling and the OTLP JSON body.
+// label sets), W3C traceparent, parent-based sampling, the OTLP JSON body
+// and its writer's numbers.
+#include <climits>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "cmocka_cpp.h"
 #include "json/json.h"
@@ -212,11 +216,79 @@ static void span_encoding_and_batches(void **) {
   assert_int_equal(t.queued(), 0);
 }
 
+static std::string written(void (*write)(otlp::Writer &, int64_t), int64_t v) {
+  char buf[64];
+  otlp::Writer w(buf);
+  write(w, v);
+  return std::string(buf, w.end());
+}
+
+// Integers as std::to_string writes them, around every power of ten and
+// the ends of int64; milliseconds that read back as us / 1000.0 exactly.
+static void writer_numbers(void **) {
+  auto integer = [](otlp::Writer &w, int64_t v) { w.integer(v); };
+  auto millis = [](otlp::Writer &w, int64_t v) { w.millis(v); };
+  std::vector<int64_t> values = {0,          LLONG_MAX,           LLONG_MIN,          LLONG_MIN + 1, 1764745000123456789,
+                                 999999999999999999, 1000000000000000000, 9000000000000000000};
+  for (int64_t p = 1; p <= LLONG_MAX / 10; p *= 10)
+    for (int64_t d : {-1, 0, 1, 7}) {
+      values.push_back(p + d);
+      values.push_back(-(p + d));
+      values.push_back(p * 9 + d);
+    }
+  for (int64_t v : values) assert_string_equal(written(integer, v).c_str(), std::to_string(v).c_str());
+  assert_string_equal(written(millis, 12345).c_str(), "12.345");
+  assert_string_equal(written(millis, 7000).c_str(), "7");
+  assert_string_equal(written(millis, 1500).c_str(), "1.5");
+  assert_string_equal(written(millis, 10).c_str(), "0.01");
+  assert_string_equal(written(millis, -3).c_str(), "-0.003");
+  values.push_back(int64_t{1} << 53);  // beyond: the double's own text
+  values.push_back(-(int64_t{1} << 53) - 5);
+  for (int64_t v : values) {
+    std::string text = written(millis, v);
+    double back = std::strtod(text.c_str(), nullptr);
+    assert_true(back == static_cast<double>(v) / 1000.0);
+  }
+}
+
+// A string attribute's JSON found by key, copied under another key, and
+// replaced in place (the speculation's call id), the rest left as it was.
+static void string_attributes_found_and_replaced(void **) {
+  Span s;
+  s.set("a", std::string("x \"y\" \\"));
+  s.set("gen_ai.tool.call.id", "guess_1");
+  s.set("n", int64_t{3});
+  assert_string_equal(std::string(s.string_json("a")).c_str(), "\"x \\\"y\\\" \\\\\"");
+  assert_true(s.string_json("n").empty());  // not a string
+  assert_true(s.string_json("missing").empty());
+  std::string id(s.string_json("gen_ai.tool.call.id"));
+  s.set_string_json("toolorch.speculation.guess_id", id);
+  assert_true(s.replace_string("gen_ai.tool.call.id", "the \"real\" one, longer than the guess"));
+  assert_false(s.replace_string("missing", "v"));
+  std::string doc = "[" + std::string(s.attrs.view()) + "]";
+  toolorch::json::Ptr parsed = toolorch::json::parse(doc);
+  assert_non_null(parsed.get());
+  assert_int_equal(cJSON_GetArraySize(parsed.get()), 4);
+  auto value = [&](int i, const char *type) {
+    return cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(parsed.get(), i), "value"), type);
+  };
+  assert_string_equal(value(0, "stringValue")->valuestring, "x \"y\" \\");
+  assert_string_equal(value(1, "stringValue")->valuestring, "the \"real\" one, longer than the guess");
+  assert_string_equal(value(2, "intValue")->valuestring, "3");
+  assert_string_equal(value(3, "stringValue")->valuestring, "guess_1");
+  // Past the room inside the span: the text moves out and stays whole.
+  for (int i = 0; i < 100; ++i) s.set("k", "a value of some length, many times over");
+  assert_true(s.replace_string("a", "z"));
+  assert_non_null(toolorch::json::parse("[" + std::string(s.attrs.view()) + "]").get());
+  assert_string_equal(std::string(s.string_json("a")).c_str(), "\"z\"");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(exposition_escapes_and_formats), cmocka_unit_test(label_sets_stay_bounded),
       cmocka_unit_test(traceparent_round_trip),         cmocka_unit_test(sampling_is_parent_based),
       cmocka_unit_test(queue_is_bounded_and_json_is_otlp), cmocka_unit_test(span_encoding_and_batches),
+      cmocka_unit_test(writer_numbers),                 cmocka_unit_test(string_attributes_found_and_replaced),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
