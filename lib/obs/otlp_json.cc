@@ -15,12 +15,23 @@ constexpr char kHex[] = "0123456789abcdef";
 
 void Writer::quoted(std::string_view s) { p_ = json::write_quoted(p_, s); }
 
+namespace {
+// Each byte's two hex digits, for one 2-byte store per byte.
+struct HexPairs {
+  char text[512];
+  constexpr HexPairs() : text() {
+    for (int b = 0; b < 256; ++b) {
+      text[2 * b] = kHex[b >> 4];
+      text[2 * b + 1] = kHex[b & 15];
+    }
+  }
+};
+constexpr HexPairs kHexPairs;
+}  // namespace
+
 void Writer::hex(const uint8_t *bytes, size_t n) {
   *p_++ = '"';
-  for (size_t i = 0; i < n; ++i) {
-    *p_++ = kHex[bytes[i] >> 4];
-    *p_++ = kHex[bytes[i] & 15];
-  }
+  for (size_t i = 0; i < n; ++i, p_ += 2) std::memcpy(p_, kHexPairs.text + 2 * bytes[i], 2);
   *p_++ = '"';
 }
 
