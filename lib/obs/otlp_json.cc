@@ -139,8 +139,8 @@ void Text::grow(size_t n) {
 void Text::splice(size_t at, size_t n, std::string_view s) {
   size_t tail = size_ - at - n;
   if (s.size() > n) room(s.size() - n);
-  std::memmove(p_ + at + s.size(), p_ + at + n, tail);
-  std::memcpy(p_ + at, s.data(), s.size());
+  if (tail) std::memmove(p_ + at + s.size(), p_ + at + n, tail);
+  if (!s.empty()) std::memcpy(p_ + at, s.data(), s.size());
   size_ = at + s.size() + tail;
 }
 

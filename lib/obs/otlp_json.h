@@ -30,6 +30,7 @@ class Writer {
     p_ += N - 1;
   }
   void raw(std::string_view s) {
+    if (s.empty()) return;  // an empty view's data() may be null: memcpy's UB
     std::memcpy(p_, s.data(), s.size());
     p_ += s.size();
   }
@@ -78,6 +79,7 @@ class Text {
   }
   void commit(char *end) { size_ = static_cast<size_t>(end - p_); }
   void append(std::string_view s) {
+    if (s.empty()) return;  // an empty view's data() may be null: memcpy's UB
     std::memcpy(room(s.size()), s.data(), s.size());
     size_ += s.size();
   }
