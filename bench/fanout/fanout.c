@@ -12,6 +12,9 @@
  * (a libevent event and a small struct, ~200 bytes) is in that figure; the
  * arguments ({"ms":N}) and results ({}) are a few bytes.
  *
+ * TOOLORCH_BENCH_FANOUT_MODE=borrowed|queue runs that drive mode only (and
+ * no in-flight case): to profile one mode, e.g. under callgrind.
+ *
  * CPU per call is the whole process's CPU (the library, the event loop and
  * the tool's own timer) divided by the calls: an upper bound of the
  * library's share.
@@ -280,9 +283,11 @@ static void run_queue(int calls) {
 int main(int argc, char **argv) {
   int calls = argc > 1 ? atoi(argv[1]) : 10000;
   if (calls <= 0) calls = 10000;
+  const char *only = getenv("TOOLORCH_BENCH_FANOUT_MODE");
+  if (only && !*only) only = NULL;
   printf("bench/fanout: %d calls, tool delays 1-100 ms, max_parallel %d, observability %s\n", calls, calls, obs_mode());
-  run_borrowed(calls, "borrowed", NULL);
-  run_queue(calls);
-  if (argc <= 1) run_in_flight(100000);
+  if (!only || !strcmp(only, "borrowed")) run_borrowed(calls, "borrowed", NULL);
+  if (!only || !strcmp(only, "queue")) run_queue(calls);
+  if (argc <= 1 && !only) run_in_flight(100000);
   return 0;
 }
