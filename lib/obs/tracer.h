@@ -74,9 +74,14 @@ class Tracer {
   // copies cost more than writing it).
   uint64_t span_bytes_ = 0, spans_written_ = 0;
   otlp::Text scratch_;  // a span's JSON, before it goes into its batch in one piece
-  // Finished spans' objects, for reuse: as many as calls may start in one
-  // burst (a batch's), so that a steady stream of calls allocates no spans.
-  static constexpr size_t kMaxSpare = 1024;
+  // Finished spans' objects, for reuse: the free list grows to the most
+  // spans ever in use at once (a batch of 10,000 calls starts 10,000 spans
+  // together), so that after the first burst no span is allocated or freed
+  // (each is 1 KiB, beyond malloc's per-thread cache: every new and delete
+  // took the loop thread's arena lock, which the host's thread contends for
+  // in queue mode). Bounded: at most kMaxSpare objects (about 17 MiB) stay
+  // kept; spans beyond that many in use at once are freed when they end.
+  static constexpr size_t kMaxSpare = 16384;
   std::vector<std::unique_ptr<Span>> spare_;
   std::function<void(size_t)> on_queued_;
   std::atomic<uint64_t> dropped_{0}, finished_{0};
