@@ -62,6 +62,11 @@ void toolorch_ctx::emit(toolorch::core::EventPtr ev) {
     }
     return;
   }
+  if (loop->in_loop_thread() && loop->draining()) {  // handed over at the pass's end
+    pending_events.push_back(std::move(ev));
+    if (pending_events.size() >= kEventsPerHandover) hand_over_events();
+    return;
+  }
   queue.push(std::move(ev));
 }
 
@@ -178,6 +183,9 @@ toolorch_ctx *create(struct event_base *base, const toolorch_opts *opts, int *st
     set(rc);
     return nullptr;
   }
+  ctx->loop->set_after_drain([c = ctx.get()] {
+    if (!c->pending_events.empty()) c->hand_over_events();
+  });
   if (ctx->owned && !ctx->loop->start(&err)) {
     toolorch::capi::set_error(nullptr, err);
     set(TOOLORCH_EIO);

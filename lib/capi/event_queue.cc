@@ -35,6 +35,22 @@ void EventQueue::push(core::EventPtr ev) {
   cv_.notify_one();
 }
 
+void EventQueue::push_all(std::vector<core::EventPtr> *evs) {
+  if (evs->empty()) return;
+  bool many = evs->size() > 1;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!closed_) {
+      for (core::EventPtr &ev : *evs) q_.push_back(std::move(ev));
+      set_readable_locked(true);
+    }
+  }
+  evs->clear();  // dropped ones are freed outside the lock
+  // Several events: every waiter may take one.
+  if (many) cv_.notify_all();
+  else cv_.notify_one();
+}
+
 void EventQueue::hold_final(core::EventPtr ev) {
   std::lock_guard<std::mutex> lk(mu_);
   if (!closed_ && !held_final_) held_final_ = std::move(ev);

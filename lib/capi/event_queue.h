@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 #include "core/event.h"
 
@@ -31,6 +32,9 @@ class EventQueue {
 
   // Dropped once the queue has ended.
   void push(core::EventPtr ev);
+  // All of evs in order, under one lock and with one wake-up (evs is left
+  // empty). Dropped once the queue has ended.
+  void push_all(std::vector<core::EventPtr> *evs);
   // The final event of a job's or batch's own queue, kept back until
   // release_final(): what the same loop pass still emits about the run (the
   // TOOL_CANCELLED of a group's score request, which its owner's end

@@ -145,6 +145,15 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   // Deliver an event: to its job's or batch's own queue if it has one, else
   // to the callback if set, else to the context's queue. Loop thread.
   void emit(toolorch::core::EventPtr ev) override;
+  // The context's queue's events emitted by the loop's current pass over
+  // its mailbox (loop thread): handed over together at the pass's end (or
+  // every kEventsPerHandover), so that a consumer on another thread is
+  // woken once for them, not once per event (in queue mode a slower loop
+  // thread, e.g. when tracing, made every event a wake-up and two context
+  // switches).
+  static constexpr size_t kEventsPerHandover = 64;
+  std::vector<toolorch::core::EventPtr> pending_events;
+  void hand_over_events() { queue.push_all(&pending_events); }
 
   // Run fn on the loop thread and return its status. Owned mode marshals
   // onto the library's thread; borrowed mode demands the host's loop thread

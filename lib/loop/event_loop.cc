@@ -222,6 +222,15 @@ void EventLoop::drain_mailbox() {
     std::lock_guard<std::mutex> lk(mu_);
     work.swap(mailbox_);
   }
+  // after_drain comes even if a piece of work throws (then on its way out).
+  struct Pass {
+    EventLoop *loop;
+    explicit Pass(EventLoop *l) : loop(l) { loop->draining_ = true; }
+    ~Pass() {
+      loop->draining_ = false;
+      if (loop->after_drain_) loop->after_drain_();
+    }
+  } pass(this);
   for (auto &fn : work) fn();
 }
 

@@ -39,6 +39,15 @@ class EventLoop final : public Scheduler {
   // Borrowed mode: stop accepting posted work. Idempotent.
   void stop();
 
+  // Run at the end of every pass over the mailbox (loop thread), after the
+  // work it ran: what that work produced for other threads can be handed
+  // over in one piece (the context's events: one lock and one wake-up of
+  // the consumer per pass, not per event). Set before any work is posted.
+  void set_after_drain(std::function<void()> fn) { after_drain_ = std::move(fn); }
+  // Loop thread: whether the mailbox's work is running now (after_drain
+  // comes next).
+  bool draining() const { return draining_; }
+
   Micros now_us() const override;
   std::unique_ptr<Timer> make_timer(std::function<void()> cb) override;
   void post(std::function<void()> fn) override;
@@ -59,6 +68,8 @@ class EventLoop final : public Scheduler {
   bool closed_ = false;                         // guarded by mu_
   std::thread thread_;
   std::atomic<std::thread::id> loop_thread_{};
+  std::function<void()> after_drain_;  // set before work
+  bool draining_ = false;              // loop thread
 };
 
 }  // namespace toolorch::loop
