@@ -43,6 +43,12 @@ struct Span {
   otlp::InlineText<832> attrs;
   std::string status_message;  // with error
 
+  // Span objects come from slabs of many, kept for reuse by any thread
+  // (span.cc): made one by one, each 1 KiB object grew the loop thread's
+  // malloc arena by a page or so (an mprotect call every few spans).
+  static void *operator new(size_t n);
+  static void operator delete(void *p) noexcept;
+
   // key: a literal that needs no JSON escape (the semantic conventions'
   // names, fixed in the code), written as it is. The value is any text.
   template <size_t N>
