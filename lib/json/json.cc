@@ -367,6 +367,21 @@ char *write_quoted(char *p, std::string_view s) {
   *p++ = '"';
   const char *in = s.data();
   size_t n = s.size(), i = 0;
+  if (n >= 2 && n < 8) {
+    // Short text (a tool's name, a status): its bytes in one word padded
+    // with spaces, tested and stored at once (8 bytes stored, n kept: the
+    // room of 2 + 6 * n bytes holds them from n = 2).
+    char word[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+    for (size_t k = 0; k < n; ++k) word[k] = in[k];
+    uint64_t w;
+    std::memcpy(&w, word, 8);
+    if (!word_needs_escape(w)) {
+      std::memcpy(p, word, 8);
+      p += n;
+      *p++ = '"';
+      return p;
+    }
+  }
   // Eight bytes at a time while none needs an escape (most text), a byte at
   // a time through a word that has one. The last few bytes: the word that
   // ends the text, overlapping bytes already copied as they are, or a byte

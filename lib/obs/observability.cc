@@ -9,6 +9,8 @@ namespace {
 
 enum Op { kLlmRequest = 0, kTtft = 1, kRound = 2, kJob = 3 };
 const char *const kStateLabel[4] = {"succeeded", "failed", "cancelled", "timed_out"};
+// The same as JSON strings, for a span's attribute (written as they are).
+constexpr std::string_view kStateJson[4] = {"\"succeeded\"", "\"failed\"", "\"cancelled\"", "\"timed_out\""};
 
 int state_index(int state) {
   switch (state) {
@@ -136,16 +138,16 @@ void Observability::call_started(CallObs &c, const std::string &tool_name, bool 
   c.span = tracer_->start("execute_tool ", SpanKind::kInternal, c.parent, now_us, tool_name);
   if (!c.span) return;
   Span &s = *c.span;
-  s.set("gen_ai.operation.name", "execute_tool");
+  s.set_literal("gen_ai.operation.name", "execute_tool");
   s.set("gen_ai.tool.name", tool_name);
   s.set("gen_ai.tool.call.id", call_id);
-  s.set("gen_ai.tool.type", "function");
+  s.set_literal("gen_ai.tool.type", "function");
   s.set("toolorch.tool.attempt", attempt);
   s.set_millis("toolorch.tool.wait_ms", now_us - c.waiting_since_us);
   s.set_millis("toolorch.rate_limit.wait_ms", c.waited_us);
   if (c.spec == CallObs::kHit) {  // taken over before it started
     s.set("toolorch.speculation.hit", true);
-    s.set("toolorch.speculation.outcome", "hit");
+    s.set_literal("toolorch.speculation.outcome", "hit");
   }
 }
 
@@ -154,8 +156,8 @@ void Observability::call_retrying(CallObs &c, const std::string &error, int64_t 
   c.waiting_since_us = now_us;
   c.waited_us = 0;
   if (!c.span) return;
-  c.span->set("toolorch.tool.status", "retrying");
-  c.span->set("error.type", "tool_error");
+  c.span->set_literal("toolorch.tool.status", "retrying");
+  c.span->set_literal("error.type", "tool_error");
   c.span->error = true;
   c.span->status_message = error;
   tracer_->finish(std::move(c.span), now_us);
@@ -178,7 +180,7 @@ void Observability::call_ended(CallObs &c, const std::string &tool_name, bool kn
                  {"error", state == TOOLORCH_CALL_SUCCEEDED ? "" : error}});
   if (!c.span) return;
   Span &s = *c.span;
-  s.set("toolorch.tool.status", kStateLabel[si]);
+  s.set_string_json("toolorch.tool.status", kStateJson[si]);
   s.set("toolorch.tool.attempts", attempts);
   if (state != TOOLORCH_CALL_SUCCEEDED) {
     s.set("error.type", error_type(status));
@@ -203,7 +205,7 @@ void Observability::job_started(JobObs &j, const std::string &name, const std::s
   if (!tracer_) return;
   j.job = tracer_->start("invoke_agent ", SpanKind::kInternal, j.host_parent, now_us, name);
   if (!j.job) return;
-  j.job->set("gen_ai.operation.name", "invoke_agent");
+  j.job->set_literal("gen_ai.operation.name", "invoke_agent");
   j.job->set("gen_ai.agent.name", name);
   j.job->set("gen_ai.request.model", model);
 }
@@ -232,7 +234,7 @@ std::string Observability::llm_attempt_started(JobObs &j, const std::string &pro
   if (j.chat) tracer_->finish(std::move(j.chat), now_us);
   j.chat = tracer_->start("chat ", SpanKind::kClient, parent->ctx, now_us, model);
   if (!j.chat) return "";
-  j.chat->set("gen_ai.operation.name", "chat");
+  j.chat->set_literal("gen_ai.operation.name", "chat");
   j.chat->set("gen_ai.provider.name", provider);
   j.chat->set("gen_ai.request.model", model);
   j.chat->set("toolorch.llm.attempt", attempt);

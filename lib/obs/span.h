@@ -61,6 +61,16 @@ struct Span {
   void set(const char (&key)[N], const char *v) {
     set(key, std::string_view(v));
   }
+  // A string attribute whose value is a literal that needs no JSON escape
+  // (a fixed name: "execute_tool", "function"): copied as it is, unscanned.
+  template <size_t N, size_t M>
+  void set_literal(const char (&key)[N], const char (&v)[M]) {
+    otlp::Writer w = open(key, kString, M + 1);
+    w.put('"');
+    w.lit(v);
+    w.put('"');
+    close(w);
+  }
   template <size_t N>
   void set(const char (&key)[N], int64_t v) {
     otlp::Writer w = open(key, kInt, otlp::Writer::kNumber);
