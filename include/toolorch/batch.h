@@ -16,10 +16,12 @@ extern "C" {
  */
 TOOLORCH_API toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata);
 /*
- * Add a call before submit. call_id may be NULL (one is generated). An unknown
- * tool or invalid JSON is not an error here: that call ends as failed with a
- * clear message, so a batch from a model's output never aborts.
- * EINVAL on NULL; ESTATE after submit. [loop thread]
+ * Add a call before submit. call_id may be NULL (one is generated as the batch
+ * is submitted: "call_<n>", never an id given to another call of the batch).
+ * An unknown tool or invalid JSON is not an error here: that call ends as
+ * failed with a clear message, so a batch from a model's output never aborts.
+ * EINVAL on NULL; ESTATE after submit; EEXIST for a call_id given twice in the
+ * batch. [loop thread]
  */
 TOOLORCH_API int toolorch_batch_add(toolorch_batch *batch, const char *tool_name,
                                     const char *args_json, const char *call_id);

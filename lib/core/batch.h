@@ -3,8 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <map>
-#include <set>
+#include <memory>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
@@ -22,8 +23,12 @@ class Batch final : public CallOwner {
 
   // Before submit, any one thread. ESTATE after submit; EEXIST for a group
   // declared twice or a call id used twice (results are matched by id);
-  // EINVAL for a call in an undeclared group.
-  int add(const std::string &tool, std::string args, const std::string &id, const std::string &group = "");
+  // EINVAL for a call in an undeclared group. It only records the call (its
+  // bytes copied into the batch's own blocks): the Call is made as the batch
+  // is submitted, just before it is handed to the dispatcher, so the first
+  // call starts without waiting for the others to be made. An empty id is
+  // generated then ("call_<n>", never one of the ids given in this batch).
+  int add(std::string_view tool, std::string_view args, std::string_view id, std::string_view group = {});
   int add_group(const std::string &name, GroupPolicy policy, const ContextScorer *fallback);
   // Loop thread. ESTATE if there is no such group.
   int cancel_group(const std::string &name);
@@ -44,15 +49,29 @@ class Batch final : public CallOwner {
   void on_call_ended(Call *call) override;
 
  private:
+  // A call added and not made yet: views of its bytes in text_.
+  struct Pending {
+    std::string_view tool, args, id;  // id "": generated at submit
+    Group *group = nullptr;
+    bool cancelled = false;  // cancelled before it was made: it ends cancelled as it is submitted
+  };
+  std::string_view keep(std::string_view bytes);  // a copy in text_, stable until submit ends
+  CallRef make_call(const Pending &p);
+  void drop_pending();
   void maybe_done();
   Dispatcher *dispatcher_;
   EventSink *sink_;
   void *userdata_, *handle_;
-  std::vector<CallRef> calls_;
-  std::vector<Group *> call_groups_;  // parallel to calls_: the group of each, or null
+  std::vector<CallRef> calls_;  // made (submitted or being submitted)
+  std::deque<Pending> pending_;  // added, not made yet, in order
+  // The bytes of the pending calls: blocks that never move (the views stay
+  // valid), all dropped once the batch is submitted.
+  std::vector<std::unique_ptr<char[]>> text_;
+  size_t text_used_ = 0, text_room_ = 0;  // in text_.back()
   std::map<std::string, std::unique_ptr<Group>> groups_;
-  // Every call's id, to refuse one used twice: views of the calls' own id
-  // strings (a batch call's id never changes; calls_ keeps them alive).
+  // The ids given to add (generated ones are not: they cannot collide, and
+  // are made not to collide with these), to refuse one used twice: views in
+  // text_. Until submit ends.
   std::unordered_set<std::string_view> ids_;
   std::atomic<size_t> size_{0}, ended_{0};
   std::atomic<bool> submitted_{false};

@@ -5,6 +5,7 @@
 #include "core/codes.h"
 
 #include <algorithm>
+#include <charconv>
 #include <exception>
 #include <functional>
 
@@ -34,9 +35,15 @@ void abandon_call(Call &call) {
 
 Dispatcher::~Dispatcher() { shutdown(); }
 
+std::string Dispatcher::generated_id(uint64_t seq) {
+  char buf[5 + 20] = {'c', 'a', 'l', 'l', '_'};
+  char *end = std::to_chars(buf + 5, buf + sizeof buf, seq).ptr;
+  return std::string(buf, static_cast<size_t>(end - buf));
+}
+
 Call *Dispatcher::new_call(std::string id, std::string tool_name, std::string args) {
   uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
-  if (id.empty()) id = "call_" + std::to_string(seq);
+  if (id.empty()) id = generated_id(seq);
   return new Call(seq, std::move(id), std::move(tool_name), std::move(args));
 }
 

@@ -43,8 +43,11 @@ class Dispatcher {
   Dispatcher(const Dispatcher &) = delete;
   Dispatcher &operator=(const Dispatcher &) = delete;
 
-  // A fresh call (refcount 1, owned by the caller). Any thread.
+  // A fresh call (refcount 1, owned by the caller). Any thread. An empty id
+  // is generated: "call_<n>" of its sequence number.
   Call *new_call(std::string id, std::string tool_name, std::string args);
+  // Another generated id, of a fresh sequence number. Any thread.
+  std::string new_id() { return generated_id(next_seq_.fetch_add(1, std::memory_order_relaxed)); }
 
   // Loop thread. Start a call's life; it ends through owner->on_call_ended.
   // userdata/source are copied into the events about this call.
@@ -122,6 +125,7 @@ class Dispatcher {
   ResultStore &results() const { return *results_; }
 
  private:
+  static std::string generated_id(uint64_t seq);
   void fail_now(Call *call, int status, std::string text);
   bool validate_args(Call *call, const Tool &tool);
   void make_ready(Tool *tool);

@@ -1,5 +1,6 @@
 // The call's life on the fake clock: deadlines, cancel, double and late
 // completions, and bad input that must never reach the tool.
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -237,6 +238,55 @@ static void oversized_result_fails_the_call(void **) {
   assert_int_equal(f.sink.result_for("r")->status, TOOLORCH_ETOOBIG);
 }
 
+
+static void batch_ids_are_unique_given_or_generated(void **) {
+  // Ids are generated as the batch is submitted ("call_<n>"): never one a
+  // caller gave to another call of the batch, whatever numbers it used.
+  CoreFixture f(opts(1000, 100000));
+  ParkingTool tool;
+  f.add_tool("park", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  for (int i = 0; i < 50; ++i) {
+    assert_int_equal(b->add("park", "{}", ""), TOOLORCH_OK);
+    assert_int_equal(b->add("park", "{}", "call_" + std::to_string(i)), TOOLORCH_OK);
+  }
+  assert_int_equal(b->add("park", "{}", "call_7"), TOOLORCH_EEXIST);  // given twice
+  assert_int_equal(b->size(), 100u);
+  assert_int_equal(b->submit(), TOOLORCH_OK);
+  assert_int_equal(b->add("park", "{}", ""), TOOLORCH_ESTATE);
+  while (!tool.parked.empty()) assert_int_equal(tool.complete_one(), TOOLORCH_OK);
+  std::set<std::string> ids;
+  for (auto &e : f.sink.events)
+    if (e->type == TOOLORCH_EVENT_CALL_RESULT) ids.insert(core::event_call_id(*e));
+  assert_int_equal(ids.size(), 100u);
+  for (int i = 0; i < 50; ++i) assert_true(ids.count("call_" + std::to_string(i)));
+}
+
+static void batch_cancel_before_submit(void **) {
+  // Cancelled before submit: by id, or all the calls added so far; each
+  // ends cancelled as the batch is submitted, the others run.
+  CoreFixture f(opts(10, 100000));
+  ParkingTool tool;
+  f.add_tool("park", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("park", "{}", "a");
+  b->add("park", "{\"x\":1}", "b");
+  assert_int_equal(b->cancel_call("b"), TOOLORCH_OK);
+  assert_int_equal(b->cancel_call("zz"), TOOLORCH_EINVAL);
+  b->cancel();
+  b->add("park", "{\"y\":2}", "c");
+  b->add("park", "{}", "");
+  assert_int_equal(b->submit(), TOOLORCH_OK);
+  assert_int_equal(f.sink.result_for("a")->call_state, TOOLORCH_CALL_CANCELLED);
+  assert_int_equal(f.sink.result_for("b")->call_state, TOOLORCH_CALL_CANCELLED);
+  assert_int_equal(tool.invocations, 2);
+  while (!tool.parked.empty()) assert_int_equal(tool.complete_one(), TOOLORCH_OK);
+  assert_int_equal(f.sink.result_for("c")->call_state, TOOLORCH_CALL_SUCCEEDED);
+  assert_string_equal(f.sink.result_for("c")->about->args().c_str(), "{\"y\":2}");
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 4);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(deadline_ends_running_call_once),
@@ -251,6 +301,8 @@ int main(void) {
       cmocka_unit_test(empty_batch_is_done_at_once),
       cmocka_unit_test(throwing_runner_fails_the_call),
       cmocka_unit_test(oversized_result_fails_the_call),
+      cmocka_unit_test(batch_ids_are_unique_given_or_generated),
+      cmocka_unit_test(batch_cancel_before_submit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
