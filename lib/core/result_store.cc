@@ -119,6 +119,12 @@ bool decompress(const std::string &packed, size_t size, std::string *out, std::s
 
 StoredResult::~StoredResult() {
   ResultStore &s = *store_;
+  // Held in this object (a store without a budget): in no list, no file;
+  // only the count of bytes in memory changes, atomically.
+  if (inline_held_) {
+    if (held_) s.note_memory(-static_cast<int64_t>(held_));
+    return;
+  }
   std::string path;
   {
     std::lock_guard<std::mutex> lk(s.mu_);
@@ -227,19 +233,21 @@ int ResultStore::remove_stale(const std::string &root) {
   return removed;
 }
 
-void ResultStore::note_memory_locked(int64_t delta) {
-  memory_ += delta;
-  c_.memory_bytes.store(memory_, std::memory_order_relaxed);
-  if (memory_ > c_.memory_peak_bytes.load(std::memory_order_relaxed))
-    c_.memory_peak_bytes.store(memory_, std::memory_order_relaxed);
+void ResultStore::note_memory(int64_t delta) {
+  int64_t now = c_.memory_bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+  int64_t peak = c_.memory_peak_bytes.load(std::memory_order_relaxed);
+  while (now > peak && !c_.memory_peak_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
 }
+
+int64_t ResultStore::memory_locked() const { return c_.memory_bytes.load(std::memory_order_relaxed); }
 
 void ResultStore::forget_locked(StoredResult *r) {
   if (r->in_memory_list_) {
     in_memory_.erase(r->pos_);
     r->in_memory_list_ = false;
   }
-  if (r->held_) note_memory_locked(-static_cast<int64_t>(r->held_));
+  if (r->held_) note_memory(-static_cast<int64_t>(r->held_));
   r->held_ = 0;
   r->raw_.reset();
   r->packed_.reset();
@@ -266,6 +274,15 @@ ResultRef ResultStore::put(std::string bytes) {
       c_.compressed_out.fetch_add(static_cast<int64_t>(n), std::memory_order_relaxed);
     }
   }
+  if (!packed && cfg_.max_memory_bytes <= 0) {
+    // Never spilled: kept in the result's own block, in no list; no lock
+    // (nobody else sees the result yet, and the byte count is atomic).
+    r->held_ = size;
+    r->inline_ = std::move(bytes);
+    r->inline_held_ = true;
+    note_memory(static_cast<int64_t>(size));
+    return r;
+  }
   std::lock_guard<std::mutex> lk(mu_);
   if (packed) {
     r->held_ = packed->size();
@@ -273,19 +290,14 @@ ResultRef ResultStore::put(std::string bytes) {
     r->packed_ = std::move(packed);
   } else {
     r->held_ = size;
-    if (cfg_.max_memory_bytes > 0) {
-      r->raw_ = std::make_shared<const std::string>(std::move(bytes));
-    } else {  // never spilled: kept in the result's own block
-      r->inline_ = std::move(bytes);
-      r->inline_held_ = true;
-    }
+    r->raw_ = std::make_shared<const std::string>(std::move(bytes));
   }
-  note_memory_locked(static_cast<int64_t>(r->held_));
+  note_memory(static_cast<int64_t>(r->held_));
   int64_t budget = cfg_.max_memory_bytes;
   if (budget <= 0) return r;  // nothing ever spills: no order to keep
   r->pos_ = in_memory_.insert(in_memory_.end(), r.get());
   r->in_memory_list_ = true;
-  if (memory_ > budget - budget / 8) spill_locked(static_cast<size_t>(budget - budget / 4));
+  if (memory_locked() > budget - budget / 8) spill_locked(static_cast<size_t>(budget - budget / 4));
   return r;
 }
 
@@ -333,7 +345,7 @@ bool ResultStore::write_locked(StoredResult *r, std::string *err) {
 
 void ResultStore::spill_locked(size_t down_to) {
   auto it = in_memory_.begin();
-  while (memory_ > static_cast<int64_t>(down_to) && it != in_memory_.end()) {
+  while (memory_locked() > static_cast<int64_t>(down_to) && it != in_memory_.end()) {
     StoredResult *r = *it++;
     in_memory_.erase(r->pos_);
     r->in_memory_list_ = false;  // spilled, or failed: not tried again
@@ -345,7 +357,7 @@ void ResultStore::spill_locked(size_t down_to) {
     c_.spilled.fetch_add(1, std::memory_order_relaxed);
     c_.spilled_bytes.fetch_add(static_cast<int64_t>(r->disk_), std::memory_order_relaxed);
     c_.disk_bytes.fetch_add(static_cast<int64_t>(r->disk_), std::memory_order_relaxed);
-    note_memory_locked(-static_cast<int64_t>(r->held_));
+    note_memory(-static_cast<int64_t>(r->held_));
     r->held_ = 0;
     r->raw_.reset();
     r->packed_.reset();

@@ -135,14 +135,17 @@ class ResultStore : public std::enable_shared_from_this<ResultStore> {
   void spill_locked(size_t down_to);
   bool write_locked(StoredResult *r, std::string *err);
   bool ensure_dir_locked(std::string *err);
-  void note_memory_locked(int64_t delta);
+  // The bytes held in memory (Counters::memory_bytes and its peak):
+  // atomic, so a store without a budget counts them without the lock.
+  void note_memory(int64_t delta);
+  // Exact under mu_ in a store with a budget (it changes only under mu_ there).
+  int64_t memory_locked() const;
   void forget_locked(StoredResult *r);
 
   ResultStoreConfig cfg_;
   std::string root_;
   mutable std::mutex mu_;
   std::list<StoredResult *> in_memory_;  // oldest first, with a budget; guarded by mu_
-  int64_t memory_ = 0;                   // guarded by mu_
   std::string dir_;                      // guarded by mu_; "" until made
   uint64_t next_file_ = 1;               // guarded by mu_
   Counters c_;

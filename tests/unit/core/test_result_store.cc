@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <atomic>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "job_fixture.h"
@@ -400,6 +402,35 @@ static void model_gets_capped_text_host_gets_whole(void **) {
   assert_non_null(strstr(m.text.c_str(), " of 5000 bytes; the application has the whole result (call a)"));
 }
 
+static void unbudgeted_counts_from_many_threads(void **) {
+  // Without a budget (and without compression: the common store) results
+  // are counted without the store's lock: puts and drops from several
+  // threads at once must still leave exact counts, and the peak.
+  auto store = core::ResultStore::create(core::ResultStoreConfig());
+  std::vector<core::ResultRef> kept;
+  for (int i = 0; i < 100; ++i) kept.push_back(store->put(std::string(10, 'k')));
+  std::atomic<bool> ok{true};
+  auto work = [&store, &ok] {
+    for (int i = 0; i < 2000; ++i) {
+      size_t n = static_cast<size_t>(i % 50);
+      core::ResultRef r = store->put(std::string(n, 'x'));
+      if (r->size() != n || r->bytes()->size() != n) ok = false;
+    }
+  };
+  std::thread a(work), b(work);
+  work();
+  a.join();
+  b.join();
+  assert_true(ok.load());
+  const auto &c = store->counters();
+  assert_int_equal(c.results.load(), 100 + 3 * 2000);
+  assert_int_equal(c.memory_bytes.load(), 100 * 10);
+  assert_true(c.memory_peak_bytes.load() >= 100 * 10 + 49);
+  assert_true(c.memory_peak_bytes.load() <= 100 * 10 + 3 * 49);
+  kept.clear();
+  assert_int_equal(c.memory_bytes.load(), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(thousand_mib_results_stay_under_budget),  // first: VmHWM is the process's
@@ -413,6 +444,7 @@ int main(void) {
       cmocka_unit_test(policy_option_is_checked),
       cmocka_unit_test(marker_helpers_stay_within_cap),
       cmocka_unit_test(model_gets_capped_text_host_gets_whole),
+      cmocka_unit_test(unbudgeted_counts_from_many_threads),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
