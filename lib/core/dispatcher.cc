@@ -338,7 +338,11 @@ void Dispatcher::start(CallRef ref) {
   ++tool->running;
   env_.stats->calls_started.fetch_add(1, std::memory_order_relaxed);
   env_.stats->note_running(running_);
-  if (obs_) obs_->call_started(call->obs, call->tool_name(), true, call->id(), call->attempts, call->started_us);
+  if (obs_) {
+    if (!call->obs.series) call->obs.series = tool->obs_series;
+    obs_->call_started(call->obs, call->tool_name(), true, call->id(), call->attempts, call->started_us);
+    tool->obs_series = call->obs.series;
+  }
   if (env_.opts->emit_call_started) emit_about(call, TOOLORCH_EVENT_CALL_STARTED);
   // The tool's reference: released when it completes the call, or at shutdown.
   hold_for_tool(call);
@@ -551,6 +555,7 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
     }
     tell_runner_ended(call, status);
   }
+  if (obs_ && !call->host_request && call->tool && !call->obs.series) call->obs.series = call->tool->obs_series;
   if (obs_ && !call->host_request)
     obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, call->id(), state, status, call->end_message, call->attempts,
                      was == TOOLORCH_CALL_RUNNING ? call->ended_us - call->started_us : -1, call->ended_us);

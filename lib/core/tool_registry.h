@@ -61,6 +61,9 @@ class Tool {
   int running = 0;
   std::deque<CallRef> waiting;  // FIFO of calls waiting for a slot (ended ones skipped lazily)
   bool in_ready_set = false;
+  // The observer's metric series of this tool once a call of it reported:
+  // handed to its next calls, which then skip the observer's lookup by name.
+  obs::ToolSeries *obs_series = nullptr;
 
  private:
   explicit Tool(ToolSpec spec) : spec_(std::move(spec)) {}
