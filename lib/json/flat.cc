@@ -1,5 +1,11 @@
 #include "json/flat.h"
 
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace toolorch::json {
 
 namespace {
@@ -18,6 +24,26 @@ struct StopTable {
 };
 constexpr StopTable kStop;
 
+// The first byte at or after p (before end) that ends a run of plain string
+// text, or end: sixteen bytes at a time where SSE2 is there (always on
+// x86-64), the rest a byte at a time.
+const char *run_end(const char *p, const char *end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x1F);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+    // Control characters: v <= 0x1F unsigned, i.e. max(v, 0x1F) == 0x1F.
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                     _mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+    const int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end && !kStop.stop[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -27,18 +53,40 @@ int hex_value(char c) {
 
 }  // namespace
 
-bool FlatDoc::parse(std::string_view text, size_t max_bytes, int max_depth) {
+bool FlatDoc::parse(std::string_view text, size_t max_bytes, int max_depth, const Keep *keep) {
   nodes_.clear();
   strings_.clear();
   if (text.size() > max_bytes || text.size() >= kInText) return false;
   text_ = p_ = text.data();
   end_ = p_ + text.size();
   max_depth_ = max_depth;
-  Index root = kNone;
+  head_end_ = 0;
+  head_open_ = keep != nullptr;
+  // The same head as the last document accepted with this Keep: reading it
+  // again would end in the same state (an object, no member stored, after
+  // the comma), so the reading starts there.
+  const bool same_head = keep && keep == head_keep_ && max_depth == head_depth_ && !head_.empty() &&
+                         text.size() > head_.size() && std::memcmp(text.data(), head_.data(), head_.size()) == 0;
+  if (same_head) {
+    nodes_.emplace_back();
+    nodes_[0].type = Type::kObject;
+    p_ += head_.size();
+    head_end_ = head_.size();
+    skip_space();
+    if (!members(0, 0, keep)) return false;
+  } else {
+    Index root = kNone;
+    skip_space();
+    if (!value(0, &root, keep)) return false;
+  }
   skip_space();
-  if (!value(0, &root)) return false;
-  skip_space();
-  return p_ == end_;
+  if (p_ != end_) return false;
+  if (keep && !same_head) {
+    head_keep_ = keep;
+    head_depth_ = max_depth;
+    head_.assign(text.data(), head_end_);
+  }
+  return true;
 }
 
 void FlatDoc::skip_space() {
@@ -88,12 +136,14 @@ bool FlatDoc::number(Node *n) {
 }
 
 // At the opening quote. A string without escapes is a view of the text
-// itself (most are); one with escapes is unescaped into strings_.
+// itself (most are); one with escapes is unescaped into strings_ (kStore)
+// or only checked (a value that is not kept).
+template <bool kStore>
 bool FlatDoc::string(uint32_t *off, uint32_t *len) {
   ++p_;
   const char *run = p_;
   // The run up to the next quote, backslash or control character at once.
-  while (p_ < end_ && !kStop.stop[static_cast<unsigned char>(*p_)]) ++p_;
+  p_ = run_end(p_, end_);
   if (p_ < end_ && *p_ == '"') {
     *off = kInText | static_cast<uint32_t>(run - text_);
     *len = static_cast<uint32_t>(p_ - run);
@@ -101,7 +151,7 @@ bool FlatDoc::string(uint32_t *off, uint32_t *len) {
     return true;
   }
   const size_t begin = strings_.size();
-  strings_.append(run, static_cast<size_t>(p_ - run));
+  if (kStore) strings_.append(run, static_cast<size_t>(p_ - run));
   for (;;) {
     if (p_ >= end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
     if (*p_ == '"') {
@@ -111,14 +161,14 @@ bool FlatDoc::string(uint32_t *off, uint32_t *len) {
     if (++p_ >= end_) return false;  // after the backslash
     char e = *p_++;
     switch (e) {
-      case '"': strings_ += '"'; break;
-      case '\\': strings_ += '\\'; break;
-      case '/': strings_ += '/'; break;
-      case 'b': strings_ += '\b'; break;
-      case 'f': strings_ += '\f'; break;
-      case 'n': strings_ += '\n'; break;
-      case 'r': strings_ += '\r'; break;
-      case 't': strings_ += '\t'; break;
+      case '"': if (kStore) strings_ += '"'; break;
+      case '\\': if (kStore) strings_ += '\\'; break;
+      case '/': if (kStore) strings_ += '/'; break;
+      case 'b': if (kStore) strings_ += '\b'; break;
+      case 'f': if (kStore) strings_ += '\f'; break;
+      case 'n': if (kStore) strings_ += '\n'; break;
+      case 'r': if (kStore) strings_ += '\r'; break;
+      case 't': if (kStore) strings_ += '\t'; break;
       case 'u': {
         if (end_ - p_ < 4) return false;
         unsigned cp = 0;
@@ -131,7 +181,8 @@ bool FlatDoc::string(uint32_t *off, uint32_t *len) {
         // NUL ends a C string (cJSON's value would stop there) and surrogate
         // pairs are left to cJSON: both are read by the fallback.
         if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        if (cp < 0x80) {
+        if (!kStore) {
+        } else if (cp < 0x80) {
           strings_ += static_cast<char>(cp);
         } else if (cp < 0x800) {
           strings_ += static_cast<char>(0xC0 | (cp >> 6));
@@ -146,15 +197,15 @@ bool FlatDoc::string(uint32_t *off, uint32_t *len) {
       default: return false;
     }
     run = p_;
-    while (p_ < end_ && !kStop.stop[static_cast<unsigned char>(*p_)]) ++p_;
-    strings_.append(run, static_cast<size_t>(p_ - run));
+    p_ = run_end(p_, end_);
+    if (kStore) strings_.append(run, static_cast<size_t>(p_ - run));
   }
   *off = static_cast<uint32_t>(begin);
   *len = static_cast<uint32_t>(strings_.size() - begin);
   return true;
 }
 
-bool FlatDoc::value(int depth, Index *out) {
+bool FlatDoc::value(int depth, Index *out, const Keep *keep) {
   if (p_ >= end_) return false;
   const Index self = static_cast<Index>(nodes_.size());
   if (self >= kNone - 1) return false;
@@ -167,7 +218,7 @@ bool FlatDoc::value(int depth, Index *out) {
     case 'f': nodes_[self].type = Type::kFalse; return literal("false");
     case '"': {
       uint32_t off = 0, len = 0;
-      if (!string(&off, &len)) return false;
+      if (!string<true>(&off, &len)) return false;
       nodes_[self].type = Type::kString;
       nodes_[self].off = off;
       nodes_[self].len = len;
@@ -175,32 +226,108 @@ bool FlatDoc::value(int depth, Index *out) {
     }
     case '[':
     case '{': {
-      const bool object = c == '{';
       if (depth + 1 > max_depth_) return false;
-      nodes_[self].type = object ? Type::kObject : Type::kArray;
+      nodes_[self].type = c == '{' ? Type::kObject : Type::kArray;
+      ++p_;
+      skip_space();
+      return members(depth, self, keep);
+    }
+    default:
+      nodes_[self].type = Type::kNumber;
+      return number(&nodes_[self]);
+  }
+}
+
+const FlatDoc::Keep *FlatDoc::find(const Keep *keep, std::string_view key, bool *found) {
+  for (size_t i = 0; i < keep->count; ++i) {
+    if (keep->members[i].key == key) {
+      *found = true;
+      return keep->members[i].keep;
+    }
+  }
+  *found = false;
+  return nullptr;
+}
+
+// After the opening bracket and the space after it, or after a comma and
+// the space after it (a head read before, see parse).
+bool FlatDoc::members(int depth, Index self, const Keep *keep) {
+  const bool object = nodes_[self].type == Type::kObject;
+  const bool top = self == 0 && object;
+  if (p_ < end_ && *p_ == (object ? '}' : ']') && (!top || head_end_ == 0)) {
+    ++p_;
+    return true;
+  }
+  Index prev = kNone;
+  for (;;) {
+    uint32_t key_off = 0, key_len = 0;
+    const Keep *inner = keep;
+    bool kept = true;
+    if (object) {
+      const size_t strings_before = strings_.size();
+      if (p_ >= end_ || *p_ != '"' || !string<true>(&key_off, &key_len)) return false;
+      if (keep) {
+        inner = find(keep, view(key_off, key_len), &kept);
+        if (!kept && strings_.size() != strings_before) strings_.resize(strings_before);
+      }
+      skip_space();
+      if (p_ >= end_ || *p_ != ':') return false;
+      ++p_;
+      skip_space();
+    }
+    if (kept) {
+      Index child = kNone;
+      if (!value(depth + 1, &child, inner)) return false;
+      nodes_[child].key_off = key_off;
+      nodes_[child].key_len = key_len;
+      if (prev == kNone) nodes_[self].child = child;
+      else nodes_[prev].next = child;
+      prev = child;
+      if (top) head_open_ = false;
+    } else if (!skip_value(depth + 1)) {
+      return false;
+    }
+    skip_space();
+    if (p_ >= end_) return false;
+    if (*p_ == ',') {
+      ++p_;
+      if (top && head_open_) head_end_ = static_cast<size_t>(p_ - text_);
+      skip_space();
+      continue;
+    }
+    if (*p_ != (object ? '}' : ']')) return false;
+    ++p_;
+    return true;
+  }
+}
+
+bool FlatDoc::skip_value(int depth) {
+  if (p_ >= end_) return false;
+  uint32_t off = 0, len = 0;
+  switch (*p_) {
+    case 'n': return literal("null");
+    case 't': return literal("true");
+    case 'f': return literal("false");
+    case '"': return string<false>(&off, &len);
+    case '[':
+    case '{': {
+      const bool object = *p_ == '{';
+      if (depth + 1 > max_depth_) return false;
       ++p_;
       skip_space();
       if (p_ < end_ && *p_ == (object ? '}' : ']')) {
         ++p_;
         return true;
       }
-      Index prev = kNone;
       for (;;) {
-        uint32_t key_off = 0, key_len = 0;
         if (object) {
-          if (p_ >= end_ || *p_ != '"' || !string(&key_off, &key_len)) return false;
+          if (p_ >= end_ || *p_ != '"' || !string<false>(&off, &len)) return false;
           skip_space();
           if (p_ >= end_ || *p_ != ':') return false;
           ++p_;
           skip_space();
         }
-        Index child = kNone;
-        if (!value(depth + 1, &child)) return false;
-        nodes_[child].key_off = key_off;
-        nodes_[child].key_len = key_len;
-        if (prev == kNone) nodes_[self].child = child;
-        else nodes_[prev].next = child;
-        prev = child;
+        if (!skip_value(depth + 1)) return false;
         skip_space();
         if (p_ >= end_) return false;
         if (*p_ == ',') {
@@ -213,9 +340,10 @@ bool FlatDoc::value(int depth, Index *out) {
         return true;
       }
     }
-    default:
-      nodes_[self].type = Type::kNumber;
-      return number(&nodes_[self]);
+    default: {
+      Node n;
+      return number(&n);
+    }
   }
 }
 

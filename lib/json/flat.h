@@ -9,6 +9,13 @@
 // JSON, and documents past its limits. A refusal is not an error: the
 // caller reads the text again with json::parse, which accepts or reports it
 // as it always did. So a reader built on both behaves as json::parse alone.
+//
+// A parse may be told what to keep (a Keep: the members a decoder reads):
+// the rest is read and checked as strictly, byte for byte (the same texts
+// are accepted and refused), but not stored. A document that begins with
+// the same bytes as the last one accepted with that Keep, up to a member of
+// its top object that was all skipped, is read from there on: a stream's
+// chunks repeat their head ("id", "model", ...) in every chunk.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +31,24 @@ class FlatDoc {
   using Index = uint32_t;
   static constexpr Index kNone = 0xFFFFFFFFu;  // no node
 
+  // What a parse keeps of a value: of an object, the members named (each
+  // kept as its own Keep says; nullptr: the whole value) and no other; of an
+  // array, every element, each kept as this Keep says. Scalars are kept.
+  struct Keep;
+  struct Member {
+    std::string_view key;
+    const Keep *keep;  // nullptr: the whole value
+  };
+  struct Keep {
+    const Member *members;
+    size_t count;
+  };
+
   // True if text is one JSON value (white space around it allowed) within
   // max_bytes and max_depth that this reader reads exactly as cJSON does.
-  bool parse(std::string_view text, size_t max_bytes, int max_depth);
+  // With keep, only what it names is stored (get() finds no other member);
+  // whether the text is accepted does not depend on keep.
+  bool parse(std::string_view text, size_t max_bytes, int max_depth, const Keep *keep = nullptr);
 
   Index root() const { return 0; }
   // Every accessor takes kNone too (a member that is not there): the type
@@ -64,7 +86,13 @@ class FlatDoc {
     if (off & kInText) return std::string_view(text_ + (off & ~kInText), len);
     return std::string_view(strings_).substr(off, len);
   }
-  bool value(int depth, Index *out);
+  bool value(int depth, Index *out, const Keep *keep);
+  // From the first key of an object's members (or the end of the object).
+  bool members(int depth, Index self, const Keep *keep);
+  // A value read and checked as value() does, stored nowhere.
+  bool skip_value(int depth);
+  static const Keep *find(const Keep *keep, std::string_view key, bool *found);
+  template <bool kStore>
   bool string(uint32_t *off, uint32_t *len);
   bool number(Node *n);
   bool literal(std::string_view word);
@@ -74,6 +102,14 @@ class FlatDoc {
   std::string strings_;  // the keys and string values that had escapes, unescaped, end to end
   const char *text_ = nullptr, *p_ = nullptr, *end_ = nullptr;
   int max_depth_ = 0;
+  // The head of the last document accepted with a Keep: its bytes up to
+  // and including the comma after the last of its first members, all
+  // skipped (see parse). head_end_ is where the current parse's head ends.
+  std::string head_;
+  const Keep *head_keep_ = nullptr;
+  int head_depth_ = 0;
+  size_t head_end_ = 0;
+  bool head_open_ = false;  // the current parse has stored no member of its top object yet
 };
 
 }  // namespace toolorch::json

@@ -44,6 +44,21 @@ void read_usage(const cJSON *usage, Usage *u) {
       json::get_count(cJSON_GetObjectItemCaseSensitive(usage, "prompt_tokens_details"), "cached_tokens");
 }
 
+// What fast_event reads of a chunk; the rest (the head: "id", "model", ...;
+// "logprobs") is checked but not stored.
+using Keep = json::FlatDoc::Keep;
+using Member = json::FlatDoc::Member;
+constexpr Member kFunctionMembers[] = {{"name", nullptr}, {"arguments", nullptr}};
+constexpr Keep kFunction{kFunctionMembers, 2};
+constexpr Member kToolCallMembers[] = {{"index", nullptr}, {"id", nullptr}, {"function", &kFunction}};
+constexpr Keep kToolCall{kToolCallMembers, 3};
+constexpr Member kDeltaMembers[] = {{"content", nullptr}, {"tool_calls", &kToolCall}};
+constexpr Keep kDelta{kDeltaMembers, 2};
+constexpr Member kChoiceMembers[] = {{"delta", &kDelta}, {"finish_reason", nullptr}};
+constexpr Keep kChoice{kChoiceMembers, 2};
+constexpr Member kChunkMembers[] = {{"error", nullptr}, {"usage", nullptr}, {"choices", &kChoice}};
+constexpr Keep kChunk{kChunkMembers, 3};
+
 std::string arguments_text(const cJSON *fn) {
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
   if (cJSON_IsString(a) && a->valuestring) return a->valuestring;
@@ -127,7 +142,7 @@ bool OpenAIDecoder::fast_event(std::string_view data) {
   using T = json::FlatDoc::Type;
   constexpr json::FlatDoc::Index kNone = json::FlatDoc::kNone;
   json::FlatDoc &d = flat_;
-  if (!d.parse(data, SseReader::kDefaultMaxEventBytes, 128) || !d.is(d.root(), T::kObject)) return false;
+  if (!d.parse(data, SseReader::kDefaultMaxEventBytes, 128, &kChunk) || !d.is(d.root(), T::kObject)) return false;
   const auto err = d.get(d.root(), "error");
   if (err != kNone && !d.is(err, T::kNull)) return false;
   if (d.get(d.root(), "usage") != kNone) return false;

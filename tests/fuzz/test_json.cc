@@ -3,7 +3,9 @@
 // stays within the limits; the canonical text parses back to the same
 // canonical text; a failure always says why. And json::FlatDoc (the hot
 // path's reader) accepts only what the reader accepts, reading the same
-// values: every string and small integer, member by member, in order.
+// values: every string and small integer, member by member, in order; told
+// to keep only some members (and reading a repeated head once), it accepts
+// exactly the same texts.
 #include <string>
 
 #include "fuzz_input.h"
@@ -27,6 +29,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (flat.parse(text, limits.max_bytes, limits.max_depth)) {
     FUZZ_CHECK(v != nullptr);
     FUZZ_CHECK(test::flat_matches_cjson(flat, flat.root(), v.get()));
+  }
+  {
+    using Keep = json::FlatDoc::Keep;
+    using Member = json::FlatDoc::Member;
+    static constexpr Member inner_members[] = {{"a", nullptr}, {"b", nullptr}};
+    static constexpr Keep inner{inner_members, 2};
+    static constexpr Member top_members[] = {{"a", nullptr}, {"c", &inner}, {"", &inner}};
+    static constexpr Keep top{top_members, 3};
+    const bool whole = v != nullptr && flat.parse(text, limits.max_bytes, limits.max_depth);
+    json::FlatDoc kept;
+    FUZZ_CHECK(kept.parse(text, limits.max_bytes, limits.max_depth, &top) == whole);
+    // Again (the head, if any, is read once), then with one byte less.
+    FUZZ_CHECK(kept.parse(text, limits.max_bytes, limits.max_depth, &top) == whole);
+    if (!text.empty()) {
+      std::string shorter(text);
+      shorter.erase(shorter.size() / 2 + shorter.size() / 4, 1);
+      json::FlatDoc fresh;
+      FUZZ_CHECK(kept.parse(shorter, limits.max_bytes, limits.max_depth, &top) ==
+                 fresh.parse(shorter, limits.max_bytes, limits.max_depth));
+    }
   }
   if (!v) {
     FUZZ_CHECK(why != json::ParseError::kNone);

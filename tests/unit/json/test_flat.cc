@@ -170,6 +170,62 @@ static void any_object_satisfies_only_where_surely_valid_says_object(void **) {
   }
 }
 
+// With a Keep, only the members named are stored, but the text is read as
+// strictly as without: the same documents are accepted and refused.
+static void keeps_only_what_it_is_told_and_refuses_the_same(void **) {
+  using Keep = FlatDoc::Keep;
+  using Member = FlatDoc::Member;
+  static constexpr Member inner_members[] = {{"x", nullptr}};
+  static constexpr Keep inner{inner_members, 1};
+  static constexpr Member top_members[] = {{"a", nullptr}, {"list", &inner}, {"o", &inner}};
+  static constexpr Keep top{top_members, 3};
+  FlatDoc d;
+  assert_true(d.parse(R"({"skip":{"deep":[1,"\n",null]},"a":{"y":1},"list":[{"x":1,"z":2},3],"o":{"z":[],"x":"v"}})",
+                      kBytes, 128, &top));
+  assert_int_equal(d.get(d.root(), "skip"), FlatDoc::kNone);
+  assert_int_not_equal(d.get(d.get(d.root(), "a"), "y"), FlatDoc::kNone);  // kept whole
+  auto first = d.first_child(d.get(d.root(), "list"));
+  assert_int_not_equal(d.get(first, "x"), FlatDoc::kNone);
+  assert_int_equal(d.get(first, "z"), FlatDoc::kNone);
+  assert_true(d.is(d.next(first), T::kNumber));
+  assert_true(d.text(d.get(d.get(d.root(), "o"), "x")) == "v");
+  assert_int_equal(d.get(d.get(d.root(), "o"), "z"), FlatDoc::kNone);
+  // Skipped values are checked as strictly as kept ones.
+  const char *refused[] = {R"({"skip":"\u0000","a":1})", R"({"skip":[1,],"a":1})", R"({"skip":01,"a":1})",
+                           "{\"skip\":\"\t\",\"a\":1}", R"({"skip":[[[1]]],"a":1})"};
+  for (const char *t : refused) assert_false(d.parse(t, kBytes, 3, &top));
+  assert_true(d.parse(R"({"skip":[[1]],"a":1})", kBytes, 3, &top));
+}
+
+// A document with the same head as the last one (members all skipped, up
+// to a comma) is read from there: what follows is still read and checked.
+static void a_repeated_head_is_read_once(void **) {
+  using Keep = FlatDoc::Keep;
+  using Member = FlatDoc::Member;
+  static constexpr Member top_members[] = {{"k", nullptr}};
+  static constexpr Keep top{top_members, 1};
+  FlatDoc d;
+  assert_true(d.parse(R"({"id":"c1","model":"m","k":1})", kBytes, 128, &top));
+  int v = 0;
+  assert_true(d.parse(R"({"id":"c1","model":"m","k":2})", kBytes, 128, &top));
+  assert_true(d.small_int(d.get(d.root(), "k"), &v));
+  assert_int_equal(v, 2);
+  assert_true(d.parse(R"({"id":"c1","model":"m","other":[],"k":"s"})", kBytes, 128, &top));
+  assert_true(d.text(d.get(d.root(), "k")) == "s");
+  // After the head: a trailing comma, a bad value, a missing brace.
+  assert_false(d.parse(R"({"id":"c1","model":"m",})", kBytes, 128, &top));
+  assert_false(d.parse(R"({"id":"c1","model":"m","k":tru})", kBytes, 128, &top));
+  assert_false(d.parse(R"({"id":"c1","model":"m","k":1)", kBytes, 128, &top));
+  assert_false(d.parse(R"({"id":"c1","model":"m","k":1}})", kBytes, 128, &top));
+  // A different head, a head kept without a Keep, and no Keep at all.
+  assert_true(d.parse(R"({"id":"c2","model":"m","k":3})", kBytes, 128, &top));
+  assert_true(d.small_int(d.get(d.root(), "k"), &v));
+  assert_int_equal(v, 3);
+  assert_true(d.parse(R"({"id":"c2","model":"m","k":4})", kBytes, 128));
+  assert_int_not_equal(d.get(d.root(), "id"), FlatDoc::kNone);
+  assert_false(d.parse(R"({"id":"c2","model":"m",)", kBytes, 128, &top));
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(accepted_documents_read_as_cjson_reads_them),
@@ -178,6 +234,8 @@ int main() {
       cmocka_unit_test(refuses_what_it_does_not_read_exactly),
       cmocka_unit_test(refuses_invalid_json),
       cmocka_unit_test(reads_again_after_trim),
+      cmocka_unit_test(keeps_only_what_it_is_told_and_refuses_the_same),
+      cmocka_unit_test(a_repeated_head_is_read_once),
       cmocka_unit_test(surely_valid_agrees_with_validate),
       cmocka_unit_test(any_object_satisfies_only_where_surely_valid_says_object),
   };
