@@ -1,5 +1,7 @@
 #include "json/flat.h"
 
+#include "json/json.h"
+
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -129,7 +131,8 @@ bool FlatDoc::number(Node *n) {
   if (plain && int_end - digits <= 9) {
     int v = 0;
     for (const char *d = digits; d < int_end; ++d) v = v * 10 + (*d - '0');
-    n->small_int = true;
+    // "-0" is left to cJSON, whose double is negative zero (printed "-0").
+    n->small_int = v != 0 || *start != '-';
     n->int_value = *start == '-' ? -v : v;
   }
   return true;
@@ -360,6 +363,38 @@ void FlatDoc::trim() {
   if (strings_.capacity() > kKeepBytes) std::string().swap(strings_);
   nodes_.clear();
   strings_.clear();
+}
+
+bool FlatDoc::append_printed(Index n, std::string *out) const {
+  switch (type(n)) {
+    case Type::kNull: *out += "null"; return true;
+    case Type::kFalse: *out += "false"; return true;
+    case Type::kTrue: *out += "true"; return true;
+    case Type::kString: append_cstring(out, text(n)); return true;  // no NUL: refused by parse
+    case Type::kNumber: {
+      // cJSON prints an integral double as "%d" of its valueint ("-0" as 0).
+      int v = 0;
+      if (!small_int(n, &v)) return false;
+      *out += std::to_string(v);
+      return true;
+    }
+    case Type::kArray:
+    case Type::kObject: {
+      const bool object = type(n) == Type::kObject;
+      *out += object ? '{' : '[';
+      for (Index c = first_child(n); c != kNone; c = next(c)) {
+        if (c != first_child(n)) *out += ',';
+        if (object) {
+          append_cstring(out, key(c));
+          *out += ':';
+        }
+        if (!append_printed(c, out)) return false;
+      }
+      *out += object ? '}' : ']';
+      return true;
+    }
+  }
+  return false;
 }
 
 bool FlatDoc::small_int(Index n, int *out) const {

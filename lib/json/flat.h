@@ -66,8 +66,14 @@ class FlatDoc {
   // text() are valid while this document and the text it parsed live (a
   // string without escapes is a view of that text).
   std::string_view text(Index n) const { return n == kNone ? std::string_view() : view(nodes_[n].off, nodes_[n].len); }
-  // A number written as an integer of at most 9 digits: its value.
+  // A number written as an integer of at most 9 digits (not "-0"): its value.
   bool small_int(Index n, int *out) const;
+
+  // Appends the compact text cJSON prints for value n (json::print of
+  // json::parse of the same text), byte for byte. False when it cannot be
+  // sure of that (a number other than a small integer: cJSON prints its
+  // double); *out may then hold part of it.
+  bool append_printed(Index n, std::string *out) const;
 
   // Lets go of arrays a large document grew (kept ones stay small): for a
   // reader kept for a long time, after a use. The document is gone.

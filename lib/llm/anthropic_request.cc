@@ -12,6 +12,7 @@
 // - tool_choice "auto"/"none"/"required" -> {"type": auto/none/any}; any
 //   other value names a tool. parallel_tool_calls = false ->
 //   disable_parallel_tool_use.
+#include "json/flat.h"
 #include "json/json.h"
 #include "llm/adapters.h"
 #include "llm/request_util.h"
@@ -66,8 +67,20 @@ void add_text_block(std::string &out, std::string_view text) {
   out += '}';
 }
 
-// "input" must be an object: as cJSON prints the arguments, or {}.
-void add_tool_input(std::string &out, const std::string &args_json) {
+// "input" must be an object: as cJSON prints the arguments, or {}. Read
+// with a FlatDoc (no cJSON document per call) where it can print them
+// exactly as cJSON would; with cJSON otherwise.
+void add_tool_input(std::string &out, const std::string &args_json, json::FlatDoc *flat) {
+  const json::Limits limits;
+  if (flat->parse(args_json, limits.max_bytes, limits.max_depth)) {
+    if (!flat->is(flat->root(), json::FlatDoc::Type::kObject)) {
+      out += "{}";
+      return;
+    }
+    const size_t mark = out.size();
+    if (flat->append_printed(flat->root(), &out)) return;
+    out.resize(mark);
+  }
   json::Ptr v = json::parse(args_json);
   if (v && cJSON_IsObject(v.get())) out += json::print(v.get());
   else out += "{}";
@@ -78,6 +91,7 @@ void add_messages(cJSON *root, const std::vector<Message> &msgs) {
   std::string system;
   MessageList list;
   const std::vector<ToolCall> *last_calls = nullptr;
+  json::FlatDoc flat;
   for (size_t i = 0; i < msgs.size();) {
     const Message &msg = msgs[i];
     switch (msg.role) {
@@ -97,7 +111,7 @@ void add_messages(cJSON *root, const std::vector<Message> &msgs) {
           add_field(&out, "id", call.id);
           add_field(&out, "name", call.name);
           out += ",\"input\":";
-          add_tool_input(out, call.args_json);
+          add_tool_input(out, call.args_json, &flat);
           out += '}';
         }
         last_calls = &msg.tool_calls;

@@ -5,7 +5,7 @@
 // path's reader) accepts only what the reader accepts, reading the same
 // values: every string and small integer, member by member, in order; told
 // to keep only some members (and reading a repeated head once), it accepts
-// exactly the same texts.
+// exactly the same texts; what it prints is what cJSON prints.
 #include <string>
 
 #include "fuzz_input.h"
@@ -29,6 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (flat.parse(text, limits.max_bytes, limits.max_depth)) {
     FUZZ_CHECK(v != nullptr);
     FUZZ_CHECK(test::flat_matches_cjson(flat, flat.root(), v.get()));
+    std::string printed;
+    if (flat.append_printed(flat.root(), &printed)) FUZZ_CHECK(printed == json::print(v.get()));
   }
   {
     using Keep = json::FlatDoc::Keep;

@@ -226,6 +226,29 @@ static void a_repeated_head_is_read_once(void **) {
   assert_false(d.parse(R"({"id":"c2","model":"m",)", kBytes, 128, &top));
 }
 
+// append_printed writes what json::print writes of the same document, or
+// says it cannot (numbers other than small integers).
+static void prints_as_cjson_prints(void **) {
+  const char *same[] = {
+      R"( { "i" : "7", "n": 0, "m": [1, -2, true, false, null, {}, []], "e": "\u00e9\/\t\u001f\"", "k": 1, "k": 2 } )",
+      R"({"a":{"b":[[[]]]},"c":[{"d":"e"}],"big":123456789})",
+      "[]", "\"x\"",
+  };
+  FlatDoc d;
+  for (const char *t : same) {
+    assert_true(d.parse(t, kBytes, 64));
+    std::string printed = "x";
+    assert_true(d.append_printed(d.root(), &printed));
+    toolorch::json::Ptr c = toolorch::json::parse(t);
+    assert_string_equal(printed.c_str(), ("x" + toolorch::json::print(c.get())).c_str());
+  }
+  for (const char *t : {"[1.5]", "[1e2]", "[-0]", "{\"n\":1234567890}"}) {
+    assert_true(d.parse(t, kBytes, 64));
+    std::string printed;
+    assert_false(d.append_printed(d.root(), &printed));
+  }
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(accepted_documents_read_as_cjson_reads_them),
@@ -236,6 +259,7 @@ int main() {
       cmocka_unit_test(reads_again_after_trim),
       cmocka_unit_test(keeps_only_what_it_is_told_and_refuses_the_same),
       cmocka_unit_test(a_repeated_head_is_read_once),
+      cmocka_unit_test(prints_as_cjson_prints),
       cmocka_unit_test(surely_valid_agrees_with_validate),
       cmocka_unit_test(any_object_satisfies_only_where_surely_valid_says_object),
   };
