@@ -195,9 +195,22 @@ void Job::really_send() {
     sys.text = cfg_.system;
     req.messages.push_back(std::move(sys));
   }
-  size_t first = req.messages.size();
-  req.messages.insert(req.messages.end(), transcript_.begin(), transcript_.end());
-  with_stored_texts(&req.messages, first);
+  const size_t first = req.messages.size();
+  // The adapter keeps its encoding of the messages across rounds (a
+  // transcript only grows): those it will not read again are left empty
+  // here, not copied (their stored texts not read back), unless a guess
+  // needs the whole conversation.
+  req.encoded = &encoded_;
+  size_t from = 0;
+  if (!spec_ && encoded_.count >= first && encoded_.count <= first + transcript_.size()) {
+    const size_t next = encoded_.count - first;
+    from = encoded_.reads_from(next < transcript_.size() ? &transcript_[next] : nullptr);
+  }
+  const size_t skipped = from > first ? from - first : 0;
+  req.messages.resize(first + skipped);
+  req.messages.insert(req.messages.end(), transcript_.begin() + static_cast<std::ptrdiff_t>(skipped),
+                      transcript_.end());
+  with_stored_texts(&req.messages, first, skipped);
   req.tools = tool_defs_;
   req.stream = cfg_.stream;
   req.max_tokens = cfg_.max_tokens;
@@ -562,7 +575,7 @@ void Job::finish(int status, std::string text) {
     ev->json = transcript_json(cfg_.system, transcript_);
   } else {
     std::vector<llm::Message> whole = transcript_;
-    with_stored_texts(&whole, 0);
+    with_stored_texts(&whole, 0, 0);
     ev->json = transcript_json(cfg_.system, whole);
   }
   ev->input_tokens = usage_.input_tokens;
@@ -585,13 +598,13 @@ void Job::detach() {
   pending_.reset();
 }
 
-// Fill in the texts the transcript holds in the result store; messages[first]
-// is transcript_[0].
-void Job::with_stored_texts(std::vector<llm::Message> *messages, size_t first) const {
-  for (const auto &kv : stored_texts_) {
+// Fill in the texts the transcript holds in the result store, from
+// transcript_[from] on; messages[first] is transcript_[0].
+void Job::with_stored_texts(std::vector<llm::Message> *messages, size_t first, size_t from) const {
+  for (auto it = stored_texts_.lower_bound(from); it != stored_texts_.end(); ++it) {
     std::string err;
-    ResultBytes b = kv.second->bytes(&err);
-    (*messages)[first + kv.first].text = b ? *b : "[toolorch: the result could not be read back: " + err + "]";
+    ResultBytes b = it->second->bytes(&err);
+    (*messages)[first + it->first].text = b ? *b : "[toolorch: the result could not be read back: " + err + "]";
   }
 }
 

@@ -98,7 +98,10 @@ class Job final : public CallOwner, public llm::Listener {
   // Tool messages whose text is a stored result, by index in transcript_
   // (their text there is empty): filled in when a request is made.
   std::map<size_t, ResultRef> stored_texts_;
-  void with_stored_texts(std::vector<llm::Message> *messages, size_t first) const;
+  void with_stored_texts(std::vector<llm::Message> *messages, size_t first, size_t from) const;
+  // The messages as the provider's adapter encoded them last round (kept
+  // across rounds: each request encodes only what is new).
+  llm::EncodedMessages encoded_;
   Phase phase_ = Phase::kIdle;
   int round_ = 0, attempt_ = 0, drops_ = 0;
   bool detached_ = false;

@@ -26,32 +26,35 @@ namespace {
 // an allocation per string for transcripts of thousands of messages.
 class MessageList {
  public:
+  explicit MessageList(EncodedMessages *st) : st_(st) {
+    if (st_->text.empty()) st_->text = "[";
+  }
   // Starts a block in the content array of the last message if it has this
   // role, else in a new message's.
-  std::string &block_for(const char *role) {
-    if (open_ && last_role_ == role) {
-      out_ += ',';
-      return out_;
+  std::string &block_for(Message::Role role) {
+    std::string &out = st_->text;
+    if (st_->open && st_->last_role == role) {
+      out += ',';
+      return out;
     }
-    if (open_) out_ += "]},";
-    out_ += "{\"role\":\"";
-    out_ += role;
-    out_ += "\",\"content\":[";
-    last_role_ = role;
-    open_ = true;
-    return out_;
+    if (st_->open) out += "]},";
+    out += role == Message::Role::kAssistant ? "{\"role\":\"assistant\",\"content\":[" : "{\"role\":\"user\",\"content\":[";
+    st_->last_role = role;
+    st_->open = true;
+    return out;
   }
-  std::string take() {
-    if (open_) out_ += "]}";
-    open_ = false;
-    out_ += ']';
-    return std::move(out_);
+  // The array as it stands, closed (the state stays open for more).
+  std::string closed() const {
+    std::string s;
+    s.reserve(st_->text.size() + 3);
+    s += st_->text;
+    if (st_->open) s += "]}";
+    s += ']';
+    return s;
   }
 
  private:
-  std::string out_ = "[";
-  std::string last_role_;
-  bool open_ = false;
+  EncodedMessages *st_;
 };
 
 void add_field(std::string *out, const char *key, std::string_view value) {
@@ -86,13 +89,16 @@ void add_tool_input(std::string &out, const std::string &args_json, json::FlatDo
   else out += "{}";
 }
 
-// Adds "messages" (raw text) and "system" to root.
-void add_messages(cJSON *root, const std::vector<Message> &msgs) {
-  std::string system;
-  MessageList list;
-  const std::vector<ToolCall> *last_calls = nullptr;
+// Adds "messages" (raw text) and "system" to root; only the messages
+// request.encoded does not hold yet are encoded (see EncodedMessages).
+void add_messages(cJSON *root, const Request &request) {
+  const std::vector<Message> &msgs = request.messages;
+  EncodedMessages local, *st = nullptr;
+  size_t i = resume_encoding(request, Protocol::kAnthropic, &local, &st);
+  std::string &system = st->system;
+  MessageList list(st);
   json::FlatDoc flat;
-  for (size_t i = 0; i < msgs.size();) {
+  while (i < msgs.size()) {
     const Message &msg = msgs[i];
     switch (msg.role) {
       case Message::Role::kSystem:
@@ -100,13 +106,13 @@ void add_messages(cJSON *root, const std::vector<Message> &msgs) {
         ++i;
         break;
       case Message::Role::kUser:
-        if (!msg.text.empty()) add_text_block(list.block_for("user"), msg.text);
+        if (!msg.text.empty()) add_text_block(list.block_for(Message::Role::kUser), msg.text);
         ++i;
         break;
       case Message::Role::kAssistant: {
-        if (!msg.text.empty()) add_text_block(list.block_for("assistant"), msg.text);
+        if (!msg.text.empty()) add_text_block(list.block_for(Message::Role::kAssistant), msg.text);
         for (const ToolCall &call : msg.tool_calls) {
-          std::string &out = list.block_for("assistant");
+          std::string &out = list.block_for(Message::Role::kAssistant);
           out += "{\"type\":\"tool_use\"";
           add_field(&out, "id", call.id);
           add_field(&out, "name", call.name);
@@ -114,15 +120,18 @@ void add_messages(cJSON *root, const std::vector<Message> &msgs) {
           add_tool_input(out, call.args_json, &flat);
           out += '}';
         }
-        last_calls = &msg.tool_calls;
+        st->last_assistant = i;
         ++i;
         break;
       }
       case Message::Role::kTool: {
         size_t end = i;
         while (end < msgs.size() && msgs[end].role == Message::Role::kTool) ++end;
+        if (end == msgs.size()) mark_tool_run(st, i);
+        const std::vector<ToolCall> *last_calls =
+            st->last_assistant < msgs.size() ? &msgs[st->last_assistant].tool_calls : nullptr;
         for (const Message *r : ordered_tool_results(msgs, i, end, last_calls)) {
-          std::string &out = list.block_for("user");
+          std::string &out = list.block_for(Message::Role::kUser);
           out += "{\"type\":\"tool_result\"";
           add_field(&out, "tool_use_id", r->tool_call_id);
           add_field(&out, "content", r->text);
@@ -133,7 +142,8 @@ void add_messages(cJSON *root, const std::vector<Message> &msgs) {
       }
     }
   }
-  cJSON_AddRawToObject(root, "messages", list.take().c_str());
+  end_encoding(st, msgs.size());
+  cJSON_AddRawToObject(root, "messages", list.closed().c_str());
   if (!system.empty()) add_string(root, "system", system);
 }
 
@@ -167,7 +177,7 @@ bool encode_anthropic_request(const Request &request, std::string *body, std::st
   json::Ptr root(cJSON_CreateObject());
   add_string(root.get(), "model", request.model);
   cJSON_AddNumberToObject(root.get(), "max_tokens", request.max_tokens > 0 ? request.max_tokens : 4096);
-  add_messages(root.get(), request.messages);
+  add_messages(root.get(), request);
   if (!request.tools.empty()) {
     cJSON *tools = cJSON_AddArrayToObject(root.get(), "tools");
     for (const ToolDef &tool : request.tools) {

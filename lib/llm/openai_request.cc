@@ -51,10 +51,15 @@ void assistant_message(std::string *out, const Message &msg) {
   *out += '}';
 }
 
-std::string messages_json(const std::vector<Message> &msgs) {
-  std::string out = "[";
-  const std::vector<ToolCall> *last_calls = nullptr;
-  for (size_t i = 0; i < msgs.size();) {
+// The messages array; only those request.encoded does not hold yet are
+// encoded (see EncodedMessages).
+std::string messages_json(const Request &request) {
+  const std::vector<Message> &msgs = request.messages;
+  EncodedMessages local, *st = nullptr;
+  size_t i = resume_encoding(request, Protocol::kOpenAI, &local, &st);
+  std::string &out = st->text;
+  if (i == 0) out = "[";
+  while (i < msgs.size()) {
     const Message &msg = msgs[i];
     switch (msg.role) {
       case Message::Role::kSystem:
@@ -66,12 +71,15 @@ std::string messages_json(const std::vector<Message> &msgs) {
         break;
       case Message::Role::kAssistant:
         assistant_message(&out, msg);
-        last_calls = &msg.tool_calls;
+        st->last_assistant = i;
         ++i;
         break;
       case Message::Role::kTool: {
         size_t end = i;
         while (end < msgs.size() && msgs[end].role == Message::Role::kTool) ++end;
+        if (end == msgs.size()) mark_tool_run(st, i);
+        const std::vector<ToolCall> *last_calls =
+            st->last_assistant < msgs.size() ? &msgs[st->last_assistant].tool_calls : nullptr;
         for (const Message *r : ordered_tool_results(msgs, i, end, last_calls)) {
           begin_message(&out, "tool");
           add_field(&out, "tool_call_id", r->tool_call_id);
@@ -83,8 +91,12 @@ std::string messages_json(const std::vector<Message> &msgs) {
       }
     }
   }
-  out += ']';
-  return out;
+  end_encoding(st, msgs.size());
+  std::string closed;
+  closed.reserve(out.size() + 1);
+  closed += out;
+  closed += ']';
+  return closed;
 }
 
 }  // namespace
@@ -93,7 +105,7 @@ bool encode_openai_request(const Request &request, const std::string &max_tokens
                            std::string *body, std::string *err) {
   json::Ptr root(cJSON_CreateObject());
   add_string(root.get(), "model", request.model);
-  cJSON_AddRawToObject(root.get(), "messages", messages_json(request.messages).c_str());
+  cJSON_AddRawToObject(root.get(), "messages", messages_json(request).c_str());
   if (!request.tools.empty()) {
     cJSON *tools = cJSON_AddArrayToObject(root.get(), "tools");
     for (const ToolDef &tool : request.tools) {

@@ -52,6 +52,44 @@ struct Message {
   std::string provider_state = {};
 };
 
+// The messages of a conversation as an adapter encoded them for its last
+// request, kept by the caller across the requests of that conversation:
+// every round sends the whole conversation again, and an adapter that
+// finds its own encoding here encodes only the messages that are new.
+// Whoever sets Request::encoded promises that the messages the last request
+// had are still the first ones of this one, unchanged (a conversation only
+// grows); a trailing run of tool messages may grow, and is encoded again
+// then. Adapters that do not use it leave it alone.
+struct EncodedMessages {
+  Protocol protocol = Protocol::kOpenAI;
+  bool valid = false;
+  size_t count = 0;          // messages [0, count) are encoded in text
+  std::string text;          // the adapter's own text of them, left open
+  std::string system;        // Anthropic: the system text they gave
+  size_t last_assistant = static_cast<size_t>(-1);  // the last assistant message of them
+  bool open = false;         // Anthropic: text ends inside a message whose role is last_role
+  Message::Role last_role = Message::Role::kUser;
+  // The same at the start of the trailing run of tool messages (run_start
+  // == count when there is none): where a grown run is encoded again from.
+  size_t run_start = 0, run_text = 0, run_system = 0;
+  size_t run_last_assistant = static_cast<size_t>(-1);
+  bool run_open = false;
+  Message::Role run_last_role = Message::Role::kUser;
+  // The first message an adapter may read again, next being the first
+  // message after the encoded ones (null: none): the caller may leave the
+  // ones before it empty (their encoding is here). A new assistant turn
+  // needs nothing before it; tool results may need their assistant turn,
+  // and a run of them that grew is encoded again.
+  size_t reads_from(const Message *next) const {
+    if (!valid) return 0;
+    if (!next || next->role == Message::Role::kAssistant) return count;
+    size_t from = run_start;
+    for (size_t a : {last_assistant, run_last_assistant})
+      if (a < from) from = a;
+    return from;
+  }
+};
+
 struct Request {
   std::string model;
   std::vector<Message> messages;  // tool results follow the assistant turn, in call order
@@ -64,6 +102,9 @@ struct Request {
   std::string tool_choice;
   // A W3C traceparent sent as a header ("": none).
   std::string traceparent;
+  // The conversation's messages as encoded for its last request (see
+  // EncodedMessages; null: every message is encoded).
+  EncodedMessages *encoded = nullptr;
 };
 
 struct Usage {

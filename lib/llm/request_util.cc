@@ -155,6 +155,46 @@ std::vector<const Message *> ordered_tool_results(const std::vector<Message> &ms
   return out;
 }
 
+size_t resume_encoding(const Request &request, Protocol protocol, EncodedMessages *local,
+                       EncodedMessages **state) {
+  EncodedMessages *c = request.encoded ? request.encoded : local;
+  *state = c;
+  const std::vector<Message> &msgs = request.messages;
+  if (!c->valid || c->protocol != protocol || c->count > msgs.size()) {
+    *c = EncodedMessages();
+    c->protocol = protocol;
+    c->valid = true;
+    c->run_start = static_cast<size_t>(-1);
+    return 0;
+  }
+  if (c->count == msgs.size()) return c->count;  // nothing new (a retry): the run mark stays
+  if (c->run_start < c->count && msgs[c->count].role == Message::Role::kTool) {
+    // The trailing run of tool results grew: encoded again from its start.
+    c->count = c->run_start;
+    c->text.resize(c->run_text);
+    c->system.resize(c->run_system);
+    c->last_assistant = c->run_last_assistant;
+    c->open = c->run_open;
+    c->last_role = c->run_last_role;
+  }
+  c->run_start = static_cast<size_t>(-1);
+  return c->count;
+}
+
+void mark_tool_run(EncodedMessages *state, size_t run_start) {
+  state->run_start = run_start;
+  state->run_text = state->text.size();
+  state->run_system = state->system.size();
+  state->run_last_assistant = state->last_assistant;
+  state->run_open = state->open;
+  state->run_last_role = state->last_role;
+}
+
+void end_encoding(EncodedMessages *state, size_t count) {
+  state->count = count;
+  if (state->run_start == static_cast<size_t>(-1)) mark_tool_run(state, count);
+}
+
 json::Ptr parse_state(const std::string &state) {
   json::Limits limits;
   limits.max_bytes = 64u << 20;

@@ -46,6 +46,19 @@ json::Ptr schema_object(const ToolDef &tool, std::string *err);
 std::vector<const Message *> ordered_tool_results(const std::vector<Message> &msgs, size_t begin,
                                                   size_t end, const std::vector<ToolCall> *calls);
 
+// An encoder's state (see EncodedMessages): where its encoding of msgs goes
+// on from. With the caller's cache (request.encoded) that is the first
+// message it has not encoded yet (or the start of a trailing run of tool
+// messages that grew), the cache rewound to that point; otherwise 0 and
+// *local, fresh. *state is the one to encode into.
+size_t resume_encoding(const Request &request, Protocol protocol, EncodedMessages *local,
+                       EncodedMessages **state);
+// Before encoding a run of tool messages that ends the request (a later
+// request may add to it): remember the state at its start.
+void mark_tool_run(EncodedMessages *state, size_t run_start);
+// After encoding every message of the request.
+void end_encoding(EncodedMessages *state, size_t count);
+
 // A Message's provider_state (written by our own decoders): parsed with
 // limits as large as the answers it came from.
 json::Ptr parse_state(const std::string &state);
