@@ -6,8 +6,11 @@
 // N = 50 and N = 1,000, with eager dispatch (the default "safe", the tool
 // being side-effect free); "<case>_eager_off" runs the same with "off", for
 // comparison; "n1000_unpaced" sends each whole stream at once, for the CPU
-// per call of a hot loop. Default: all but n1000_eager_off (about 22 s
-// here: the server's pacing is coarse, see below); --all adds it (+17 s).
+// per call of a hot loop; "n1000_unpaced_inline" the same with tools that
+// answer inside the tool function, so that no host timer wakes the loop per
+// call (the library's own CPU per call, without the host's wake-ups).
+// Default: all but n1000_eager_off (about 23 s here: the server's pacing is
+// coarse, see below); --all adds it (+17 s).
 // LLM: time to first byte 200 ms, chunk_gap 1 ms, chunk_bytes 16 (each
 // call's arguments come in two pieces, calls one after another). Tools:
 // latency drawn uniformly from 50..150 whole ms (fixed seed), completed on a
@@ -36,7 +39,10 @@
 // CPU: this process's (getrusage, user + system) from the job's start to
 // JOB_DONE, less the twin thread's; stream_cpu_ms is the twin thread's own:
 // what reading the same streams costs with libcurl alone. The server's CPU
-// comes from its rusage when it exits. cpu_us_per_chunk divides the
+// comes from its rusage when it exits. sys_us_per_call is the system
+// (kernel) part of cpu_us_per_call, wakeups_per_call the voluntary context
+// switches (sleeps in epoll_wait) of the process but the twin's, per call.
+// cpu_us_per_chunk divides the
 // process's CPU by the SSE events (chunks) the job received, counted on the
 // twin (same script, same events): in the paced cases each chunk is about
 // one loop wake-up, so it is the CPU a streamed chunk costs.
@@ -89,12 +95,21 @@ double now_ms() {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-// CPU ms (user + system) of the process or of this thread. Only the sum is
-// exact (the kernel splits it into user and system by sampling ticks).
-double cpu_now(int who) {
+// CPU of the process or of this thread: ms in user and system mode, and
+// voluntary context switches (each is a sleep in epoll_wait or a lock: a
+// loop wake-up). Only the sum user + system is exact (the kernel may split
+// it by sampling ticks); the system share says how much is the kernel's.
+struct CpuUse {
+  double user = 0, sys = 0, wakeups = 0;
+  double total() const { return user + sys; }
+  CpuUse operator-(const CpuUse &o) const { return {user - o.user, sys - o.sys, wakeups - o.wakeups}; }
+};
+
+CpuUse cpu_now(int who) {
   rusage ru{};
   getrusage(who, &ru);
-  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+  return {ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3, ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3,
+          static_cast<double>(ru.ru_nvcsw)};
 }
 
 std::string script_json(int per_round, int chunk_gap_ms) {
@@ -128,6 +143,7 @@ struct Job {
   double t_end = -1;
   int done_status = 1, results = 0, ok = 0;
   std::string done_text;
+  bool inline_tools = false;  // "_inline" cases: answer inside the tool function
 
   Round &round() {
     if (rounds.size() <= cur) rounds.resize(cur + 1);
@@ -153,15 +169,21 @@ void on_tool_timer(evutil_socket_t, short, void *arg) {
 }
 
 // The tool: answers after its drawn latency, on a timer of the host's base.
+// "_inline" cases: at once, inside the tool function (no timer, no wake-up
+// of the host's: what the library alone costs per call).
 void fetch_tool(toolorch_call *call, const char *, void *ud) {
   auto *job = static_cast<Job *>(ud);
-  const double lat = job->latency(job->rng), start = now_ms();
+  const double lat = job->inline_tools ? 0 : job->latency(job->rng), start = now_ms();
   Round &r = job->round();
   r.calls++;
   if (r.first_start < 0) r.first_start = start;
   r.last_start = start;
   r.max_lat = std::max(r.max_lat, lat);
   r.max_due = std::max(r.max_due, start + lat);
+  if (job->inline_tools) {
+    toolorch_call_complete(call, "{\"ok\":true}");
+    return;
+  }
   auto *p = new PendingTool{job, call, nullptr, job->cur, start};
   p->timer = evtimer_new(job->base, on_tool_timer, p);
   // libevent counts from the time it cached when this loop pass began; the
@@ -201,7 +223,8 @@ void on_event(const toolorch_event *ev, void *ud) {
 
 struct Outcome {
   bool ok = false;
-  double wall = 0, cpu = 0;
+  double wall = 0;
+  CpuUse cpu;
   Job job;
 };
 
@@ -219,8 +242,8 @@ std::string obs_options() {
 }
 
 // Runs one job against a server at url. On a precise-timer base of our own.
-bool run_job(const std::string &url, const std::string &protocol, int per_round, const char *eager, Outcome *out,
-             std::string *err) {
+bool run_job(const std::string &url, const std::string &protocol, int per_round, const char *eager, bool inline_tools,
+             Outcome *out, std::string *err) {
   event_config *cfg = event_config_new();
   event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
   event_base *base = event_base_new_with_config(cfg);
@@ -250,6 +273,7 @@ bool run_job(const std::string &url, const std::string &protocol, int per_round,
   }
   Job &job = out->job;
   job.base = base;
+  job.inline_tools = inline_tools;
   toolorch_tool *t = toolorch_tool_new("fetch");
   toolorch_tool_set_description(t, "Fetch item i");
   toolorch_tool_set_schema(t, "{\"type\":\"object\",\"properties\":{\"i\":{\"type\":\"string\"}},\"required\":[\"i\"]}");
@@ -261,7 +285,7 @@ bool run_job(const std::string &url, const std::string &protocol, int per_round,
 
   const std::string request = std::string("{\"prompt\": \"bench\", \"stream\": true, \"eager_dispatch\": \"") + eager +
                               "\", \"max_rounds\": 4, \"llm_timeout_ms\": 60000, \"total_timeout_ms\": 120000}";
-  const double cpu0 = cpu_now(RUSAGE_SELF);
+  const CpuUse cpu0 = cpu_now(RUSAGE_SELF);
   const double t0 = now_ms();
   job.rounds[0].t_req = t0;
   toolorch_job *j = toolorch_job_start(ctx, request.c_str(), nullptr, &status);
@@ -292,6 +316,7 @@ struct CaseResult {
   int calls = 0;
   long chunks = 0;  // SSE events the job received (counted on the twin: same script)
   double wall = 0, critical = 0, critical_raw = 0, eager_bound = 0, cpu = 0, stream_cpu = 0, server_cpu = 0;
+  double sys = 0, wakeups = 0;  // of cpu: the kernel's share, and the job thread's sleeps
 };
 
 // The LLM's own time of every request of the script, measured on a thread
@@ -299,7 +324,7 @@ struct CaseResult {
 // process's figure can leave it out.
 struct RawTimer {
   std::vector<double> ms;
-  double cpu = 0;
+  CpuUse cpu;
   long chunks = 0;
   std::string err;
 
@@ -322,14 +347,14 @@ struct Bench {
     return false;
   }
 
-  bool run_case(const std::string &name, int per_round, const char *eager, int chunk_gap_ms) {
+  bool run_case(const std::string &name, int per_round, const char *eager, int chunk_gap_ms, bool inline_tools) {
     bench::MockProcess server(mockllm, dir + "/job"), twin(mockllm, dir + "/raw");
     if (!start_server(&server, per_round, chunk_gap_ms) || !start_server(&twin, per_round, chunk_gap_ms)) return false;
     RawTimer raw;
     std::thread timer([&] { raw.run(twin.url(), protocol); });
     Outcome out;
     std::string err;
-    bool ok = run_job(server.url(), protocol, per_round, eager, &out, &err);
+    bool ok = run_job(server.url(), protocol, per_round, eager, inline_tools, &out, &err);
     timer.join();
     const double server_cpu = server.stop();
     if (!ok || !raw.err.empty()) {
@@ -342,11 +367,15 @@ struct Bench {
     c.calls = kToolRounds * per_round;
     c.chunks = raw.chunks;
     c.wall = out.wall;
-    c.cpu = out.cpu - raw.cpu;
-    c.stream_cpu = raw.cpu;
+    const CpuUse job_cpu = out.cpu - raw.cpu;
+    c.cpu = job_cpu.total();
+    c.sys = job_cpu.sys;
+    c.wakeups = job_cpu.wakeups;
+    c.stream_cpu = raw.cpu.total();
     c.server_cpu = server_cpu;
-    std::printf("case %s: %d calls x %d rounds + a final text round, eager_dispatch %s, chunk_gap %d ms%s\n",
-                name.c_str(), per_round, kToolRounds, eager, chunk_gap_ms, chunk_gap_ms ? "" : " (whole stream at once)");
+    std::printf("case %s: %d calls x %d rounds + a final text round, eager_dispatch %s, chunk_gap %d ms%s%s\n",
+                name.c_str(), per_round, kToolRounds, eager, chunk_gap_ms, chunk_gap_ms ? "" : " (whole stream at once)",
+                inline_tools ? ", tools answer at once" : "");
     std::printf("  %-6s %8s %8s %8s %17s %8s %8s %8s %6s\n", "round", "llm", "llm_raw", "slowest", "tools_started",
                 "max_run", "round", "bound", "late");
     const auto &rs = out.job.rounds;
@@ -373,9 +402,10 @@ struct Bench {
                 c.wall - c.critical_raw, (c.wall - c.critical_raw) / requests, c.eager_bound, c.wall - c.eager_bound,
                 (c.wall - c.eager_bound) / requests);
     std::printf("  cpu: this process %.1f ms = %.1f us per call; reading the same streams with libcurl alone "
-                "(twin thread) %.1f ms;\n       beyond that %.1f us per call; server %.1f ms (its own process);\n       %ld SSE chunks received: %.1f us per chunk\n\n",
+                "(twin thread) %.1f ms;\n       beyond that %.1f us per call; server %.1f ms (its own process);\n       %ld SSE chunks received: %.1f us per chunk;\n"
+                "       of the process's: system %.1f us per call, %.2f wake-ups (voluntary context switches) per call\n\n",
                 c.cpu, c.cpu * 1000 / c.calls, c.stream_cpu, (c.cpu - c.stream_cpu) * 1000 / c.calls, c.server_cpu,
-                c.chunks, c.chunks ? c.cpu * 1000 / c.chunks : 0.0);
+                c.chunks, c.chunks ? c.cpu * 1000 / c.chunks : 0.0, c.sys * 1000 / c.calls, c.wakeups / c.calls);
     results.push_back(c);
     return true;
   }
@@ -386,7 +416,7 @@ struct Bench {
     if (!start_server(&server, 1, kChunkGapMs)) return false;
     Outcome out;
     std::string err;
-    if (run_job(server.url(), protocol, 1, "safe", &out, &err)) return true;
+    if (run_job(server.url(), protocol, 1, "safe", false, &out, &err)) return true;
     std::fprintf(stderr, "bench_agent: warm-up: %s\n", err.c_str());
     return false;
   }
@@ -395,7 +425,7 @@ struct Bench {
 void usage() {
   std::fprintf(stderr,
                "usage: bench_agent [--protocol openai|anthropic|openai-responses|gemini] "
-               "[--case n50|n50_eager_off|n1000|n1000_eager_off|n1000_unpaced]... [--all] [--mockllm PATH]\n");
+               "[--case n50|n50_eager_off|n1000|n1000_eager_off|n1000_unpaced|n1000_unpaced_inline]... [--all] [--mockllm PATH]\n");
 }
 
 struct CaseSpec {
@@ -404,15 +434,17 @@ struct CaseSpec {
   const char *eager;
   int chunk_gap_ms;
   bool by_default;
+  bool inline_tools;
 };
 
 // "_unpaced": the whole stream at once (chunk_gap 0), so the loop runs hot:
 // CPU per call without a wake-up per stream piece.
-constexpr CaseSpec kCases[] = {{"n50", 50, "safe", kChunkGapMs, true},
-                               {"n50_eager_off", 50, "off", kChunkGapMs, true},
-                               {"n1000", 1000, "safe", kChunkGapMs, true},
-                               {"n1000_eager_off", 1000, "off", kChunkGapMs, false},
-                               {"n1000_unpaced", 1000, "safe", 0, true}};
+constexpr CaseSpec kCases[] = {{"n50", 50, "safe", kChunkGapMs, true, false},
+                               {"n50_eager_off", 50, "off", kChunkGapMs, true, false},
+                               {"n1000", 1000, "safe", kChunkGapMs, true, false},
+                               {"n1000_eager_off", 1000, "off", kChunkGapMs, false, false},
+                               {"n1000_unpaced", 1000, "safe", 0, true, false},
+                               {"n1000_unpaced_inline", 1000, "safe", 0, true, true}};
 
 }  // namespace
 
@@ -470,17 +502,17 @@ int main(int argc, char **argv) {
 
   int failures = b.warm_up() ? 0 : 1;
   for (const CaseSpec &c : kCases)
-    if (std::find(chosen.begin(), chosen.end(), c.name) != chosen.end() && !b.run_case(c.name, c.per_round, c.eager, c.chunk_gap_ms))
+    if (std::find(chosen.begin(), chosen.end(), c.name) != chosen.end() && !b.run_case(c.name, c.per_round, c.eager, c.chunk_gap_ms, c.inline_tools))
       failures++;
 
   for (const CaseResult &c : b.results)
     std::printf("{\"bench\":\"agent\",\"obs\":\"%s\",\"case\":\"%s\",\"protocol\":\"%s\",\"eager_dispatch\":\"%s\",\"calls\":%d,"
                 "\"wall_ms\":%.2f,\"critical_path_ms\":%.2f,\"critical_path_raw_ms\":%.2f,\"eager_bound_ms\":%.2f,"
                 "\"cpu_ms\":%.2f,\"cpu_us_per_call\":%.2f,\"chunks\":%ld,\"cpu_us_per_chunk\":%.2f,\"stream_cpu_ms\":%.2f,"
-                "\"server_cpu_ms\":%.2f}\n",
+                "\"server_cpu_ms\":%.2f,\"sys_us_per_call\":%.2f,\"wakeups_per_call\":%.3f}\n",
                 obs_mode(), c.name.c_str(), b.protocol.c_str(), c.eager.c_str(), c.calls, c.wall, c.critical, c.critical_raw,
                 c.eager_bound, c.cpu, c.cpu * 1000 / c.calls, c.chunks, c.chunks ? c.cpu * 1000 / c.chunks : 0.0,
-                c.stream_cpu, c.server_cpu);
+                c.stream_cpu, c.server_cpu, c.sys * 1000 / c.calls, c.wakeups / c.calls);
   for (const char *sub : {"/job", "/raw"}) {
     unlink((b.dir + sub + "/script.json").c_str());
     unlink((b.dir + sub + "/port").c_str());
