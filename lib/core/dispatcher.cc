@@ -57,11 +57,19 @@ bool Dispatcher::validate_args(Call *call, const Tool &tool) {
   limits.max_bytes = static_cast<size_t>(o.max_args_bytes);
   limits.max_depth = o.max_json_depth;
   // The common case, valid arguments, without a cJSON document; anything
-  // else takes the full path below, which reports what is wrong.
-  const bool surely =
-      args_doc_.parse(call->args(), limits.max_bytes, limits.max_depth) && tool.surely_valid(args_doc_);
-  args_doc_.trim();  // kept for the context's life: a huge argument document is not
-  if (surely) return true;
+  // else takes the full path below, which reports what is wrong. When any
+  // object will do, nothing is stored: a check of the syntax, and the top
+  // value's type.
+  if (tool.any_object()) {
+    json::FlatDoc::Type top = json::FlatDoc::Type::kNull;
+    if (args_doc_.check(call->args(), limits.max_bytes, limits.max_depth, &top) && top == json::FlatDoc::Type::kObject)
+      return true;
+  } else {
+    const bool surely =
+        args_doc_.parse(call->args(), limits.max_bytes, limits.max_depth) && tool.surely_valid(args_doc_);
+    args_doc_.trim();  // kept for the context's life: a huge argument document is not
+    if (surely) return true;
+  }
   std::string err;
   json::ParseError why;
   json::Ptr args = json::parse(call->args(), limits, &err, &why);

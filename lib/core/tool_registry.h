@@ -54,6 +54,10 @@ class Tool {
   // json::surely_valid of this schema, without walking it when any object
   // satisfies it (json::any_object_satisfies, worked out once).
   bool surely_valid(const json::FlatDoc &args) const;
+  // Any JSON object satisfies its schema and nothing else does: checking
+  // arguments needs their syntax and the type of their top value only
+  // (json::FlatDoc::check, Dispatcher::validate_args).
+  bool any_object() const { return any_object_; }
   bool side_effect_free() const { return spec_.flags & kToolSideEffectFree; }
   ToolRunner &runner() const { return *spec_.runner; }
 

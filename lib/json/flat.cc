@@ -350,6 +350,31 @@ bool FlatDoc::skip_value(int depth) {
   }
 }
 
+bool FlatDoc::check(std::string_view text, size_t max_bytes, int max_depth, Type *top) {
+  nodes_.clear();
+  strings_.clear();
+  if (text.size() > max_bytes || text.size() >= kInText) return false;
+  text_ = p_ = text.data();
+  end_ = p_ + text.size();
+  max_depth_ = max_depth;
+  skip_space();
+  if (top && p_ < end_) {
+    switch (*p_) {
+      case '{': *top = Type::kObject; break;
+      case '[': *top = Type::kArray; break;
+      case '"': *top = Type::kString; break;
+      case 'n': *top = Type::kNull; break;
+      case 't': *top = Type::kTrue; break;
+      case 'f': *top = Type::kFalse; break;
+      default: *top = Type::kNumber; break;
+    }
+  }
+  // value(0) and skip_value(0) accept the same texts (the same depth rule).
+  if (!skip_value(0)) return false;
+  skip_space();
+  return p_ == end_;
+}
+
 FlatDoc::Index FlatDoc::get(Index n, std::string_view key) const {
   if (!is(n, Type::kObject)) return kNone;
   for (Index c = nodes_[n].child; c != kNone; c = nodes_[c].next)

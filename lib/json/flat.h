@@ -50,6 +50,11 @@ class FlatDoc {
   // whether the text is accepted does not depend on keep.
   bool parse(std::string_view text, size_t max_bytes, int max_depth, const Keep *keep = nullptr);
 
+  // Whether parse() would accept text, found without storing anything:
+  // every byte is checked as parse() checks the members a Keep leaves out.
+  // *top (if given) is the type of the value. The document is empty after.
+  bool check(std::string_view text, size_t max_bytes, int max_depth, Type *top = nullptr);
+
   Index root() const { return 0; }
   // Every accessor takes kNone too (a member that is not there): the type
   // is kNull, there are no children and the text is "".

@@ -33,6 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (flat.append_printed(flat.root(), &printed)) FUZZ_CHECK(printed == json::print(v.get()));
   }
   {
+    // check() accepts what parse() accepts and tells the top value's type.
+    json::FlatDoc checked, parsed;
+    json::FlatDoc::Type top = json::FlatDoc::Type::kNull;
+    const bool ok = parsed.parse(text, limits.max_bytes, limits.max_depth);
+    FUZZ_CHECK(checked.check(text, limits.max_bytes, limits.max_depth, &top) == ok);
+    if (ok) FUZZ_CHECK(top == parsed.type(parsed.root()));
+  }
+  {
     using Keep = json::FlatDoc::Keep;
     using Member = json::FlatDoc::Member;
     static constexpr Member inner_members[] = {{"a", nullptr}, {"b", nullptr}};

@@ -184,6 +184,34 @@ static void bad_input_never_reaches_the_tool(void **) {
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
 }
 
+// A tool whose schema is {"type":"object"} takes any object (checked
+// without being stored, Dispatcher::validate_args): anything else is refused
+// as any argument check refuses it.
+static void an_any_object_tool_takes_objects_only(void **) {
+  CoreFixture f(opts(10, 1000));
+  ParkingTool tool;
+  f.add_tool("any", &ParkingTool::fn, &tool);
+  core::Batch *b = f.new_batch();
+  b->add("any", "{\"q\": ", "truncated");
+  b->add("any", "{\"a\":1,}", "comma");
+  b->add("any", "{\"a\":[1 2]}", "inner");
+  b->add("any", "{\"a\":1} x", "trailing");
+  b->add("any", "[1,2]", "array");
+  b->add("any", "\"text\"", "string");
+  b->add("any", " {\"e\":\"\\u00e9\\n\", \"l\":[1, {\"c\":null}], \"n\":-1.5e3} ", "good");
+  b->submit();
+  for (const char *id : {"truncated", "comma", "inner", "trailing"})
+    assert_int_equal(f.sink.result_for(id)->status, TOOLORCH_EJSON);
+  for (const char *id : {"array", "string"}) {
+    assert_int_equal(f.sink.result_for(id)->status, TOOLORCH_ESCHEMA);
+    assert_non_null(strstr(core::event_text(*f.sink.result_for(id)).c_str(), "do not match its schema"));
+  }
+  assert_int_equal(tool.invocations, 1);
+  assert_null(f.sink.result_for("good"));
+  assert_int_equal(tool.complete_one(), TOOLORCH_OK);
+  assert_int_equal(f.sink.result_for("good")->call_state, TOOLORCH_CALL_SUCCEEDED);
+}
+
 static void too_deep_or_big_arguments_are_refused(void **) {
   core::Options o = opts(10, 1000);
   assert_int_equal(o.set_int("max_json_depth", 4), TOOLORCH_OK);
@@ -297,6 +325,7 @@ int main(void) {
       cmocka_unit_test(double_complete_is_rejected),
       cmocka_unit_test(tool_failure_is_reported),
       cmocka_unit_test(bad_input_never_reaches_the_tool),
+      cmocka_unit_test(an_any_object_tool_takes_objects_only),
       cmocka_unit_test(too_deep_or_big_arguments_are_refused),
       cmocka_unit_test(empty_batch_is_done_at_once),
       cmocka_unit_test(throwing_runner_fails_the_call),

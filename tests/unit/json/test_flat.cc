@@ -249,6 +249,35 @@ static void prints_as_cjson_prints(void **) {
   }
 }
 
+// check() accepts exactly what parse() accepts, limits included, and
+// tells the top value's type; it stores nothing.
+static void check_accepts_what_parse_accepts(void **) {
+  const char *texts[] = {
+      R"( {"a":{"b":[[[]]]},"c":[{"d":"e"}],"n":-0.25e3,"u":"\u00e9\n","k":1,"k":2} )",
+      R"({"i":"7"})", "{}", "[]", "[1, true, false, null, \"s\"]", "\"str\"", "12", "null", "true", "false",
+      R"({"a":"x\u0000y"})", R"({"a":"\ud83d\ude00"})", "{\"a\":\"tab\there\"}", "{\"a\":1}\v",
+      "[1234567890123456789012345678901234567890123456789012345678901234]", "", " ", "{", "}", "[1,]",
+      "{\"a\" 1}", "{\"a\":1,}", "{a:1}", "[01]", "[1.]", "[.5]", "[+1]", "[1e]", "[-]", "[\"\\x\"]",
+      "[\"abc]", "nul", "truex", "[1] [2]", "{\"a\":1}}", "[\"a\"\"b\"]", "['a']", "[NaN]", "[1 2]",
+      "{\"a\":{\"b\":[1]}}", "{\"a\":{\"b\":{\"c\":1}}}", "[[[1]]]",
+  };
+  FlatDoc p, c;
+  for (const char *t : texts) {
+    for (int depth : {2, 3, 128}) {
+      for (size_t bytes : {kBytes, size_t{8}}) {
+        T top = T::kNull;
+        bool parsed = p.parse(t, bytes, depth);
+        assert_int_equal(c.check(t, bytes, depth, &top), parsed);
+        if (parsed) assert_int_equal(static_cast<int>(top), static_cast<int>(p.type(p.root())));
+      }
+    }
+  }
+  // After a check the reader parses as before.
+  assert_true(c.check(R"({"k":"v"})", kBytes, 128));
+  assert_true(c.parse(R"({"k":"v"})", kBytes, 128));
+  assert_true(c.text(c.get(c.root(), "k")) == "v");
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(accepted_documents_read_as_cjson_reads_them),
@@ -262,6 +291,7 @@ int main() {
       cmocka_unit_test(prints_as_cjson_prints),
       cmocka_unit_test(surely_valid_agrees_with_validate),
       cmocka_unit_test(any_object_satisfies_only_where_surely_valid_says_object),
+      cmocka_unit_test(check_accepts_what_parse_accepts),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
