@@ -67,8 +67,7 @@ bool FlatDoc::parse(std::string_view text, size_t max_bytes, int max_depth, cons
   // The same head as the last document accepted with this Keep: reading it
   // again would end in the same state (an object, no member stored, after
   // the comma), so the reading starts there.
-  const bool same_head = keep && keep == head_keep_ && max_depth == head_depth_ && !head_.empty() &&
-                         text.size() > head_.size() && std::memcmp(text.data(), head_.data(), head_.size()) == 0;
+  const bool same_head = known_head(text, keep, max_depth) != 0;
   if (same_head) {
     nodes_.emplace_back();
     nodes_[0].type = Type::kObject;
@@ -89,6 +88,68 @@ bool FlatDoc::parse(std::string_view text, size_t max_bytes, int max_depth, cons
     head_.assign(text.data(), head_end_);
   }
   return true;
+}
+
+size_t FlatDoc::known_head(std::string_view text, const Keep *keep, int max_depth) const {
+  if (!keep || keep != head_keep_ || max_depth != head_depth_ || head_.empty() || text.size() <= head_.size() ||
+      std::memcmp(text.data(), head_.data(), head_.size()) != 0)
+    return 0;
+  return head_.size();
+}
+
+int FlatDoc::match(std::string_view text, size_t max_bytes, int max_depth, const Keep *keep, const Shape *shapes,
+                   size_t count, HoleValue *values) {
+  nodes_.clear();
+  if (text.size() > max_bytes || text.size() >= kInText) return -1;
+  const size_t head = known_head(text, keep, max_depth);
+  if (head == 0) return -1;
+  text_ = text.data();
+  end_ = text_ + text.size();
+  for (size_t s = 0; s < count; ++s) {
+    p_ = text_ + head;
+    strings_.clear();
+    if (matches(shapes[s], values)) return static_cast<int>(s);
+  }
+  return -1;
+}
+
+bool FlatDoc::matches(const Shape &shape, HoleValue *values) {
+  uint32_t offs[kMaxHoles], lens[kMaxHoles];
+  size_t holes = 0;
+  for (size_t i = 0; i < shape.count; ++i) {
+    const ShapePart &part = shape.parts[i];
+    const size_t n = part.literal.size();
+    if (static_cast<size_t>(end_ - p_) < n || std::memcmp(p_, part.literal.data(), n) != 0) return false;
+    p_ += n;
+    switch (part.hole) {
+      case Hole::kEnd:
+        if (p_ != end_) return false;
+        // Views of strings_ only now: it may have grown while reading.
+        for (size_t h = 0; h < holes; ++h)
+          if (lens[h] != kNone) values[h].text = view(offs[h], lens[h]);
+        return true;
+      case Hole::kString:
+        if (holes == kMaxHoles || p_ >= end_ || *p_ != '"' || !string<true>(&offs[holes], &lens[holes])) return false;
+        values[holes++].number = 0;
+        break;
+      case Hole::kSmallInt: {
+        if (holes == kMaxHoles) return false;
+        const char *start = p_;
+        int v = 0;
+        while (p_ < end_ && is_digit(*p_) && p_ - start < 9) v = v * 10 + (*p_++ - '0');
+        // An integer as number() reads one: one digit, or up to 9 without a
+        // leading zero, and no fraction or exponent after them.
+        if (p_ == start || (*start == '0' && p_ - start > 1) ||
+            (p_ < end_ && (is_digit(*p_) || *p_ == '.' || *p_ == 'e' || *p_ == 'E')))
+          return false;
+        lens[holes] = kNone;
+        values[holes].text = std::string_view();
+        values[holes++].number = v;
+        break;
+      }
+    }
+  }
+  return false;  // a shape without its end
 }
 
 void FlatDoc::skip_space() {

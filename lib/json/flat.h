@@ -80,6 +80,36 @@ class FlatDoc {
   // double); *out may then hold part of it.
   bool append_printed(Index n, std::string *out) const;
 
+  // A document of a fixed shape read in one pass, for a stream whose chunks
+  // mostly take one of a few shapes (OpenAI's tool call pieces): the head
+  // of the last document accepted with keep (see parse), then a shape's
+  // parts, each its literal bytes followed by a hole: a JSON string (read
+  // and checked as parse reads one, its value unescaped), a non-negative
+  // integer of at most 9 digits without a leading zero, or the end of the
+  // text (the last part). Whoever writes a shape makes sure that a text
+  // that matches it is a document parse() accepts with keep and max_depth,
+  // the holes' values being what it reads in the members they stand in
+  // (its tests check that); match accepts nothing else, so a text that
+  // matches is one parse accepts. A shape has at most kMaxHoles holes.
+  enum class Hole : uint8_t { kEnd, kString, kSmallInt };
+  struct ShapePart {
+    std::string_view literal;
+    Hole hole;
+  };
+  struct Shape {
+    const ShapePart *parts;
+    size_t count;
+  };
+  struct HoleValue {
+    std::string_view text;  // a string's value (valid while this reader and the text live)
+    int number = 0;         // an integer's value
+  };
+  static constexpr size_t kMaxHoles = 8;
+  // The first of shapes that text matches (values: its holes in order), or
+  // -1. The document parse() read before is gone either way.
+  int match(std::string_view text, size_t max_bytes, int max_depth, const Keep *keep, const Shape *shapes,
+            size_t count, HoleValue *values);
+
   // Lets go of arrays a large document grew (kept ones stay small): for a
   // reader kept for a long time, after a use. The document is gone.
   void trim();
@@ -97,6 +127,10 @@ class FlatDoc {
     if (off & kInText) return std::string_view(text_ + (off & ~kInText), len);
     return std::string_view(strings_).substr(off, len);
   }
+  // The length of the head of the last document accepted with keep and
+  // max_depth that text begins with (more follows it), or 0.
+  size_t known_head(std::string_view text, const Keep *keep, int max_depth) const;
+  bool matches(const Shape &shape, HoleValue *values);
   bool value(int depth, Index *out, const Keep *keep);
   // From the first key of an object's members (or the end of the object).
   bool members(int depth, Index self, const Keep *keep);

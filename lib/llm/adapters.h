@@ -41,6 +41,7 @@ class OpenAIDecoder final : public Decoder {
   void on_tool_call_delta(const cJSON *delta, int position);
   void apply_tool_call_delta(int index, std::string_view id, std::string_view name, std::string_view args);
   bool fast_event(std::string_view data);
+  bool add_text(std::string_view text);
   void start_slot(size_t pos);
   void ready_slot(size_t pos);
   void ready_all();

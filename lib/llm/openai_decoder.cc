@@ -12,6 +12,7 @@
 // parallel batch and tell them apart only by id: a new id at a used index
 // begins a new call.
 #include <cstring>
+#include <iterator>
 
 #include "json/flat.h"
 #include "json/json.h"
@@ -58,6 +59,39 @@ constexpr Member kChoiceMembers[] = {{"delta", &kDelta}, {"finish_reason", nullp
 constexpr Keep kChoice{kChoiceMembers, 2};
 constexpr Member kChunkMembers[] = {{"error", nullptr}, {"usage", nullptr}, {"choices", &kChoice}};
 constexpr Keep kChunk{kChunkMembers, 3};
+
+// The chunks of a stream that take one of a few fixed shapes after their
+// head (the same "id", "object", "created", "model", "system_fingerprint" in
+// every chunk, read once by the FlatDoc): read in one pass, each hole's
+// value being what fast_event reads in its member (test_openai checks that
+// each shape is a chunk FlatDoc reads so). OpenAI's chunks end with
+// "usage":null when the request asked for usage.
+using Shape = json::FlatDoc::Shape;
+using Part = json::FlatDoc::ShapePart;
+using Hole = json::FlatDoc::Hole;
+constexpr std::string_view kCallOpen = R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":)";
+constexpr std::string_view kCallClose = R"(}}]},"logprobs":null,"finish_reason":null}]})";
+constexpr std::string_view kCallCloseUsage = R"(}}]},"logprobs":null,"finish_reason":null}],"usage":null})";
+constexpr std::string_view kTextOpen = R"("choices":[{"index":0,"delta":{"content":)";
+constexpr std::string_view kTextClose = R"(},"logprobs":null,"finish_reason":null}]})";
+constexpr std::string_view kTextCloseUsage = R"(},"logprobs":null,"finish_reason":null}],"usage":null})";
+// A piece of a call's arguments: index, arguments.
+constexpr Part kPiece[] = {{kCallOpen, Hole::kSmallInt}, {R"(,"function":{"arguments":)", Hole::kString},
+                           {kCallClose, Hole::kEnd}};
+constexpr Part kPieceUsage[] = {{kCallOpen, Hole::kSmallInt}, {R"(,"function":{"arguments":)", Hole::kString},
+                                {kCallCloseUsage, Hole::kEnd}};
+// The start of a call: index, id, name, arguments.
+constexpr Part kStart[] = {{kCallOpen, Hole::kSmallInt}, {R"(,"id":)", Hole::kString},
+                           {R"(,"type":"function","function":{"name":)", Hole::kString},
+                           {R"(,"arguments":)", Hole::kString}, {kCallClose, Hole::kEnd}};
+constexpr Part kStartUsage[] = {{kCallOpen, Hole::kSmallInt}, {R"(,"id":)", Hole::kString},
+                                {R"(,"type":"function","function":{"name":)", Hole::kString},
+                                {R"(,"arguments":)", Hole::kString}, {kCallCloseUsage, Hole::kEnd}};
+// A piece of text: content.
+constexpr Part kText[] = {{kTextOpen, Hole::kString}, {kTextClose, Hole::kEnd}};
+constexpr Part kTextUsage[] = {{kTextOpen, Hole::kString}, {kTextCloseUsage, Hole::kEnd}};
+enum ShapeId { kPieceShape, kPieceUsageShape, kStartShape, kStartUsageShape, kTextShape, kTextUsageShape };
+constexpr Shape kShapes[] = {{kPiece, 3}, {kPieceUsage, 3}, {kStart, 5}, {kStartUsage, 5}, {kText, 2}, {kTextUsage, 2}};
 
 std::string arguments_text(const cJSON *fn) {
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
@@ -134,6 +168,15 @@ void OpenAIDecoder::apply_tool_call_delta(int idx, std::string_view id, std::str
   if (!s.started && !s.call.name.empty()) start_slot(pos);
 }
 
+// False when the request ended.
+bool OpenAIDecoder::add_text(std::string_view text) {
+  if (text.empty()) return true;
+  response_.text += text;
+  if (!fits(response_.text.size(), "OpenAI stream: the response text")) return false;
+  out_->text(text);
+  return out_->alive();
+}
+
 // The common chunk (text, tool call pieces, the finish), read without a
 // cJSON document. False, having done nothing, for anything else (an error,
 // usage, a shape or text it does not read exactly as cJSON would): the
@@ -142,10 +185,23 @@ bool OpenAIDecoder::fast_event(std::string_view data) {
   using T = json::FlatDoc::Type;
   constexpr json::FlatDoc::Index kNone = json::FlatDoc::kNone;
   json::FlatDoc &d = flat_;
+  json::FlatDoc::HoleValue v[json::FlatDoc::kMaxHoles];
+  switch (d.match(data, SseReader::kDefaultMaxEventBytes, 128, &kChunk, kShapes, std::size(kShapes), v)) {
+    case kPieceShape:
+    case kPieceUsageShape: apply_tool_call_delta(v[0].number, {}, {}, v[1].text); return true;
+    case kStartShape:
+    case kStartUsageShape: apply_tool_call_delta(v[0].number, v[1].text, v[2].text, v[3].text); return true;
+    case kTextShape:
+    case kTextUsageShape: add_text(v[0].text); return true;
+    default: break;
+  }
   if (!d.parse(data, SseReader::kDefaultMaxEventBytes, 128, &kChunk) || !d.is(d.root(), T::kObject)) return false;
   const auto err = d.get(d.root(), "error");
   if (err != kNone && !d.is(err, T::kNull)) return false;
-  if (d.get(d.root(), "usage") != kNone) return false;
+  // "usage":null (in every chunk but the last when usage was asked for)
+  // is no usage: on_event reads only an object.
+  const auto usage = d.get(d.root(), "usage");
+  if (usage != kNone && !d.is(usage, T::kNull)) return false;
   const auto choices = d.get(d.root(), "choices");
   if (choices != kNone && !d.is(choices, T::kArray)) return false;
   const auto choice = choices == kNone ? kNone : d.first_child(choices);
@@ -182,12 +238,7 @@ bool OpenAIDecoder::fast_event(std::string_view data) {
     if (d.is(f, T::kString)) finish = d.text(f);
   }
   // As on_event does with a cJSON document, in the same order.
-  if (!content.empty()) {
-    response_.text += content;
-    if (!fits(response_.text.size(), "OpenAI stream: the response text")) return true;
-    out_->text(content);
-    if (!out_->alive()) return true;
-  }
+  if (!content.empty() && !add_text(content)) return true;
   for (const Delta &x : deltas_) {
     apply_tool_call_delta(x.index, x.id, x.name, x.args);
     if (!out_->alive()) return true;
@@ -223,12 +274,8 @@ void OpenAIDecoder::on_event(const SseEvent &event) {
   const cJSON *choice = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : nullptr;
   if (choice) {
     const cJSON *delta = cJSON_GetObjectItemCaseSensitive(choice, "delta");
-    if (const char *text = nonempty_string(delta, "content")) {
-      response_.text += text;
-      if (!fits(response_.text.size(), "OpenAI stream: the response text")) return;
-      out_->text(text);
-      if (!out_->alive()) return;
-    }
+    if (const char *text = nonempty_string(delta, "content"))
+      if (!add_text(text)) return;
     const cJSON *tool_calls = cJSON_GetObjectItemCaseSensitive(delta, "tool_calls");
     if (cJSON_IsArray(tool_calls)) {
       int position = 0;

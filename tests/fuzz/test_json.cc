@@ -5,7 +5,9 @@
 // path's reader) accepts only what the reader accepts, reading the same
 // values: every string and small integer, member by member, in order; told
 // to keep only some members (and reading a repeated head once), it accepts
-// exactly the same texts; what it prints is what cJSON prints.
+// exactly the same texts; a text it reads in a fixed shape after that head
+// (match) is one it accepts, with the same values; what it prints is what
+// cJSON prints.
 #include <string>
 
 #include "fuzz_input.h"
@@ -58,6 +60,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       json::FlatDoc fresh;
       FUZZ_CHECK(kept.parse(shorter, limits.max_bytes, limits.max_depth, &top) ==
                  fresh.parse(shorter, limits.max_bytes, limits.max_depth));
+    }
+    // A fixed shape after the head (match) is a document parse accepts,
+    // with the holes' values where parse reads them.
+    {
+      using Part = json::FlatDoc::ShapePart;
+      using Hole = json::FlatDoc::Hole;
+      static constexpr Part nested[] = {{R"("a":)", Hole::kSmallInt}, {R"(,"c":{"a":)", Hole::kString},
+                                        {R"(,"b":)", Hole::kString}, {"}}", Hole::kEnd}};
+      static constexpr Part flat_string[] = {{R"("a":)", Hole::kString}, {"}", Hole::kEnd}};
+      static constexpr json::FlatDoc::Shape shapes[] = {{nested, 4}, {flat_string, 2}};
+      json::FlatDoc::HoleValue values[json::FlatDoc::kMaxHoles];
+      // After the text's own head (kept has read it), and after a head of
+      // its own: {"x":1,
+      json::FlatDoc headed;
+      FUZZ_CHECK(headed.parse(R"({"x":1,"a":0})", limits.max_bytes, limits.max_depth, &top));
+      for (json::FlatDoc *doc : {&kept, &headed}) {
+        const int shape = doc->match(text, limits.max_bytes, limits.max_depth, &top, shapes, 2, values);
+        if (shape < 0) continue;
+        json::FlatDoc fresh;
+        FUZZ_CHECK(v != nullptr);
+        FUZZ_CHECK(fresh.parse(text, limits.max_bytes, limits.max_depth, &top));
+        const auto a = fresh.get(fresh.root(), "a");
+        if (shape == 0) {
+          int n = -1;
+          FUZZ_CHECK(fresh.small_int(a, &n) && n == values[0].number);
+          const auto c = fresh.get(fresh.root(), "c");
+          FUZZ_CHECK(fresh.is(fresh.get(c, "a"), json::FlatDoc::Type::kString));
+          FUZZ_CHECK(fresh.text(fresh.get(c, "a")) == values[1].text);
+          FUZZ_CHECK(fresh.is(fresh.get(c, "b"), json::FlatDoc::Type::kString));
+          FUZZ_CHECK(fresh.text(fresh.get(c, "b")) == values[2].text);
+        } else {
+          FUZZ_CHECK(fresh.is(a, json::FlatDoc::Type::kString) && fresh.text(a) == values[0].text);
+        }
+      }
     }
   }
   if (!v) {

@@ -226,6 +226,68 @@ static void a_repeated_head_is_read_once(void **) {
   assert_false(d.parse(R"({"id":"c2","model":"m",)", kBytes, 128, &top));
 }
 
+// A document of a fixed shape after the known head is read in one pass:
+// the holes' values are what parse reads in their members, and whatever
+// the shape does not say exactly (a number parse reads otherwise, a string
+// parse refuses, anything after the end) does not match.
+static void a_shape_after_the_head_reads_as_parse_reads_it(void **) {
+  using Keep = FlatDoc::Keep;
+  using Member = FlatDoc::Member;
+  using Part = FlatDoc::ShapePart;
+  using Hole = FlatDoc::Hole;
+  static constexpr Member top_members[] = {{"k", nullptr}, {"s", nullptr}};
+  static constexpr Keep top{top_members, 2};
+  static constexpr Part number_and_string[] = {{R"("k":)", Hole::kSmallInt}, {R"(,"s":)", Hole::kString},
+                                               {"}", Hole::kEnd}};
+  static constexpr Part string_only[] = {{R"("s":)", Hole::kString}, {"}", Hole::kEnd}};
+  static constexpr FlatDoc::Shape shapes[] = {{number_and_string, 3}, {string_only, 2}};
+  FlatDoc::HoleValue v[FlatDoc::kMaxHoles];
+  FlatDoc d;
+  const char *first = R"({"id":"c1","k":12,"s":"a\"\u00e9"})";
+  assert_int_equal(d.match(first, kBytes, 128, &top, shapes, 2, v), -1);  // no head known yet
+  assert_true(d.parse(R"({"id":"c1","k":1})", kBytes, 128, &top));
+  assert_int_equal(d.match(first, kBytes, 128, &top, shapes, 2, v), 0);
+  assert_int_equal(v[0].number, 12);
+  assert_true(v[1].text == "a\"\xc3\xa9");
+  FlatDoc whole;
+  assert_true(whole.parse(first, kBytes, 128));
+  assert_true(whole.text(whole.get(whole.root(), "s")) == v[1].text);
+  assert_int_equal(d.match(R"({"id":"c1","s":"plain"})", kBytes, 128, &top, shapes, 2, v), 1);
+  assert_true(v[0].text == "plain");
+  assert_int_equal(d.match(R"({"id":"c1","k":0,"s":""})", kBytes, 128, &top, shapes, 2, v), 0);
+  assert_int_equal(v[0].number, 0);
+  assert_int_equal(d.match(R"({"id":"c1","k":999999999,"s":""})", kBytes, 128, &top, shapes, 2, v), 0);
+  assert_int_equal(v[0].number, 999999999);
+  const char *unmatched[] = {
+      R"({"id":"c2","k":1,"s":""})",           // another head
+      R"({"id":"c1","k":01,"s":""})",          // not JSON
+      R"({"id":"c1","k":1234567890,"s":""})",  // ten digits: no small integer
+      R"({"id":"c1","k":1.5,"s":""})",
+      R"({"id":"c1","k":1e2,"s":""})",
+      R"({"id":"c1","k":-1,"s":""})",
+      R"({"id":"c1","k":,"s":""})",
+      R"({"id":"c1","k":1,"s":"\u0000"})",  // left to cJSON
+      R"({"id":"c1","k":1,"s":"\ud83d\ude00"})",
+      "{\"id\":\"c1\",\"k\":1,\"s\":\"tab\there\"}",
+      R"({"id":"c1","k":1,"s":"\q"})",
+      R"({"id":"c1","k":1,"s":"open})",
+      R"({"id":"c1","k":1,"s":""} )",  // white space after it: parse's to read
+      R"({"id":"c1","k":1,"s":""}})",
+      R"({"id":"c1","k":1,"s":"")",
+      R"({"id":"c1", "k":1,"s":""})",
+      R"({"id":"c1","k":1,"s":1})",
+  };
+  for (const char *t : unmatched) assert_int_equal(d.match(t, kBytes, 128, &top, shapes, 2, v), -1);
+  assert_int_equal(d.match(first, 10, 128, &top, shapes, 2, v), -1);     // past max_bytes
+  assert_int_equal(d.match(first, kBytes, 64, &top, shapes, 2, v), -1);  // not the head's depth
+  // The head is still known, and parse still reads from it.
+  assert_true(d.parse(R"({"id":"c1","k":7})", kBytes, 128, &top));
+  int k = 0;
+  assert_true(d.small_int(d.get(d.root(), "k"), &k));
+  assert_int_equal(k, 7);
+  assert_int_equal(d.match(first, kBytes, 128, &top, shapes, 2, v), 0);
+}
+
 // append_printed writes what json::print writes of the same document, or
 // says it cannot (numbers other than small integers).
 static void prints_as_cjson_prints(void **) {
@@ -288,6 +350,7 @@ int main() {
       cmocka_unit_test(reads_again_after_trim),
       cmocka_unit_test(keeps_only_what_it_is_told_and_refuses_the_same),
       cmocka_unit_test(a_repeated_head_is_read_once),
+      cmocka_unit_test(a_shape_after_the_head_reads_as_parse_reads_it),
       cmocka_unit_test(prints_as_cjson_prints),
       cmocka_unit_test(surely_valid_agrees_with_validate),
       cmocka_unit_test(any_object_satisfies_only_where_surely_valid_says_object),

@@ -1,6 +1,7 @@
 // The OpenAI Chat Completions adapter over a fake http::Client: the stream of
 // the function-calling guide, fed in any split; a call is ready as soon as
 // the next index begins; the request JSON; the non-streamed answer.
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -139,6 +140,85 @@ void test_chunks_read_alike_by_both_readers(void **) {
                                    "started:1:b:g", "ready:1:{\"y\":2}",         "finished"};
   test::assert_events(l, want);
   assert_string_equal(l.response.stop_reason.c_str(), "tool_calls");
+}
+
+// Chunks in the shapes the decoder reads in one pass (a tool call's start,
+// a piece of its arguments, a piece of text; with or without "usage":null)
+// read as the same chunks do through the general reader (a space after
+// "choices": leaves every shape), and a chunk a shape does not read
+// exactly is left to the general reader: a ten-digit index, an index
+// written 01, a NUL escape, a surrogate pair, anything after the object.
+void test_shaped_chunks_read_as_the_general_reader_reads_them(void **) {
+  const std::string head = R"(data: {"id":"chatcmpl-9","object":"chat.completion.chunk","created":1,"model":"m",)"
+                           R"("system_fingerprint":"fp","choices":[{"index":0,"delta":)";
+  auto shaped = [&](const std::string &delta, const char *usage = "") {
+    return head + delta + R"(,"logprobs":null,"finish_reason":null}])" + usage + "}\n\n";
+  };
+  const std::string role = shaped(R"({"role":"assistant","content":null})");
+  const std::string end = head + R"({},"logprobs":null,"finish_reason":"tool_calls"}]})" + "\n\n" + "data: [DONE]\n\n";
+  auto events_of = [](const std::string &body, bool general) {
+    std::string b = body;
+    if (general)
+      for (size_t at = 0; (at = b.find("\"choices\":[", at)) != std::string::npos; at += 2) b.insert(at + 10, " ");
+    FakeHttpClient http;
+    auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
+    RecordingListener l;
+    auto req = provider->send(test::simple_request(), &l);
+    http.respond(0, 200, test::sse_headers(), b);
+    std::vector<std::string> events = l.events;
+    events.push_back("stop:" + l.response.stop_reason + " text:" + l.response.text);
+    return events;
+  };
+  const std::string body =
+      role + shaped(R"({"content":"Let me \"check\" \u00e9"})") +
+      shaped(R"({"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"get_weather","arguments":""}}]})") +
+      shaped(R"({"tool_calls":[{"index":0,"function":{"arguments":"{\"location\":"}}]})") +
+      shaped(R"({"tool_calls":[{"index":0,"function":{"arguments":" \"Paris\"}"}}]})", R"(,"usage":null)") +
+      shaped(R"({"tool_calls":[{"index":1,"id":"call_b","type":"function","function":{"name":"get_weather","arguments":"{"}}]})",
+             R"(,"usage":null)") +
+      shaped(R"({"content":""})", R"(,"usage":null)") + shaped(R"({"content":"x"})", R"(,"usage":null)") +
+      shaped(R"({"tool_calls":[{"index":1,"function":{"arguments":"}"}}]})") + end;
+  const std::vector<std::string> want = {"text:Let me \"check\" \xc3\xa9",
+                                         "started:0:call_a:get_weather",
+                                         "ready:0:{\"location\": \"Paris\"}",
+                                         "started:1:call_b:get_weather",
+                                         "text:x",
+                                         "ready:1:{}",
+                                         "finished",
+                                         "stop:tool_calls text:Let me \"check\" \xc3\xa9x"};
+  assert_true(events_of(body, false) == want);
+  assert_true(events_of(body, true) == want);
+  // Not in any shape, read alike by the general reader.
+  const char *others[] = {
+      R"({"tool_calls":[{"index":1234567890,"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]})",
+      R"({"tool_calls":[{"index":2,"function":{"arguments":"\u0000"}}]})",
+      R"({"tool_calls":[{"index":1,"id":"c","type":"function","function":{"name":"\ud83d\ude00","arguments":"{}"}}]})",
+      R"({"tool_calls":[{"index":01,"function":{"arguments":"x"}}]})",
+      "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"a\tb\"}}]}",
+      R"({"content":"\x"})",
+  };
+  for (const char *delta : others) {
+    const std::string start = shaped(R"({"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"f","arguments":""}}]})");
+    const std::string b = role + start + shaped(delta) + end;
+    assert_true(events_of(b, false) == events_of(b, true));
+  }
+  // What the general reader makes of them: a ten-digit index is a call of
+  // its own; json::parse reads 01 as 1 and a raw tab as it is (FlatDoc
+  // refuses both); \x is not JSON.
+  auto has = [&](const char *delta, const std::string &event) {
+    auto ev = events_of(role + shaped(delta) + end, false);
+    return std::find(ev.begin(), ev.end(), event) != ev.end();
+  };
+  assert_true(has(others[0], "started:0:c:f"));
+  assert_true(has(others[3], "ready:0:x"));
+  assert_true(has(others[4], "ready:0:a\tb"));
+  auto bad = events_of(role + shaped(others[5]) + end, false);
+  assert_true(bad.size() == 2 && bad[0] == "error:" + std::to_string(TOOLORCH_EPROTOCOL));
+  // Bytes after the object: not JSON either, though the shape is complete.
+  std::string text = shaped(R"({"content":"x"})");
+  text.insert(text.size() - 2, "x");
+  auto trailing = events_of(role + text + end, false);
+  assert_true(trailing.size() == 2 && trailing[0] == "error:" + std::to_string(TOOLORCH_EPROTOCOL));
 }
 
 void test_usage_reported_once(void **) {
@@ -406,6 +486,7 @@ int main() {
       cmocka_unit_test(test_request_messages_escaped_as_cjson_does),
       cmocka_unit_test(test_non_streamed_answer),
       cmocka_unit_test(test_chunks_read_alike_by_both_readers),
+      cmocka_unit_test(test_shaped_chunks_read_as_the_general_reader_reads_them),
       cmocka_unit_test(test_json_answer_to_a_stream_request),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
