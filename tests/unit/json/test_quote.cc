@@ -1,7 +1,8 @@
 // json::write_quoted and append_quoted write what cJSON prints for the same
 // string: every byte value (controls, '"', '\\', ASCII, bytes of UTF-8) at
 // every place of strings long and short enough to go through the
-// word-at-a-time scan, its per-byte fallback and the tail.
+// word-at-a-time scan, its per-byte fallback and the tail; append_quoted's
+// measure, sixteen bytes at a time, with many escapes in a block.
 #include <cjson/cJSON.h>
 
 #include <string>
@@ -52,10 +53,26 @@ static void plain_and_mixed_text(void **) {
   for (const char *t : texts) assert_string_equal(written(t).c_str(), cjson_printed(t).c_str());
 }
 
+// Many escapes in one block of sixteen bytes (append_quoted measures the
+// text a block at a time): each byte that needs one, mixed with plain ones,
+// at every offset and length through two blocks and a tail.
+static void many_escapes_in_one_block(void **) {
+  const char cycle[] = {'"', '\\', '\n', '\x01', 'a', '\x1f', '\t', '\b', '\f', '\r', 'z', '\x7f'};
+  for (size_t len = 1; len <= 40; ++len)
+    for (size_t shift = 0; shift < sizeof cycle; ++shift) {
+      std::string s;
+      for (size_t i = 0; i < len; ++i) s += cycle[(i + shift) % sizeof cycle];
+      std::string appended = "x";
+      toolorch::json::append_quoted(&appended, s);
+      assert_string_equal(appended.c_str(), ("x" + cjson_printed(s)).c_str());
+    }
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(every_byte_at_every_place_as_cjson_prints),
       cmocka_unit_test(plain_and_mixed_text),
+      cmocka_unit_test(many_escapes_in_one_block),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
