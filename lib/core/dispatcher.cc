@@ -402,10 +402,13 @@ int Dispatcher::tool_finish(Call *call, bool ok, std::string text, unsigned fail
   // Off the loop thread: whether it is late is decided on the loop; the
   // answer here is what we know now.
   bool late = call->ended();
-  CallRef keep(call);
-  env_.sched->post([this, keep, ok, fail_flags, retry_after_ms, text = std::move(text)]() mutable {
+  auto finished = [this, keep = CallRef(call), ok, fail_flags, retry_after_ms, text = std::move(text)]() mutable {
     on_tool_finished(keep.get(), ok, std::move(text), fail_flags, retry_after_ms);
-  });
+  };
+  // Held in the loop's mailbox itself, in order with other posted work: no
+  // allocation per completion.
+  static_assert(loop::Task::fits_inline<decltype(finished)>(), "a posted completion fits a Task's room");
+  env_.sched->post_task(std::move(finished));
   return late ? TOOLORCH_ELATE : TOOLORCH_OK;
 }
 
@@ -418,8 +421,7 @@ void Dispatcher::tool_abandon(Call *call) {
     drop(call);
     return;
   }
-  CallRef keep(call);
-  env_.sched->post([drop, keep] { drop(keep.get()); });
+  env_.sched->post_task([drop, keep = CallRef(call)] { drop(keep.get()); });
 }
 
 void Dispatcher::release_slot(Call *call) {

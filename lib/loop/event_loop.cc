@@ -106,7 +106,7 @@ bool EventLoop::init_mailbox(std::string *err) {
 EventLoop::~EventLoop() {
   stop();
   // Work still in the mailbox is dropped, but destroyed here, on this thread.
-  std::vector<std::function<void()>> rest;
+  std::vector<Task> rest;
   {
     std::lock_guard<std::mutex> lk(mu_);
     rest.swap(mailbox_);
@@ -191,13 +191,15 @@ std::unique_ptr<Timer> EventLoop::make_timer(std::function<void()> cb) {
   return t;
 }
 
-void EventLoop::post(std::function<void()> fn) {
+void EventLoop::post(std::function<void()> fn) { post_task(Task(std::move(fn))); }
+
+void EventLoop::post_task(Task task) {
   bool wake;
   {
     std::lock_guard<std::mutex> lk(mu_);
-    if (closed_) return;
+    if (closed_) return;  // dropped: destroyed on return, outside the lock
     wake = mailbox_.empty();
-    mailbox_.push_back(std::move(fn));
+    mailbox_.push_back(std::move(task));
   }
   if (wake) {
     uint64_t one = 1;
@@ -217,12 +219,14 @@ void EventLoop::on_mailbox(int fd, short, void *self) {
 }
 
 void EventLoop::drain_mailbox() {
-  std::vector<std::function<void()>> work;
+  std::vector<Task> work;
+  work.swap(spare_);  // empty; its room goes to the mailbox
   {
     std::lock_guard<std::mutex> lk(mu_);
     work.swap(mailbox_);
   }
-  // after_drain comes even if a piece of work throws (then on its way out).
+  // after_drain comes even if a piece of work throws (then on its way out),
+  // and before the work's tasks are destroyed.
   struct Pass {
     EventLoop *loop;
     explicit Pass(EventLoop *l) : loop(l) { loop->draining_ = true; }
@@ -230,8 +234,16 @@ void EventLoop::drain_mailbox() {
       loop->draining_ = false;
       if (loop->after_drain_) loop->after_drain_();
     }
-  } pass(this);
-  for (auto &fn : work) fn();
+  };
+  {
+    Pass pass(this);
+    for (auto &task : work) task();
+  }
+  // Kept for the next pass unless a burst grew it past kSpareTasks (each
+  // task is destroyed here, on the loop thread, as before).
+  constexpr size_t kSpareTasks = 4096;  // 320 KiB
+  work.clear();
+  if (work.capacity() <= kSpareTasks && spare_.capacity() == 0) spare_.swap(work);
 }
 
 }  // namespace toolorch::loop

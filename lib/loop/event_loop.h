@@ -51,6 +51,7 @@ class EventLoop final : public Scheduler {
   Micros now_us() const override;
   std::unique_ptr<Timer> make_timer(std::function<void()> cb) override;
   void post(std::function<void()> fn) override;
+  void post_task(Task task) override;
   bool in_loop_thread() const override;
 
  private:
@@ -64,7 +65,10 @@ class EventLoop final : public Scheduler {
   int wake_fd_ = -1;
   event *wake_ev_ = nullptr;
   std::mutex mu_;
-  std::vector<std::function<void()>> mailbox_;  // guarded by mu_
+  std::vector<Task> mailbox_;                   // guarded by mu_
+  // The last pass's emptied vector (loop thread): the next pass hands its
+  // room to the mailbox, so posting reuses it instead of growing a new one.
+  std::vector<Task> spare_;
   bool closed_ = false;                         // guarded by mu_
   std::thread thread_;
   std::atomic<std::thread::id> loop_thread_{};

@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 
+#include "loop/task.h"
+
 namespace toolorch::loop {
 
 using Micros = int64_t;  // monotonic microseconds
@@ -30,6 +32,14 @@ class Scheduler {
   // Any thread: run fn on the loop thread soon, in posting order. Work
   // posted after shutdown began is dropped (its destructor still runs).
   virtual void post(std::function<void()> fn) = 0;
+  // Any thread: the same, in the same order as post(), for work held in a
+  // Task: the event loop's mailbox keeps it in place, without an
+  // allocation when it fits (Task::fits_inline). By default it goes
+  // through post().
+  virtual void post_task(Task task) {
+    auto held = std::make_shared<Task>(std::move(task));
+    post([held] { (*held)(); });
+  }
   virtual bool in_loop_thread() const = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <event2/event.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,9 +106,84 @@ static void callbacks_on_the_hosts_loop(void **state) {
   event_base_free(h.base);
 }
 
+/* ---- completions and cancellations from another thread keep their order ---- */
+
+struct parked {
+  toolorch_call *calls[2];
+  int count;
+  int a_state, b_state, done;
+  char b_text[16];
+  struct event_base *base;
+};
+
+static void park_tool(toolorch_call *call, const char *args, void *ud) {
+  (void)args;
+  struct parked *p = ud;
+  p->calls[p->count++] = call;
+}
+
+static void on_parked_event(const toolorch_event *ev, void *ud) {
+  struct parked *p = ud;
+  if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_CALL_RESULT) {
+    if (!strcmp(toolorch_event_call_id(ev), "a")) p->a_state = toolorch_event_call_state(ev);
+    if (!strcmp(toolorch_event_call_id(ev), "b")) {
+      p->b_state = toolorch_event_call_state(ev);
+      strncpy(p->b_text, toolorch_event_text(ev), sizeof p->b_text - 1);
+    }
+  } else if (toolorch_event_type_of(ev) == TOOLORCH_EVENT_BATCH_DONE) {
+    p->done = 1;
+    event_base_loopbreak(p->base);
+  }
+}
+
+/* Off the loop thread, each is posted to the loop: "a" is cancelled, then
+ * completed (the completion comes late); "b" is completed, then cancelled
+ * (the cancellation finds it ended). */
+static void *cancel_and_complete(void *arg) {
+  struct parked *p = arg;
+  toolorch_call_cancel(p->calls[0]);
+  toolorch_call_complete(p->calls[0], "\"late\"");
+  toolorch_call_complete(p->calls[1], "\"first\"");
+  toolorch_call_cancel(p->calls[1]);
+  return NULL;
+}
+
+static void completions_from_another_thread_keep_their_order(void **state) {
+  (void)state;
+  struct parked p = {0};
+  p.base = event_base_new();
+  toolorch_ctx *ctx = toolorch_new_with_base(p.base, NULL, NULL);
+  assert_non_null(ctx);
+  toolorch_tool *t = toolorch_tool_new("park");
+  toolorch_tool_set_fn(t, park_tool, &p);
+  assert_int_equal(toolorch_register_tool(ctx, t), TOOLORCH_OK);
+  toolorch_tool_free(t);
+  assert_int_equal(toolorch_set_event_fn(ctx, on_parked_event, &p), TOOLORCH_OK);
+  toolorch_batch *b = toolorch_batch_new(ctx, NULL);
+  toolorch_batch_add(b, "park", "{}", "a");
+  toolorch_batch_add(b, "park", "{}", "b");
+  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_OK);
+  assert_int_equal(p.count, 2);
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, cancel_and_complete, &p), 0);
+  assert_int_equal(pthread_join(th, NULL), 0);
+  struct timeval guard = {30, 0};
+  event_base_loopexit(p.base, &guard);
+  event_base_dispatch(p.base);
+  assert_true(p.done);
+  assert_int_equal(p.a_state, TOOLORCH_CALL_CANCELLED);
+  assert_int_equal(p.b_state, TOOLORCH_CALL_SUCCEEDED);
+  assert_string_equal(p.b_text, "\"first\"");
+  assert_int_equal(toolorch_stat(ctx, "late_completions"), 1);
+  toolorch_batch_free(b);
+  toolorch_free(ctx);
+  event_base_free(p.base);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(callbacks_on_the_hosts_loop),
+      cmocka_unit_test(completions_from_another_thread_keep_their_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
