@@ -1,5 +1,7 @@
 #include "core/result_store.h"
 
+#include "obs/cell_pool.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +18,8 @@ namespace {
 
 constexpr const char *kDirPrefix = "toolorch-spill-";
 constexpr int kZstdLevel = 1;
+// Stored results' cells kept for reuse (about 3.5 MiB at most, until exit).
+constexpr size_t kResultCells = 16384;
 
 // Field 22 of /proc/<pid>/stat: when the process started (clock ticks after
 // boot). With the pid it names one process, whatever reuses the pid later.
@@ -255,7 +259,11 @@ void ResultStore::forget_locked(StoredResult *r) {
 
 ResultRef ResultStore::put(std::string bytes) {
   size_t size = bytes.size();
-  ResultRef r = std::make_shared<StoredResult>(StoredResult::Key(), shared_from_this(), size);
+  // The result and its count in one cell of a pool (obs/cell_pool.h):
+  // made and dropped once per call, it costs no malloc once the pool has
+  // grown to the results alive at once (up to kResultCells).
+  ResultRef r = std::allocate_shared<StoredResult>(obs::PoolAllocator<StoredResult, kResultCells>(), StoredResult::Key(),
+                                                   shared_from_this(), size);
   c_.results.fetch_add(1, std::memory_order_relaxed);
   c_.bytes.fetch_add(static_cast<int64_t>(size), std::memory_order_relaxed);
   // Compression runs before the lock: other threads read meanwhile.

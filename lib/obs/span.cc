@@ -1,5 +1,7 @@
 #include "obs/span.h"
 
+#include "obs/cell_pool.h"
+
 #include <mutex>
 #include <new>
 #include <vector>
@@ -108,86 +110,12 @@ bool Span::replace_string(std::string_view key, std::string_view v) {
   return true;
 }
 
-namespace {
+// Span objects come from a CellPool (obs/cell_pool.h) of at most 16,384
+// cells (about 17 MiB).
+using SpanCells = CellPool<sizeof(Span), 16384>;
 
-// Span objects in slabs: kSlabCells at a time in one allocation, and the
-// cells of spans ended on a free list for the next ones, process-wide (a
-// span may end on another thread than it began on: a call's last reference
-// may be the host's). At most kMaxCells cells are made (about 17 MiB);
-// spans beyond that many alive at once are allocated one by one. The
-// cells are kept until the process ends: as many as were ever alive at
-// once, within that bound. Each cell starts with a header saying which
-// kind it is. Under AddressSanitizer every span is allocated alone, so
-// that a use after its end is still caught.
-#if defined(__SANITIZE_ADDRESS__)
-#define TOOLORCH_SPAN_SLABS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TOOLORCH_SPAN_SLABS 0
-#endif
-#endif
-#ifndef TOOLORCH_SPAN_SLABS
-#define TOOLORCH_SPAN_SLABS 1
-#endif
+void *Span::operator new(size_t n) { return SpanCells::allocate(n); }
 
-constexpr size_t kHeader = 16;  // keeps the span 16-aligned
-constexpr size_t kCell = kHeader + (sizeof(Span) + 15) / 16 * 16;  // a multiple of 16
-constexpr size_t kSlabCells = 64, kMaxCells = 16384;
-enum : unsigned char { kAlone = 0, kPooled = 1 };
-
-struct FreeCell {
-  FreeCell *next;
-};
-
-struct SpanSlabs {
-  std::mutex mu;
-  FreeCell *free = nullptr;
-  size_t cells = 0;
-  std::vector<std::unique_ptr<unsigned char[]>> slabs;
-};
-
-SpanSlabs &span_slabs() {
-  static SpanSlabs *s = new SpanSlabs;  // never destroyed: spans may end during exit
-  return *s;
-}
-
-void *alone(size_t n) {
-  auto *cell = static_cast<unsigned char *>(::operator new(kHeader + n));
-  cell[0] = kAlone;
-  return cell + kHeader;
-}
-
-}  // namespace
-
-void *Span::operator new(size_t n) {
-  if (!TOOLORCH_SPAN_SLABS) return ::operator new(n);
-  if (n != sizeof(Span)) return alone(n);
-  SpanSlabs &s = span_slabs();
-  std::lock_guard<std::mutex> lk(s.mu);
-  if (!s.free) {
-    if (s.cells >= kMaxCells) return alone(n);
-    std::unique_ptr<unsigned char[]> slab(new unsigned char[kSlabCells * kCell]);
-    for (size_t i = kSlabCells; i-- > 0;) {
-      unsigned char *cell = slab.get() + i * kCell;
-      cell[0] = kPooled;
-      s.free = new (cell + kHeader) FreeCell{s.free};
-    }
-    s.slabs.push_back(std::move(slab));
-    s.cells += kSlabCells;
-  }
-  FreeCell *f = s.free;
-  s.free = f->next;
-  return f;
-}
-
-void Span::operator delete(void *p) noexcept {
-  if (!p) return;
-  if (!TOOLORCH_SPAN_SLABS) return ::operator delete(p);
-  unsigned char *cell = static_cast<unsigned char *>(p) - kHeader;
-  if (cell[0] != kPooled) return ::operator delete(cell);
-  SpanSlabs &s = span_slabs();
-  std::lock_guard<std::mutex> lk(s.mu);
-  s.free = new (p) FreeCell{s.free};
-}
+void Span::operator delete(void *p) noexcept { SpanCells::deallocate(p); }
 
 }  // namespace toolorch::obs

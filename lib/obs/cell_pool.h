@@ -1,0 +1,130 @@
+// Cells of one size for objects made and dropped per call (a span, a stored
+// result): kSlabCells at a time in one allocation, and the cells of objects
+// dropped on a free list for the next ones, process-wide (an object may be
+// dropped on another thread than it was made on: a call's last reference
+// may be the host's). At most kMaxCells cells are made; objects beyond that
+// many alive at once are allocated one by one. The cells are kept until the
+// process ends: as many as were ever alive at once, within that bound. Each
+// cell starts with a header saying which kind it is. Under
+// AddressSanitizer every object is allocated alone, so that a use after
+// its end is still caught.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TOOLORCH_CELL_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TOOLORCH_CELL_POOL 0
+#endif
+#endif
+#ifndef TOOLORCH_CELL_POOL
+#define TOOLORCH_CELL_POOL 1
+#endif
+
+namespace toolorch::obs {
+
+// kSize: the size of the objects pooled (others asked of it are allocated
+// alone). Any thread.
+template <size_t kSize, size_t kMaxCells>
+class CellPool {
+ public:
+  static void *allocate(size_t n) {
+    if (!TOOLORCH_CELL_POOL) return ::operator new(n);
+    if (n != kSize) return alone(n);
+    Slabs &s = slabs();
+    std::lock_guard<std::mutex> lk(s.mu);
+    if (!s.free) {
+      if (s.cells >= kMaxCells) return alone(n);
+      std::unique_ptr<unsigned char[]> slab(new unsigned char[kSlabCells * kCell]);
+      for (size_t i = kSlabCells; i-- > 0;) {
+        unsigned char *cell = slab.get() + i * kCell;
+        cell[0] = kPooled;
+        s.free = new (cell + kHeader) FreeCell{s.free};
+      }
+      s.slabs.push_back(std::move(slab));
+      s.cells += kSlabCells;
+    }
+    FreeCell *f = s.free;
+    s.free = f->next;
+    return f;
+  }
+
+  static void deallocate(void *p) noexcept {
+    if (!p) return;
+    if (!TOOLORCH_CELL_POOL) return ::operator delete(p);
+    unsigned char *cell = static_cast<unsigned char *>(p) - kHeader;
+    if (cell[0] != kPooled) return ::operator delete(cell);
+    Slabs &s = slabs();
+    std::lock_guard<std::mutex> lk(s.mu);
+    s.free = new (p) FreeCell{s.free};
+  }
+
+  // Cells made so far (pooled; not those allocated alone).
+  static size_t cells() {
+    Slabs &s = slabs();
+    std::lock_guard<std::mutex> lk(s.mu);
+    return s.cells;
+  }
+
+ private:
+  static constexpr size_t kHeader = 16;  // keeps the object 16-aligned
+  static constexpr size_t kCell = kHeader + (kSize + 15) / 16 * 16;  // a multiple of 16
+  static constexpr size_t kSlabCells = 64;
+  enum : unsigned char { kAlone = 0, kPooled = 1 };
+  struct FreeCell {
+    FreeCell *next;
+  };
+  struct Slabs {
+    std::mutex mu;
+    FreeCell *free = nullptr;
+    size_t cells = 0;
+    std::vector<std::unique_ptr<unsigned char[]>> slabs;
+  };
+  static Slabs &slabs() {
+    static Slabs *s = new Slabs;  // never destroyed: objects may be dropped during exit
+    return *s;
+  }
+  static void *alone(size_t n) {
+    auto *cell = static_cast<unsigned char *>(::operator new(kHeader + n));
+    cell[0] = kAlone;
+    return cell + kHeader;
+  }
+};
+
+// An allocator of T from a CellPool (std::allocate_shared: the shared
+// object and its count in one pooled cell). Stateless.
+template <class T, size_t kMaxCells>
+struct PoolAllocator {
+  using value_type = T;
+  PoolAllocator() noexcept = default;
+  template <class U>
+  PoolAllocator(const PoolAllocator<U, kMaxCells> &) noexcept {}  // NOLINT: rebinding
+  template <class U>
+  struct rebind {
+    using other = PoolAllocator<U, kMaxCells>;
+  };
+  T *allocate(size_t n) {
+    if (n != 1) return static_cast<T *>(::operator new(n * sizeof(T)));
+    return static_cast<T *>(CellPool<sizeof(T), kMaxCells>::allocate(sizeof(T)));
+  }
+  void deallocate(T *p, size_t n) noexcept {
+    if (n != 1) return ::operator delete(p);
+    CellPool<sizeof(T), kMaxCells>::deallocate(p);
+  }
+  template <class U>
+  bool operator==(const PoolAllocator<U, kMaxCells> &) const noexcept {
+    return true;
+  }
+  template <class U>
+  bool operator!=(const PoolAllocator<U, kMaxCells> &) const noexcept {
+    return false;
+  }
+};
+
+}  // namespace toolorch::obs
