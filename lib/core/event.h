@@ -44,6 +44,12 @@ struct Event {
   // the store, under its budget.
   mutable std::once_flag text_once;
   mutable ResultBytes text_bytes;
+
+  // Events are cells of an obs::CellPool (core/event.cc): two or three per
+  // call, made on the loop thread and, in queue mode, freed on the host's
+  // (a malloc in one arena, a free in another, per event).
+  static void *operator new(size_t n);
+  static void operator delete(void *p) noexcept;
 };
 
 // Accessors that read through `about` when the event refers to a call.

@@ -95,11 +95,31 @@ static void another_thread_may_drop_what_one_made(void **) {
   assert_int_equal(Thing::live.load(), 0);
 }
 
+// Threads making and dropping at once never share a cell.
+static void threads_at_once_never_share_a_cell(void **) {
+  constexpr int kThreads = 4, kRounds = 20000;
+  std::atomic<int> clashes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &clashes] {
+      for (int i = 0; i < kRounds; ++i) {
+        auto a = make(t * kRounds + i), b = make(-1 - t);
+        if (i % 256 == 0) std::this_thread::yield();
+        if (a->value != t * kRounds + i || b->value != -1 - t) ++clashes;
+      }
+    });
+  }
+  for (auto &th : threads) th.join();
+  assert_int_equal(clashes.load(), 0);
+  assert_int_equal(Thing::live.load(), 0);
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(cells_are_reused_and_bounded),
       cmocka_unit_test(the_pool_never_grows_past_its_bound),
       cmocka_unit_test(another_thread_may_drop_what_one_made),
+      cmocka_unit_test(threads_at_once_never_share_a_cell),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
