@@ -101,8 +101,8 @@ int FlatDoc::match(std::string_view text, size_t max_bytes, int max_depth, const
                    size_t count, HoleValue *values) {
   nodes_.clear();
   if (text.size() > max_bytes || text.size() >= kInText) return -1;
-  const size_t head = known_head(text, keep, max_depth);
-  if (head == 0) return -1;
+  const size_t head = keep ? known_head(text, keep, max_depth) : 0;
+  if (keep && head == 0) return -1;
   text_ = text.data();
   end_ = text_ + text.size();
   for (size_t s = 0; s < count; ++s) {

@@ -81,12 +81,12 @@ class FlatDoc {
   bool append_printed(Index n, std::string *out) const;
 
   // A document of a fixed shape read in one pass, for a stream whose chunks
-  // mostly take one of a few shapes (OpenAI's tool call pieces): the head
-  // of the last document accepted with keep (see parse), then a shape's
-  // parts, each its literal bytes followed by a hole: a JSON string (read
-  // and checked as parse reads one, its value unescaped), a non-negative
-  // integer of at most 9 digits without a leading zero, or the end of the
-  // text (the last part). Whoever writes a shape makes sure that a text
+  // mostly take one of a few shapes (tool call pieces): with keep, the head
+  // of the last document accepted with keep (see parse), without, nothing;
+  // then a shape's parts, each its literal bytes followed by a hole: a JSON
+  // string (read and checked as parse reads one, its value unescaped), a
+  // non-negative integer of at most 9 digits without a leading zero, or the
+  // end of the text (the last part). Whoever writes a shape makes sure that a text
   // that matches it is a document parse() accepts with keep and max_depth,
   // the holes' values being what it reads in the members they stand in
   // (its tests check that); match accepts nothing else, so a text that

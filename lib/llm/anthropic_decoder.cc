@@ -9,6 +9,8 @@
 // Unknown events and block types are ignored, as the API's versioning
 // policy asks. Tool call indexes count tool_use blocks only (0, 1, ...),
 // whatever the content block index.
+#include <iterator>
+
 #include "json/flat.h"
 #include "json/json.h"
 #include "llm/adapters.h"
@@ -23,6 +25,30 @@ int block_index(const cJSON *ev) {
   const cJSON *i = cJSON_GetObjectItemCaseSensitive(ev, "index");
   return cJSON_IsNumber(i) ? i->valueint : -1;
 }
+
+// The events of a tool_use block (and text pieces) in the fixed shapes the
+// API sends them in, read in one pass (json::FlatDoc::match), each hole's
+// value being what fast_event reads in its member (test_anthropic checks
+// that the same events read through both readers alike).
+using Part = json::FlatDoc::ShapePart;
+using Hole = json::FlatDoc::Hole;
+constexpr std::string_view kDeltaOpen = R"({"type":"content_block_delta","index":)";
+// index, partial_json
+constexpr Part kInputPiece[] = {{kDeltaOpen, Hole::kSmallInt},
+                                {R"(,"delta":{"type":"input_json_delta","partial_json":)", Hole::kString},
+                                {"}}", Hole::kEnd}};
+// index, text
+constexpr Part kTextPiece[] = {{kDeltaOpen, Hole::kSmallInt},
+                               {R"(,"delta":{"type":"text_delta","text":)", Hole::kString}, {"}}", Hole::kEnd}};
+// index, id, name
+constexpr Part kToolStart[] = {{R"({"type":"content_block_start","index":)", Hole::kSmallInt},
+                               {R"(,"content_block":{"type":"tool_use","id":)", Hole::kString},
+                               {R"(,"name":)", Hole::kString},
+                               {R"(,"input":{}}})", Hole::kEnd}};
+// index
+constexpr Part kStop[] = {{R"({"type":"content_block_stop","index":)", Hole::kSmallInt}, {"}", Hole::kEnd}};
+enum ShapeId { kInputPieceShape, kTextPieceShape, kToolStartShape, kStopShape };
+constexpr json::FlatDoc::Shape kShapes[] = {{kInputPiece, 3}, {kTextPiece, 3}, {kToolStart, 4}, {kStop, 2}};
 
 }  // namespace
 
@@ -120,6 +146,18 @@ bool AnthropicDecoder::fast_event(const SseEvent &event) {
   using T = json::FlatDoc::Type;
   constexpr json::FlatDoc::Index kNone = json::FlatDoc::kNone;
   json::FlatDoc &d = flat_;
+  json::FlatDoc::HoleValue v[json::FlatDoc::kMaxHoles];
+  switch (d.match(event.data, SseReader::kDefaultMaxEventBytes, 128, nullptr, kShapes, std::size(kShapes), v)) {
+    case kInputPieceShape:
+      // partial_json as a C string (NUL-free: FlatDoc refuses \u0000).
+      partial_.assign(v[1].text);
+      on_delta(v[0].number, "input_json_delta", {}, partial_.c_str());
+      return true;
+    case kTextPieceShape: on_delta(v[0].number, "text_delta", v[1].text, nullptr); return true;
+    case kToolStartShape: on_block_start(v[0].number, "tool_use", v[1].text, v[2].text, std::string(), {}); return true;
+    case kStopShape: on_block_stop(v[0].number); return true;
+    default: break;
+  }
   if (!d.parse(event.data, SseReader::kDefaultMaxEventBytes, 128) || !d.is(d.root(), T::kObject)) return false;
   const auto ev = d.root();
   const auto t = d.get(ev, "type");

@@ -94,6 +94,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           FUZZ_CHECK(fresh.is(a, json::FlatDoc::Type::kString) && fresh.text(a) == values[0].text);
         }
       }
+      // Without a Keep, a shape from the first byte.
+      static constexpr Part whole_doc[] = {{R"({"a":)", Hole::kSmallInt}, {R"(,"b":)", Hole::kString}, {"}", Hole::kEnd}};
+      static constexpr json::FlatDoc::Shape from_start[] = {{whole_doc, 3}};
+      json::FlatDoc plain;
+      if (plain.match(text, limits.max_bytes, limits.max_depth, nullptr, from_start, 1, values) == 0) {
+        json::FlatDoc fresh;
+        FUZZ_CHECK(v != nullptr);
+        FUZZ_CHECK(fresh.parse(text, limits.max_bytes, limits.max_depth));
+        int n = -1;
+        FUZZ_CHECK(fresh.small_int(fresh.get(fresh.root(), "a"), &n) && n == values[0].number);
+        FUZZ_CHECK(fresh.is(fresh.get(fresh.root(), "b"), json::FlatDoc::Type::kString));
+        FUZZ_CHECK(fresh.text(fresh.get(fresh.root(), "b")) == values[1].text);
+      }
     }
   }
   if (!v) {

@@ -1,6 +1,7 @@
 // The Anthropic Messages adapter over a fake http::Client: the streams of the
 // "Streaming Messages" documentation, fed in any split; a tool_use block is
 // ready at its content_block_stop; the request JSON; the non-streamed answer.
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -150,6 +151,83 @@ void test_events_read_alike_by_both_readers(void **) {
 }
 
 const char *str(const cJSON *o, const char *k) { return json::get_string(o, k, "<missing>"); }
+
+// Events in the shapes the decoder reads in one pass (a tool_use block's
+// start, a piece of its input, a piece of text, a block's stop) read as the
+// same events do through the general reader (a space after the opening
+// brace leaves every shape); events a shape does not read exactly (a
+// ten-digit index, a NUL escape, a surrogate pair, input given at the
+// start, a byte after the object) are left to the general reader.
+void test_shaped_events_read_as_the_general_reader_reads_them(void **) {
+  auto event = [](const char *type, const std::string &data) {
+    return std::string("event: ") + type + "\ndata: " + data + "\n\n";
+  };
+  auto events_of = [](const std::string &body, bool general) {
+    std::string b = body;
+    for (size_t at = 0; (at = b.find("data: {", at)) != std::string::npos; at += 7)
+      if (general) b.insert(at + 7, " ");
+    FakeHttpClient http;
+    auto provider = llm::make_provider(test::test_config(llm::Protocol::kAnthropic), &http);
+    RecordingListener l;
+    auto req = provider->send(test::simple_request(), &l);
+    http.respond(0, 200, test::sse_headers(), b);
+    std::vector<std::string> events = l.events;
+    events.push_back("stop:" + l.response.stop_reason + " text:" + l.response.text);
+    return events;
+  };
+  const std::string end =
+      event("message_delta", R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null}})") +
+      event("message_stop", R"({"type":"message_stop"})");
+  const std::string body =
+      event("content_block_start", R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})") +
+      event("content_block_delta", R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Let me \"see\" \u00e9"}})") +
+      event("content_block_stop", R"({"type":"content_block_stop","index":0})") +
+      event("content_block_start",
+            R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_A","name":"get_weather","input":{}}})") +
+      event("content_block_delta",
+            R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"location\":"}})") +
+      event("content_block_delta",
+            R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":" \"Paris\"}"}})") +
+      event("content_block_stop", R"({"type":"content_block_stop","index":1})") +
+      event("content_block_start",
+            R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_B","name":"noargs","input":{}}})") +
+      event("content_block_stop", R"({"type":"content_block_stop","index":2})") + end;
+  const std::vector<std::string> want = {"text:Let me \"see\" \xc3\xa9",
+                                         "started:0:toolu_A:get_weather",
+                                         "ready:0:{\"location\": \"Paris\"}",
+                                         "started:1:toolu_B:noargs",
+                                         "ready:1:{}",
+                                         "finished",
+                                         "stop:tool_use text:Let me \"see\" \xc3\xa9"};
+  assert_true(events_of(body, false) == want);
+  assert_true(events_of(body, true) == want);
+  // Not in any shape, read alike by the general reader.
+  const char *start = R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t","name":"f","input":{}}})";
+  const char *others[] = {
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"\u0000"}})",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"\ud83d\ude00"}})",
+      R"({"type":"content_block_delta","index":1234567890,"delta":{"type":"input_json_delta","partial_json":"{}"}})",
+      R"({"type":"content_block_delta","index":01,"delta":{"type":"input_json_delta","partial_json":"{}"}})",
+      R"({"type":"content_block_start","index":3,"content_block":{"type":"tool_use","id":"u","name":"g","input":{"k":1}}})",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"\x"}})",
+      R"({"type":"content_block_stop","index":1}x)",
+  };
+  for (const char *data : others) {
+    const std::string b = event("content_block_start", start) + event("content_block_delta", data) +
+                          event("content_block_stop", R"({"type":"content_block_stop","index":1})") + end;
+    assert_true(events_of(b, false) == events_of(b, true));
+  }
+  // What the general reader makes of some: input given at the start is
+  // the call's arguments; \x and a byte after the object are not JSON.
+  auto with = events_of(event("content_block_start", others[4]) +
+                            event("content_block_stop", R"({"type":"content_block_stop","index":3})") + end,
+                        false);
+  assert_true(std::find(with.begin(), with.end(), "ready:0:{\"k\":1}") != with.end());
+  for (int bad : {5, 6}) {
+    auto ev = events_of(event("content_block_start", start) + event("content_block_delta", others[bad]) + end, false);
+    assert_true(std::find(ev.begin(), ev.end(), "error:" + std::to_string(TOOLORCH_EPROTOCOL)) != ev.end());
+  }
+}
 
 void test_request_encoding(void **) {
   using Role = llm::Message::Role;
@@ -339,6 +417,7 @@ int main() {
       cmocka_unit_test(test_error_event),
       cmocka_unit_test(test_block_index_reused_before_stop),
       cmocka_unit_test(test_events_read_alike_by_both_readers),
+      cmocka_unit_test(test_shaped_events_read_as_the_general_reader_reads_them),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
