@@ -354,6 +354,14 @@ void Job::on_rate_reset(long http_status, int64_t reset_ms) {
 namespace {
 // Counts from the network may be as large as INT64_MAX: sums saturate.
 int64_t saturating_add(int64_t a, int64_t b) { return b > INT64_MAX - a ? INT64_MAX : a + b; }
+
+// A stored result's bytes, or what the model and the transcript read when
+// they cannot be read back.
+ResultBytes read_back(const ResultRef &result) {
+  std::string err;
+  ResultBytes b = result->bytes(&err);
+  return b ? b : std::make_shared<const std::string>("[toolorch: the result could not be read back: " + err + "]");
+}
 }  // namespace
 
 void Job::on_usage(const llm::Usage &usage) {
@@ -571,12 +579,18 @@ void Job::finish(int status, std::string text) {
   if (spec_) ev->spec_json = spec_->summary().json();
   ev->status = status;
   ev->text = std::move(text);
-  if (stored_texts_.empty()) {
-    ev->json = transcript_json(cfg_.system, transcript_);
-  } else {
-    std::vector<llm::Message> whole = transcript_;
-    with_stored_texts(&whole, 0, 0);
-    ev->json = transcript_json(cfg_.system, whole);
+  {
+    // The stored results' texts read in place, not into a copy of the
+    // whole transcript.
+    std::vector<ResultBytes> held;
+    std::vector<std::pair<size_t, std::string_view>> texts;
+    held.reserve(stored_texts_.size());
+    texts.reserve(stored_texts_.size());
+    for (const auto &[index, result] : stored_texts_) {
+      held.push_back(read_back(result));
+      texts.emplace_back(index, *held.back());
+    }
+    ev->json = transcript_json(cfg_.system, transcript_, texts);
   }
   ev->input_tokens = usage_.input_tokens;
   ev->output_tokens = usage_.output_tokens;
@@ -601,11 +615,8 @@ void Job::detach() {
 // Fill in the texts the transcript holds in the result store, from
 // transcript_[from] on; messages[first] is transcript_[0].
 void Job::with_stored_texts(std::vector<llm::Message> *messages, size_t first, size_t from) const {
-  for (auto it = stored_texts_.lower_bound(from); it != stored_texts_.end(); ++it) {
-    std::string err;
-    ResultBytes b = it->second->bytes(&err);
-    (*messages)[first + it->first].text = b ? *b : "[toolorch: the result could not be read back: " + err + "]";
-  }
+  for (auto it = stored_texts_.lower_bound(from); it != stored_texts_.end(); ++it)
+    (*messages)[first + it->first].text = *read_back(it->second);
 }
 
 // The LLM attempt in flight ended (its answer, an error or our timeout).

@@ -187,7 +187,8 @@ int parse_job_config(const std::string &request_json, const cJSON *llm_section, 
 // Written directly, byte for byte what a cJSON document of the same
 // strings printed (json::append_cstring): a transcript of thousands of
 // messages cost a cJSON item and an allocation per string, then the print.
-std::string transcript_json(const std::string &system, const std::vector<llm::Message> &messages) {
+std::string transcript_json(const std::string &system, const std::vector<llm::Message> &messages,
+                            const std::vector<std::pair<size_t, std::string_view>> &texts) {
   std::string out = "[";
   auto begin_message = [&](const char *role) {
     if (out.size() > 1) out += ',';
@@ -200,14 +201,21 @@ std::string transcript_json(const std::string &system, const std::vector<llm::Me
     json::append_cstring(&out, system);
     out += '}';
   }
-  for (const llm::Message &msg : messages) {
+  auto text = texts.begin();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const llm::Message &msg = messages[i];
     switch (msg.role) {
       case llm::Message::Role::kSystem: begin_message("system"); break;
       case llm::Message::Role::kUser: begin_message("user"); break;
       case llm::Message::Role::kAssistant: begin_message("assistant"); break;
       case llm::Message::Role::kTool: begin_message("tool"); break;
     }
-    json::append_cstring(&out, msg.text);
+    if (text != texts.end() && text->first == i) {
+      json::append_cstring(&out, text->second);
+      ++text;
+    } else {
+      json::append_cstring(&out, msg.text);
+    }
     if (!msg.tool_calls.empty()) {
       out += ",\"tool_calls\":[";
       bool first = true;

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/backoff.h"
@@ -50,6 +52,9 @@ int parse_job_config(const std::string &request_json, const cJSON *llm_section, 
                      std::string *err);
 
 // The neutral transcript as JSON: [{"role": ..., "content": ..., ...}].
-std::string transcript_json(const std::string &system, const std::vector<llm::Message> &messages);
+// texts: the messages whose text is held elsewhere (stored results), by
+// index in messages, ascending: written instead of the message's own.
+std::string transcript_json(const std::string &system, const std::vector<llm::Message> &messages,
+                            const std::vector<std::pair<size_t, std::string_view>> &texts = {});
 
 }  // namespace toolorch::core

@@ -80,9 +80,35 @@ static void same_bytes_as_the_cjson_document(void **) {
   assert_string_equal(core::transcript_json("", {}).c_str(), "[]");
 }
 
+// Texts held elsewhere (the job's stored results) are written instead of
+// the messages' own, as if the messages held them.
+static void texts_held_elsewhere_are_written_in_place(void **) {
+  using R = llm::Message::Role;
+  std::vector<llm::Message> held, elsewhere;
+  held.push_back(message(R::kUser, "go"));
+  llm::Message t = message(R::kTool, "");
+  t.tool_call_id = "call_1";
+  t.tool_name = "fetch";
+  for (const char *text : {"{\"a\":\"x\ny\"}", "plain", "", "last"}) {
+    elsewhere.push_back(t);
+    t.text = text;
+    held.push_back(t);
+    t.text.clear();
+  }
+  elsewhere.insert(elsewhere.begin(), held[0]);
+  const std::vector<std::pair<size_t, std::string_view>> texts = {
+      {1, held[1].text}, {2, held[2].text}, {3, held[3].text}, {4, held[4].text}};
+  const std::string want = through_cjson("s", held);
+  assert_string_equal(core::transcript_json("s", elsewhere, texts).c_str(), want.c_str());
+  // Some of them only: the others' own texts.
+  elsewhere[2].text = "plain";
+  assert_string_equal(core::transcript_json("s", elsewhere, {{1, held[1].text}, {4, "last"}}).c_str(), want.c_str());
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(same_bytes_as_the_cjson_document),
+      cmocka_unit_test(texts_held_elsewhere_are_written_in_place),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
