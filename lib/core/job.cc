@@ -181,6 +181,16 @@ void Job::send_request() {
   really_send();
 }
 
+namespace {
+// A stored result's bytes, or what the model and the transcript read when
+// they cannot be read back.
+ResultBytes read_back(const ResultRef &result) {
+  std::string err;
+  ResultBytes b = result->bytes(&err);
+  return b ? b : std::make_shared<const std::string>("[toolorch: the result could not be read back: " + err + "]");
+}
+}  // namespace
+
 void Job::really_send() {
   if (phase_ == Phase::kDone) return;
   phase_ = Phase::kRequesting;
@@ -207,10 +217,26 @@ void Job::really_send() {
     from = encoded_.reads_from(next < transcript_.size() ? &transcript_[next] : nullptr);
   }
   const size_t skipped = from > first ? from - first : 0;
-  req.messages.resize(first + skipped);
-  req.messages.insert(req.messages.end(), transcript_.begin() + static_cast<std::ptrdiff_t>(skipped),
-                      transcript_.end());
-  with_stored_texts(&req.messages, first, skipped);
+  // The request borrows the transcript (read only while send() runs)
+  // instead of a copy of its new messages, and the stored results' texts
+  // the adapter will read, read back in place; a guess needs a request of
+  // its own, whole.
+  std::vector<ResultBytes> held;
+  std::vector<std::pair<size_t, std::string_view>> lent_texts;
+  if (!spec_) {
+    req.lent = transcript_.data();
+    req.lent_count = transcript_.size();
+    for (auto it = stored_texts_.lower_bound(skipped); it != stored_texts_.end(); ++it) {
+      held.push_back(read_back(it->second));
+      lent_texts.emplace_back(it->first, *held.back());
+    }
+    req.lent_texts = &lent_texts;
+  } else {
+    req.messages.resize(first + skipped);
+    req.messages.insert(req.messages.end(), transcript_.begin() + static_cast<std::ptrdiff_t>(skipped),
+                        transcript_.end());
+    with_stored_texts(&req.messages, first, skipped);
+  }
   req.tools = tool_defs_;
   req.stream = cfg_.stream;
   req.max_tokens = cfg_.max_tokens;
@@ -354,14 +380,6 @@ void Job::on_rate_reset(long http_status, int64_t reset_ms) {
 namespace {
 // Counts from the network may be as large as INT64_MAX: sums saturate.
 int64_t saturating_add(int64_t a, int64_t b) { return b > INT64_MAX - a ? INT64_MAX : a + b; }
-
-// A stored result's bytes, or what the model and the transcript read when
-// they cannot be read back.
-ResultBytes read_back(const ResultRef &result) {
-  std::string err;
-  ResultBytes b = result->bytes(&err);
-  return b ? b : std::make_shared<const std::string>("[toolorch: the result could not be read back: " + err + "]");
-}
 }  // namespace
 
 void Job::on_usage(const llm::Usage &usage) {

@@ -361,7 +361,8 @@ std::string request_json(const llm::Request &request, int round) {
   cJSON_AddStringToObject(root.get(), "model", request.model.c_str());
   cJSON *msgs = cJSON_AddArrayToObject(root.get(), "messages");
   std::string system;
-  for (const llm::Message &m : request.messages) {
+  const llm::RequestMessages list(request);
+  for (const llm::Message &m : list) {
     if (m.role == llm::Message::Role::kSystem) {
       system += m.text;
       continue;
@@ -371,7 +372,7 @@ std::string request_json(const llm::Request &request, int round) {
                        : m.role == llm::Message::Role::kAssistant ? "assistant"
                                                                   : "tool";
     cJSON_AddStringToObject(o, "role", role);
-    cJSON_AddStringToObject(o, "content", m.text.c_str());
+    cJSON_AddStringToObject(o, "content", std::string(list.text(m)).c_str());
     if (!m.tool_calls.empty()) {
       cJSON *calls = cJSON_AddArrayToObject(o, "tool_calls");
       for (const llm::ToolCall &c : m.tool_calls) {

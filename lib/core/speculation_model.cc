@@ -48,13 +48,15 @@ void Speculation::ask_model(const llm::Request &main) {
   req->tool_choice = kPredictTool;
   std::string system = kInstruction;
   size_t bytes = system.size();
-  for (const llm::Message &m : main.messages) {
+  const llm::RequestMessages list(main);
+  for (const llm::Message &m : list) {
     if (m.role == llm::Message::Role::kSystem) {
       system += "\n\nThe assistant's own instructions:\n" + m.text;
       continue;
     }
     req->messages.push_back(m);
-    bytes += m.text.size();
+    req->messages.back().text = std::string(list.text(m));
+    bytes += req->messages.back().text.size();
   }
   llm::Message sys;
   sys.role = llm::Message::Role::kSystem;

@@ -92,7 +92,7 @@ void add_tool_input(std::string &out, const std::string &args_json, json::FlatDo
 // Adds "messages" (raw text) and "system" to root; only the messages
 // request.encoded does not hold yet are encoded (see EncodedMessages).
 void add_messages(cJSON *root, const Request &request) {
-  const std::vector<Message> &msgs = request.messages;
+  const RequestMessages msgs(request);
   EncodedMessages local, *st = nullptr;
   size_t i = resume_encoding(request, Protocol::kAnthropic, &local, &st);
   std::string &system = st->system;
@@ -134,7 +134,7 @@ void add_messages(cJSON *root, const Request &request) {
           std::string &out = list.block_for(Message::Role::kUser);
           out += "{\"type\":\"tool_result\"";
           add_field(&out, "tool_use_id", r->tool_call_id);
-          add_field(&out, "content", r->text);
+          add_field(&out, "content", msgs.text(*r));
           out += r->is_error ? ",\"is_error\":true}" : ",\"is_error\":false}";
         }
         i = end;

@@ -65,7 +65,7 @@ cJSON *model_content(const Message &msg) {
   return c;
 }
 
-void add_contents(cJSON *root, const std::vector<Message> &msgs) {
+void add_contents(cJSON *root, const RequestMessages &msgs) {
   std::string system;
   for (const Message &m : msgs)
     if (m.role == Message::Role::kSystem) system += (system.empty() ? "" : "\n\n") + m.text;
@@ -105,7 +105,7 @@ void add_contents(cJSON *root, const std::vector<Message> &msgs) {
           add_string(fr, "name", r->tool_name);
           if (model_gave_id(r->tool_call_id)) add_string(fr, "id", r->tool_call_id);
           cJSON *resp = cJSON_AddObjectToObject(fr, "response");
-          add_string(resp, r->is_error ? "error" : "result", r->text);
+          add_string(resp, r->is_error ? "error" : "result", msgs.text(*r));
           cJSON_AddItemToArray(parts, part);
         }
         cJSON_AddItemToArray(contents, c);
@@ -120,7 +120,7 @@ void add_contents(cJSON *root, const std::vector<Message> &msgs) {
 
 bool encode_gemini_request(const Request &request, std::string *body, std::string *err) {
   json::Ptr root(cJSON_CreateObject());
-  add_contents(root.get(), request.messages);
+  add_contents(root.get(), RequestMessages(request));
   if (!request.tools.empty()) {
     cJSON *tools = cJSON_AddArrayToObject(root.get(), "tools");
     cJSON *entry = cJSON_CreateObject();

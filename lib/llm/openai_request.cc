@@ -54,7 +54,7 @@ void assistant_message(std::string *out, const Message &msg) {
 // The messages array; only those request.encoded does not hold yet are
 // encoded (see EncodedMessages).
 std::string messages_json(const Request &request) {
-  const std::vector<Message> &msgs = request.messages;
+  const RequestMessages msgs(request);
   EncodedMessages local, *st = nullptr;
   size_t i = resume_encoding(request, Protocol::kOpenAI, &local, &st);
   std::string &out = st->text;
@@ -83,7 +83,7 @@ std::string messages_json(const Request &request) {
         for (const Message *r : ordered_tool_results(msgs, i, end, last_calls)) {
           begin_message(&out, "tool");
           add_field(&out, "tool_call_id", r->tool_call_id);
-          add_field(&out, "content", r->text);
+          add_field(&out, "content", msgs.text(*r));
           out += '}';
         }
         i = end;

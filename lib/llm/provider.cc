@@ -8,6 +8,20 @@
 
 namespace toolorch::llm {
 
+Request held_request(const Request &r) {
+  Request held = r;
+  held.lent = nullptr;
+  held.lent_count = 0;
+  held.lent_texts = nullptr;
+  const RequestMessages list(r);
+  held.messages.reserve(list.size());
+  for (size_t i = r.messages.size(); i < list.size(); ++i) {
+    held.messages.push_back(list[i]);
+    held.messages.back().text = std::string(list.text(list[i]));
+  }
+  return held;
+}
+
 namespace {
 
 class SpecProvider final : public Provider {

@@ -6,11 +6,13 @@
 // (provider_config.h).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace toolorch::llm {
@@ -105,6 +107,65 @@ struct Request {
   // The conversation's messages as encoded for its last request (see
   // EncodedMessages; null: every message is encoded).
   EncodedMessages *encoded = nullptr;
+  // Messages read after `messages`, borrowed instead of copied (a long
+  // conversation): lent_count of them at lent, the caller's, unchanged
+  // until send() returns. Adapters read both as one list (RequestMessages).
+  const Message *lent = nullptr;
+  size_t lent_count = 0;
+  // The texts of some lent tool messages, held elsewhere (the core's stored
+  // results), by index in lent, ascending (null: none): read instead of
+  // the message's own (RequestMessages::text).
+  const std::vector<std::pair<size_t, std::string_view>> *lent_texts = nullptr;
+};
+
+// The same request holding every message it borrows (their texts held
+// apart filled in): for whoever keeps a request after send() returns.
+Request held_request(const Request &r);
+
+// A request's messages as adapters read them: its own, then those it
+// borrows.
+class RequestMessages {
+ public:
+  explicit RequestMessages(const Request &r)
+      : own_(r.messages.data()),
+        own_count_(r.messages.size()),
+        lent_(r.lent),
+        lent_count_(r.lent_count),
+        lent_texts_(r.lent_texts) {}
+  size_t size() const { return own_count_ + lent_count_; }
+  const Message &operator[](size_t i) const { return i < own_count_ ? own_[i] : lent_[i - own_count_]; }
+  // A tool message's text (m one of this list's): its own, or the one the
+  // request holds for it elsewhere (Request::lent_texts).
+  std::string_view text(const Message &m) const {
+    if (!lent_texts_ || lent_texts_->empty() || &m < lent_ || &m >= lent_ + lent_count_) return m.text;
+    const size_t i = static_cast<size_t>(&m - lent_);
+    auto it = std::lower_bound(lent_texts_->begin(), lent_texts_->end(), i,
+                               [](const std::pair<size_t, std::string_view> &t, size_t k) { return t.first < k; });
+    return it != lent_texts_->end() && it->first == i ? it->second : std::string_view(m.text);
+  }
+  class iterator {
+   public:
+    iterator(const RequestMessages *list, size_t i) : list_(list), i_(i) {}
+    const Message &operator*() const { return (*list_)[i_]; }
+    iterator &operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const iterator &o) const { return i_ != o.i_; }
+
+   private:
+    const RequestMessages *list_;
+    size_t i_;
+  };
+  iterator begin() const { return iterator(this, 0); }
+  iterator end() const { return iterator(this, size()); }
+
+ private:
+  const Message *own_;
+  size_t own_count_;
+  const Message *lent_;
+  size_t lent_count_;
+  const std::vector<std::pair<size_t, std::string_view>> *lent_texts_;
 };
 
 struct Usage {

@@ -121,7 +121,7 @@ json::Ptr schema_object(const ToolDef &tool, std::string *err) {
   return doc;
 }
 
-std::vector<const Message *> ordered_tool_results(const std::vector<Message> &msgs, size_t begin,
+std::vector<const Message *> ordered_tool_results(const RequestMessages &msgs, size_t begin,
                                                   size_t end, const std::vector<ToolCall> *calls) {
   std::vector<const Message *> out;
   out.reserve(end - begin);
@@ -159,7 +159,7 @@ size_t resume_encoding(const Request &request, Protocol protocol, EncodedMessage
                        EncodedMessages **state) {
   EncodedMessages *c = request.encoded ? request.encoded : local;
   *state = c;
-  const std::vector<Message> &msgs = request.messages;
+  const RequestMessages msgs(request);
   if (!c->valid || c->protocol != protocol || c->count > msgs.size()) {
     *c = EncodedMessages();
     c->protocol = protocol;

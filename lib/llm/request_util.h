@@ -43,7 +43,7 @@ json::Ptr schema_object(const ToolDef &tool, std::string *err);
 // The tool messages msgs[begin, end) ordered as the calls of the assistant
 // turn before them (calls may be null); results for unknown ids keep their
 // relative order after the known ones.
-std::vector<const Message *> ordered_tool_results(const std::vector<Message> &msgs, size_t begin,
+std::vector<const Message *> ordered_tool_results(const RequestMessages &msgs, size_t begin,
                                                   size_t end, const std::vector<ToolCall> *calls);
 
 // An encoder's state (see EncodedMessages): where its encoding of msgs goes

@@ -84,7 +84,7 @@ std::string response_id_of(const Message &msg) {
 }
 
 void add_input(cJSON *root, const Request &request, bool chain) {
-  const std::vector<Message> &msgs = request.messages;
+  const RequestMessages msgs(request);
   size_t from = 0;
   if (chain) {  // previous_response_id: only what the server has not seen
     for (size_t i = msgs.size(); i-- > 0;) {
@@ -125,7 +125,7 @@ void add_input(cJSON *root, const Request &request, bool chain) {
           cJSON *o = cJSON_CreateObject();
           cJSON_AddStringToObject(o, "type", "function_call_output");
           add_string(o, "call_id", r->tool_call_id);
-          add_string(o, "output", r->text);
+          add_string(o, "output", msgs.text(*r));
           cJSON_AddItemToArray(input, o);
         }
         i = end;

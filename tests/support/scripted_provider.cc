@@ -15,7 +15,7 @@ class Pending final : public llm::PendingRequest {
 
 std::unique_ptr<llm::PendingRequest> ScriptedProvider::send(const llm::Request &request, llm::Listener *listener) {
   auto s = std::make_shared<Sent>();
-  s->request = request;
+  s->request = llm::held_request(request);  // kept after send() returns
   s->listener = listener;
   sent.push_back(s);
   return std::make_unique<Pending>(s);

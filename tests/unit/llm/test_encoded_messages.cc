@@ -3,7 +3,8 @@
 // byte the body it would have encoded from scratch: as the conversation
 // grows by turns, when a trailing run of tool results grows, on a retry of
 // the same messages, and with the messages it will not read again left
-// empty (reads_from).
+// empty (reads_from); and a request that borrows its messages (lent) is
+// encoded as one that holds them.
 #include <string>
 #include <vector>
 
@@ -47,7 +48,7 @@ bool encode(llm::Protocol p, const llm::Request &r, std::string *body) {
 // Each step's messages, encoded with the cache (the earlier messages it
 // will not read left empty, as the core leaves them) and without.
 void same_bodies(llm::Protocol p, const std::vector<std::vector<Message>> &steps) {
-  llm::EncodedMessages cache;
+  llm::EncodedMessages cache, lent_cache;
   for (const std::vector<Message> &messages : steps) {
     llm::Request plain;
     plain.model = "m";
@@ -61,6 +62,15 @@ void same_bodies(llm::Protocol p, const std::vector<std::vector<Message>> &steps
     std::string want, got;
     assert_true(encode(p, plain, &want));
     assert_true(encode(p, cached, &got));
+    assert_string_equal(got.c_str(), want.c_str());
+    // As the core sends it: the first message its own, the rest borrowed
+    // (none left empty), with a cache of its own.
+    llm::Request lent = plain;
+    lent.encoded = &lent_cache;
+    lent.messages.resize(messages.empty() ? 0 : 1);
+    lent.lent = messages.data() + lent.messages.size();
+    lent.lent_count = messages.size() - lent.messages.size();
+    assert_true(encode(p, lent, &got));
     assert_string_equal(got.c_str(), want.c_str());
   }
 }
@@ -121,11 +131,55 @@ static void a_foreign_or_longer_cache_starts_over(void **) {
   assert_string_equal(body.c_str(), want.c_str());
 }
 
+// A request that borrows its messages (Request::lent), from any message on,
+// with its tool results' texts held apart or not (lent_texts), is encoded
+// as the same request holding them, by every adapter.
+static void borrowed_messages_encode_as_held_ones(void **) {
+  llm::ProviderConfig config;
+  const std::vector<Message> messages = conversation().back();
+  for (int p = 0; p < 4; ++p) {
+    for (size_t split = 0; split <= messages.size(); ++split) {
+      llm::Request held;
+      held.model = "m";
+      held.tools.push_back({"fetch", "Fetch", "{\"type\":\"object\"}"});
+      held.messages = messages;
+      llm::Request lent = held;
+      lent.messages.resize(split);
+      lent.lent = messages.data() + split;
+      lent.lent_count = messages.size() - split;
+      // And with the tool results' texts held apart (Request::lent_texts),
+      // their messages' own left empty.
+      std::vector<Message> emptied(messages.begin() + static_cast<std::ptrdiff_t>(split), messages.end());
+      std::vector<std::pair<size_t, std::string_view>> texts;
+      for (size_t i = 0; i < emptied.size(); ++i)
+        if (emptied[i].role == Message::Role::kTool) {
+          texts.emplace_back(i, messages[split + i].text);
+          emptied[i].text.clear();
+        }
+      llm::Request apart = lent;
+      apart.lent = emptied.data();
+      apart.lent_texts = &texts;
+      std::string want, got, got_apart, err;
+      for (auto [r, body] : {std::pair{&held, &want}, std::pair{&lent, &got}, std::pair{&apart, &got_apart}}) {
+        switch (p) {
+          case 0: assert_true(llm::encode_openai_request(*r, "", body, &err)); break;
+          case 1: assert_true(llm::encode_anthropic_request(*r, body, &err)); break;
+          case 2: assert_true(llm::encode_responses_request(config, *r, body, &err)); break;
+          default: assert_true(llm::encode_gemini_request(*r, body, &err)); break;
+        }
+      }
+      assert_string_equal(got.c_str(), want.c_str());
+      assert_string_equal(got_apart.c_str(), want.c_str());
+    }
+  }
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(openai_bodies_are_the_same_with_the_cache),
       cmocka_unit_test(anthropic_bodies_are_the_same_with_the_cache),
       cmocka_unit_test(a_foreign_or_longer_cache_starts_over),
+      cmocka_unit_test(borrowed_messages_encode_as_held_ones),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
