@@ -106,12 +106,16 @@ bool EventLoop::init_mailbox(std::string *err) {
 EventLoop::~EventLoop() {
   stop();
   // Work still in the mailbox is dropped, but destroyed here, on this thread.
-  std::vector<Task> rest;
+  Block *rest, *spare;
   {
     std::lock_guard<std::mutex> lk(mu_);
-    rest.swap(mailbox_);
+    rest = head_;
+    spare = spare_;
+    head_ = tail_ = spare_ = nullptr;
+    spare_count_ = 0;
   }
-  rest.clear();
+  delete_blocks(rest);
+  delete_blocks(spare);
   if (wake_ev_) event_free(wake_ev_);
   if (wake_fd_ >= 0) close(wake_fd_);
   if (owned_ && base_) event_base_free(base_);
@@ -198,8 +202,20 @@ void EventLoop::post_task(Task task) {
   {
     std::lock_guard<std::mutex> lk(mu_);
     if (closed_) return;  // dropped: destroyed on return, outside the lock
-    wake = mailbox_.empty();
-    mailbox_.push_back(std::move(task));
+    wake = head_ == nullptr;
+    if (!tail_ || tail_->used == Block::kTasks) {
+      Block *b = spare_;
+      if (b) {
+        spare_ = b->next;
+        --spare_count_;
+        b->next = nullptr;
+      } else {
+        b = new Block;
+      }
+      (tail_ ? tail_->next : head_) = b;
+      tail_ = b;
+    }
+    tail_->tasks[tail_->used++] = std::move(task);
   }
   if (wake) {
     uint64_t one = 1;
@@ -218,13 +234,27 @@ void EventLoop::on_mailbox(int fd, short, void *self) {
   static_cast<EventLoop *>(self)->drain_mailbox();
 }
 
+void EventLoop::delete_blocks(Block *b) {
+  while (b) {
+    Block *next = b->next;
+    delete b;  // its tasks are destroyed, unrun
+    b = next;
+  }
+}
+
 void EventLoop::drain_mailbox() {
-  std::vector<Task> work;
-  work.swap(spare_);  // empty; its room goes to the mailbox
+  Block *work;
   {
     std::lock_guard<std::mutex> lk(mu_);
-    work.swap(mailbox_);
+    work = head_;
+    head_ = tail_ = nullptr;
   }
+  // If a piece of work throws, the blocks go (their tasks destroyed) on its
+  // way out.
+  struct Owned {
+    Block *b;
+    ~Owned() { delete_blocks(b); }
+  } owned{work};
   // after_drain comes even if a piece of work throws (then on its way out),
   // and before the work's tasks are destroyed.
   struct Pass {
@@ -237,13 +267,23 @@ void EventLoop::drain_mailbox() {
   };
   {
     Pass pass(this);
-    for (auto &task : work) task();
+    for (Block *b = work; b; b = b->next)
+      for (size_t i = 0; i < b->used; ++i) b->tasks[i]();
   }
-  // Kept for the next pass unless a burst grew it past kSpareTasks (each
-  // task is destroyed here, on the loop thread, as before).
-  constexpr size_t kSpareTasks = 4096;  // 320 KiB
-  work.clear();
-  if (work.capacity() <= kSpareTasks && spare_.capacity() == 0) spare_.swap(work);
+  // Each task is destroyed here, on the loop thread, as before; the emptied
+  // blocks are kept for the next posts (up to kSpareBlocks).
+  for (Block *b = work; b; b = b->next) {
+    for (size_t i = 0; i < b->used; ++i) b->tasks[i].reset();
+    b->used = 0;
+  }
+  std::lock_guard<std::mutex> lk(mu_);
+  while (owned.b && spare_count_ < kSpareBlocks) {
+    Block *b = owned.b;
+    owned.b = b->next;
+    b->next = spare_;
+    spare_ = b;
+    ++spare_count_;
+  }
 }
 
 }  // namespace toolorch::loop

@@ -65,10 +65,21 @@ class EventLoop final : public Scheduler {
   int wake_fd_ = -1;
   event *wake_ev_ = nullptr;
   std::mutex mu_;
-  std::vector<Task> mailbox_;                   // guarded by mu_
-  // The last pass's emptied vector (loop thread): the next pass hands its
-  // room to the mailbox, so posting reuses it instead of growing a new one.
-  std::vector<Task> spare_;
+  // The mailbox: tasks in blocks of kTasks, in posting order. A task is
+  // moved once, into its block (a vector would move every task again each
+  // time it grew, and the host posts its completions in bursts); blocks a
+  // pass emptied are kept for the next posts, up to kSpareBlocks.
+  struct Block {
+    static constexpr size_t kTasks = 64;
+    Task tasks[kTasks];
+    size_t used = 0;
+    Block *next = nullptr;
+  };
+  static constexpr size_t kSpareBlocks = 16;  // 80 KiB
+  static void delete_blocks(Block *b);
+  Block *head_ = nullptr, *tail_ = nullptr;  // guarded by mu_
+  Block *spare_ = nullptr;                   // guarded by mu_
+  size_t spare_count_ = 0;                   // guarded by mu_
   bool closed_ = false;                         // guarded by mu_
   std::thread thread_;
   std::atomic<std::thread::id> loop_thread_{};
