@@ -55,13 +55,18 @@ int hex_value(char c) {
 
 }  // namespace
 
-bool FlatDoc::parse(std::string_view text, size_t max_bytes, int max_depth, const Keep *keep) {
+bool FlatDoc::begin(std::string_view text, size_t max_bytes, int max_depth) {
   nodes_.clear();
   strings_.clear();
   if (text.size() > max_bytes || text.size() >= kInText) return false;
   text_ = p_ = text.data();
   end_ = p_ + text.size();
   max_depth_ = max_depth;
+  return true;
+}
+
+bool FlatDoc::parse(std::string_view text, size_t max_bytes, int max_depth, const Keep *keep) {
+  if (!begin(text, max_bytes, max_depth)) return false;
   head_end_ = 0;
   head_open_ = keep != nullptr;
   // The same head as the last document accepted with this Keep: reading it
@@ -412,12 +417,7 @@ bool FlatDoc::skip_value(int depth) {
 }
 
 bool FlatDoc::check(std::string_view text, size_t max_bytes, int max_depth, Type *top) {
-  nodes_.clear();
-  strings_.clear();
-  if (text.size() > max_bytes || text.size() >= kInText) return false;
-  text_ = p_ = text.data();
-  end_ = p_ + text.size();
-  max_depth_ = max_depth;
+  if (!begin(text, max_bytes, max_depth)) return false;
   skip_space();
   if (top && p_ < end_) {
     switch (*p_) {

@@ -130,6 +130,9 @@ class FlatDoc {
   // The length of the head of the last document accepted with keep and
   // max_depth that text begins with (more follows it), or 0.
   size_t known_head(std::string_view text, const Keep *keep, int max_depth) const;
+  // Empties the document and points the reader at text's first byte;
+  // false if text is longer than max_bytes (or than an offset can say).
+  bool begin(std::string_view text, size_t max_bytes, int max_depth);
   bool matches(const Shape &shape, HoleValue *values);
   bool value(int depth, Index *out, const Keep *keep);
   // From the first key of an object's members (or the end of the object).

@@ -174,4 +174,14 @@ struct ProviderRun {
   }
 };
 
+// What a provider's listener saw of one streamed body: its events, then
+// "stop:<stop_reason> text:<text>" of the response.
+inline std::vector<std::string> events_of_stream(llm::Protocol p, const std::string &body) {
+  ProviderRun run(test_config(p));
+  run.http.respond(0, 200, sse_headers(), body);
+  std::vector<std::string> events = run.listener.events;
+  events.push_back("stop:" + run.listener.response.stop_reason + " text:" + run.listener.response.text);
+  return events;
+}
+
 }  // namespace toolorch::test

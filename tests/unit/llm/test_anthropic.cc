@@ -166,14 +166,7 @@ void test_shaped_events_read_as_the_general_reader_reads_them(void **) {
     std::string b = body;
     for (size_t at = 0; (at = b.find("data: {", at)) != std::string::npos; at += 7)
       if (general) b.insert(at + 7, " ");
-    FakeHttpClient http;
-    auto provider = llm::make_provider(test::test_config(llm::Protocol::kAnthropic), &http);
-    RecordingListener l;
-    auto req = provider->send(test::simple_request(), &l);
-    http.respond(0, 200, test::sse_headers(), b);
-    std::vector<std::string> events = l.events;
-    events.push_back("stop:" + l.response.stop_reason + " text:" + l.response.text);
-    return events;
+    return test::events_of_stream(llm::Protocol::kAnthropic, b);
   };
   const std::string end =
       event("message_delta", R"({"type":"message_delta","delta":{"stop_reason":"tool_use","stop_sequence":null}})") +

@@ -160,14 +160,7 @@ void test_shaped_chunks_read_as_the_general_reader_reads_them(void **) {
     std::string b = body;
     if (general)
       for (size_t at = 0; (at = b.find("\"choices\":[", at)) != std::string::npos; at += 2) b.insert(at + 10, " ");
-    FakeHttpClient http;
-    auto provider = llm::make_provider(test::test_config(llm::Protocol::kOpenAI), &http);
-    RecordingListener l;
-    auto req = provider->send(test::simple_request(), &l);
-    http.respond(0, 200, test::sse_headers(), b);
-    std::vector<std::string> events = l.events;
-    events.push_back("stop:" + l.response.stop_reason + " text:" + l.response.text);
-    return events;
+    return test::events_of_stream(llm::Protocol::kOpenAI, b);
   };
   const std::string body =
       role + shaped(R"({"content":"Let me \"check\" \u00e9"})") +
