@@ -226,10 +226,7 @@ void Job::really_send() {
   if (!spec_) {
     req.lent = transcript_.data();
     req.lent_count = transcript_.size();
-    for (auto it = stored_texts_.lower_bound(skipped); it != stored_texts_.end(); ++it) {
-      held.push_back(read_back(it->second));
-      lent_texts.emplace_back(it->first, *held.back());
-    }
+    stored_text_views(skipped, &held, &lent_texts);
     req.lent_texts = &lent_texts;
   } else {
     req.messages.resize(first + skipped);
@@ -602,12 +599,7 @@ void Job::finish(int status, std::string text) {
     // whole transcript.
     std::vector<ResultBytes> held;
     std::vector<std::pair<size_t, std::string_view>> texts;
-    held.reserve(stored_texts_.size());
-    texts.reserve(stored_texts_.size());
-    for (const auto &[index, result] : stored_texts_) {
-      held.push_back(read_back(result));
-      texts.emplace_back(index, *held.back());
-    }
+    stored_text_views(0, &held, &texts);
     ev->json = transcript_json(cfg_.system, transcript_, texts);
   }
   ev->input_tokens = usage_.input_tokens;
@@ -633,8 +625,18 @@ void Job::detach() {
 // Fill in the texts the transcript holds in the result store, from
 // transcript_[from] on; messages[first] is transcript_[0].
 void Job::with_stored_texts(std::vector<llm::Message> *messages, size_t first, size_t from) const {
-  for (auto it = stored_texts_.lower_bound(from); it != stored_texts_.end(); ++it)
-    (*messages)[first + it->first].text = *read_back(it->second);
+  std::vector<ResultBytes> held;
+  std::vector<std::pair<size_t, std::string_view>> views;
+  stored_text_views(from, &held, &views);
+  for (const auto &[index, text] : views) (*messages)[first + index].text.assign(text);
+}
+
+void Job::stored_text_views(size_t from, std::vector<ResultBytes> *held,
+                            std::vector<std::pair<size_t, std::string_view>> *views) const {
+  for (auto it = stored_texts_.lower_bound(from); it != stored_texts_.end(); ++it) {
+    held->push_back(read_back(it->second));
+    views->emplace_back(it->first, *held->back());
+  }
 }
 
 // The LLM attempt in flight ended (its answer, an error or our timeout).

@@ -98,6 +98,10 @@ class Job final : public CallOwner, public llm::Listener {
   // Tool messages whose text is a stored result, by index in transcript_
   // (their text there is empty): filled in when a request is made.
   std::map<size_t, ResultRef> stored_texts_;
+  // The stored texts from transcript_[from] on, read back (held keeps their
+  // bytes alive) and seen as (index in transcript_, text), ascending.
+  void stored_text_views(size_t from, std::vector<ResultBytes> *held,
+                         std::vector<std::pair<size_t, std::string_view>> *views) const;
   void with_stored_texts(std::vector<llm::Message> *messages, size_t first, size_t from) const;
   // The messages as the provider's adapter encoded them last round (kept
   // across rounds: each request encodes only what is new).
