@@ -42,6 +42,14 @@
 // comes from its rusage when it exits. sys_us_per_call is the system
 // (kernel) part of cpu_us_per_call, wakeups_per_call the voluntary context
 // switches (sleeps in epoll_wait) of the process but the twin's, per call.
+// In the unpaced cases with host timers, host_timers_cpu_us_per_call is what
+// the host's tool timers cost alone: after the job, the same due times
+// (each call's start plus its drawn latency, from the job's start) are
+// replayed on a fresh precise-timer base of this thread with no library,
+// each timer doing the bench's own work (read the clock, free its event);
+// host_timers_wakeups_per_call counts that replay's sleeps. The paced cases
+// leave both null: there the stream's chunks wake the loop too and share
+// its wake-ups with the timers, so a replay alone would overstate them.
 // cpu_us_per_chunk divides the
 // process's CPU by the SSE events (chunks) the job received, counted on the
 // twin (same script, same events): in the paced cases each chunk is about
@@ -144,6 +152,7 @@ struct Job {
   int done_status = 1, results = 0, ok = 0;
   std::string done_text;
   bool inline_tools = false;  // "_inline" cases: answer inside the tool function
+  std::vector<double> dues;   // each timed call's due time (now_ms clock)
 
   Round &round() {
     if (rounds.size() <= cur) rounds.resize(cur + 1);
@@ -180,6 +189,7 @@ void fetch_tool(toolorch_call *call, const char *, void *ud) {
   r.last_start = start;
   r.max_lat = std::max(r.max_lat, lat);
   r.max_due = std::max(r.max_due, start + lat);
+  if (!job->inline_tools) job->dues.push_back(start + lat);
   if (job->inline_tools) {
     toolorch_call_complete(call, "{\"ok\":true}");
     return;
@@ -223,10 +233,53 @@ void on_event(const toolorch_event *ev, void *ud) {
 
 struct Outcome {
   bool ok = false;
+  double t0 = 0;  // the job's start (now_ms clock)
   double wall = 0;
   CpuUse cpu;
   Job job;
 };
+
+// The host's tool timers alone (see the header): the due times, in ms from
+// the replay's start, on a fresh precise-timer base; this thread's CPU.
+struct ReplayTimer {
+  event *ev = nullptr;
+  int *left = nullptr;
+  event_base *base = nullptr;
+};
+
+void on_replay_timer(evutil_socket_t, short, void *arg) {
+  auto *p = static_cast<ReplayTimer *>(arg);
+  volatile double t = now_ms();  // as on_tool_timer reads the clock
+  (void)t;
+  event_free(p->ev);
+  if (--*p->left == 0) event_base_loopbreak(p->base);
+  delete p;
+}
+
+CpuUse replay_timers(const std::vector<double> &due_ms) {
+  event_config *cfg = event_config_new();
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+  event_base *base = event_base_new_with_config(cfg);
+  event_config_free(cfg);
+  if (!base || due_ms.empty()) {
+    if (base) event_base_free(base);
+    return {};
+  }
+  int left = static_cast<int>(due_ms.size());
+  const CpuUse cpu0 = cpu_now(RUSAGE_THREAD);
+  const double t0 = now_ms();
+  for (double due : due_ms) {
+    auto *p = new ReplayTimer{nullptr, &left, base};
+    p->ev = evtimer_new(base, on_replay_timer, p);
+    const long us = std::max(0L, static_cast<long>((due - (now_ms() - t0)) * 1000));
+    timeval tv{us / 1000000, us % 1000000};
+    evtimer_add(p->ev, &tv);
+  }
+  event_base_dispatch(base);
+  const CpuUse used = cpu_now(RUSAGE_THREAD) - cpu0;
+  event_base_free(base);
+  return used;
+}
 
 // TOOLORCH_BENCH_OBS: "off", "metrics" (default) or "tracing" (every span, to
 // OTEL_EXPORTER_OTLP_ENDPOINT; bench/obs_cost.sh runs a local sink).
@@ -287,6 +340,7 @@ bool run_job(const std::string &url, const std::string &protocol, int per_round,
                               "\", \"max_rounds\": 4, \"llm_timeout_ms\": 60000, \"total_timeout_ms\": 120000}";
   const CpuUse cpu0 = cpu_now(RUSAGE_SELF);
   const double t0 = now_ms();
+  out->t0 = t0;
   job.rounds[0].t_req = t0;
   toolorch_job *j = toolorch_job_start(ctx, request.c_str(), nullptr, &status);
   if (j) {
@@ -317,6 +371,8 @@ struct CaseResult {
   long chunks = 0;  // SSE events the job received (counted on the twin: same script)
   double wall = 0, critical = 0, critical_raw = 0, eager_bound = 0, cpu = 0, stream_cpu = 0, server_cpu = 0;
   double sys = 0, wakeups = 0;  // of cpu: the kernel's share, and the job thread's sleeps
+  // The host's timers replayed alone (unpaced cases with timers; else < 0).
+  double host_timers_cpu = -1, host_timers_wakeups = -1;
 };
 
 // The LLM's own time of every request of the script, measured on a thread
@@ -373,6 +429,13 @@ struct Bench {
     c.wakeups = job_cpu.wakeups;
     c.stream_cpu = raw.cpu.total();
     c.server_cpu = server_cpu;
+    if (chunk_gap_ms == 0 && !inline_tools) {
+      std::vector<double> due_ms;
+      for (double due : out.job.dues) due_ms.push_back(due - out.t0);
+      const CpuUse replay = replay_timers(due_ms);
+      c.host_timers_cpu = replay.total();
+      c.host_timers_wakeups = replay.wakeups;
+    }
     std::printf("case %s: %d calls x %d rounds + a final text round, eager_dispatch %s, chunk_gap %d ms%s%s\n",
                 name.c_str(), per_round, kToolRounds, eager, chunk_gap_ms, chunk_gap_ms ? "" : " (whole stream at once)",
                 inline_tools ? ", tools answer at once" : "");
@@ -406,6 +469,11 @@ struct Bench {
                 "       of the process's: system %.1f us per call, %.2f wake-ups (voluntary context switches) per call\n\n",
                 c.cpu, c.cpu * 1000 / c.calls, c.stream_cpu, (c.cpu - c.stream_cpu) * 1000 / c.calls, c.server_cpu,
                 c.chunks, c.chunks ? c.cpu * 1000 / c.chunks : 0.0, c.sys * 1000 / c.calls, c.wakeups / c.calls);
+    if (c.host_timers_cpu >= 0)
+      std::printf("  the host's tool timers alone (the same %d due times replayed on an empty precise-timer base):\n"
+                  "       %.1f us per call, %.2f wake-ups per call; the library beyond them %.1f us per call\n\n",
+                  c.calls, c.host_timers_cpu * 1000 / c.calls, c.host_timers_wakeups / c.calls,
+                  (c.cpu - c.host_timers_cpu) * 1000 / c.calls);
     results.push_back(c);
     return true;
   }
@@ -426,6 +494,14 @@ void usage() {
   std::fprintf(stderr,
                "usage: bench_agent [--protocol openai|anthropic|openai-responses|gemini] "
                "[--case n50|n50_eager_off|n1000|n1000_eager_off|n1000_unpaced|n1000_unpaced_inline]... [--all] [--mockllm PATH]\n");
+}
+
+// value * scale in fmt, or null when the value was not measured (< 0).
+std::string json_or_null(double value, double scale, const char *fmt) {
+  if (value < 0) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, fmt, value * scale);
+  return buf;
 }
 
 struct CaseSpec {
@@ -509,10 +585,13 @@ int main(int argc, char **argv) {
     std::printf("{\"bench\":\"agent\",\"obs\":\"%s\",\"case\":\"%s\",\"protocol\":\"%s\",\"eager_dispatch\":\"%s\",\"calls\":%d,"
                 "\"wall_ms\":%.2f,\"critical_path_ms\":%.2f,\"critical_path_raw_ms\":%.2f,\"eager_bound_ms\":%.2f,"
                 "\"cpu_ms\":%.2f,\"cpu_us_per_call\":%.2f,\"chunks\":%ld,\"cpu_us_per_chunk\":%.2f,\"stream_cpu_ms\":%.2f,"
-                "\"server_cpu_ms\":%.2f,\"sys_us_per_call\":%.2f,\"wakeups_per_call\":%.3f}\n",
+                "\"server_cpu_ms\":%.2f,\"sys_us_per_call\":%.2f,\"wakeups_per_call\":%.3f,"
+                "\"host_timers_cpu_us_per_call\":%s,\"host_timers_wakeups_per_call\":%s}\n",
                 obs_mode(), c.name.c_str(), b.protocol.c_str(), c.eager.c_str(), c.calls, c.wall, c.critical, c.critical_raw,
                 c.eager_bound, c.cpu, c.cpu * 1000 / c.calls, c.chunks, c.chunks ? c.cpu * 1000 / c.chunks : 0.0,
-                c.stream_cpu, c.server_cpu, c.sys * 1000 / c.calls, c.wakeups / c.calls);
+                c.stream_cpu, c.server_cpu, c.sys * 1000 / c.calls, c.wakeups / c.calls,
+                json_or_null(c.host_timers_cpu, 1000.0 / c.calls, "%.2f").c_str(),
+                json_or_null(c.host_timers_wakeups, 1.0 / c.calls, "%.3f").c_str());
   for (const char *sub : {"/job", "/raw"}) {
     unlink((b.dir + sub + "/script.json").c_str());
     unlink((b.dir + sub + "/port").c_str());
