@@ -42,14 +42,15 @@
 // comes from its rusage when it exits. sys_us_per_call is the system
 // (kernel) part of cpu_us_per_call, wakeups_per_call the voluntary context
 // switches (sleeps in epoll_wait) of the process but the twin's, per call.
-// In the unpaced cases with host timers, host_timers_cpu_us_per_call is what
-// the host's tool timers cost alone: after the job, the same due times
-// (each call's start plus its drawn latency, from the job's start) are
-// replayed on a fresh precise-timer base of this thread with no library,
-// each timer doing the bench's own work (read the clock, free its event);
-// host_timers_wakeups_per_call counts that replay's sleeps. The paced cases
-// leave both null: there the stream's chunks wake the loop too and share
-// its wake-ups with the timers, so a replay alone would overstate them.
+// In the cases with host timers (all but "_inline"),
+// host_timers_cpu_us_per_call is what the host's tool timers cost alone:
+// after the job, the same due times (each call's start plus its drawn
+// latency, from the job's start) are replayed on a fresh precise-timer base
+// of this thread with no library, each timer doing the bench's own work
+// (read the clock, free its event); host_timers_wakeups_per_call counts that
+// replay's sleeps ("_inline" cases: null). In the paced cases a timer may
+// fall due while the loop is awake for a chunk anyway, and the replay
+// charges it a wake-up of its own: there it is an upper bound.
 // cpu_us_per_chunk divides the
 // process's CPU by the SSE events (chunks) the job received, counted on the
 // twin (same script, same events): in the paced cases each chunk is about
@@ -371,7 +372,7 @@ struct CaseResult {
   long chunks = 0;  // SSE events the job received (counted on the twin: same script)
   double wall = 0, critical = 0, critical_raw = 0, eager_bound = 0, cpu = 0, stream_cpu = 0, server_cpu = 0;
   double sys = 0, wakeups = 0;  // of cpu: the kernel's share, and the job thread's sleeps
-  // The host's timers replayed alone (unpaced cases with timers; else < 0).
+  // The host's timers replayed alone (cases with timers; else < 0).
   double host_timers_cpu = -1, host_timers_wakeups = -1;
 };
 
@@ -429,7 +430,7 @@ struct Bench {
     c.wakeups = job_cpu.wakeups;
     c.stream_cpu = raw.cpu.total();
     c.server_cpu = server_cpu;
-    if (chunk_gap_ms == 0 && !inline_tools) {
+    if (!inline_tools) {
       std::vector<double> due_ms;
       for (double due : out.job.dues) due_ms.push_back(due - out.t0);
       const CpuUse replay = replay_timers(due_ms);
@@ -471,9 +472,11 @@ struct Bench {
                 c.chunks, c.chunks ? c.cpu * 1000 / c.chunks : 0.0, c.sys * 1000 / c.calls, c.wakeups / c.calls);
     if (c.host_timers_cpu >= 0)
       std::printf("  the host's tool timers alone (the same %d due times replayed on an empty precise-timer base):\n"
-                  "       %.1f us per call, %.2f wake-ups per call; the library beyond them %.1f us per call\n\n",
+                  "       %.1f us per call, %.2f wake-ups per call; the library beyond them %.1f us per call,\n"
+                  "       %.1f us per chunk\n\n",
                   c.calls, c.host_timers_cpu * 1000 / c.calls, c.host_timers_wakeups / c.calls,
-                  (c.cpu - c.host_timers_cpu) * 1000 / c.calls);
+                  (c.cpu - c.host_timers_cpu) * 1000 / c.calls,
+                  c.chunks ? (c.cpu - c.host_timers_cpu) * 1000 / c.chunks : 0.0);
     results.push_back(c);
     return true;
   }
