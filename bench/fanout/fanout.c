@@ -10,7 +10,11 @@
  * above the RSS it started from (the peak is reset first through
  * /proc/self/clear_refs) per call in flight. The tool's own pending timer
  * (a libevent event and a small struct, ~200 bytes) is in that figure; the
- * arguments ({"ms":N}) and results ({}) are a few bytes.
+ * arguments ({"ms":N}) and results ({}) are a few bytes. Beside it, the
+ * host alone: the same calls' arguments formatted and read back, and their
+ * timers run on a fresh base of their own, without the library (its wall
+ * and CPU per call, "host_alone_*"): the floor this bench's host side puts
+ * under the in-flight wall, whatever the library costs.
  *
  * "borrowed_warm" is a second borrowed run in the same process: the memory
  * the first one freed is reused, so it shows the CPU per call of a process
@@ -82,9 +86,9 @@ static double peak_rss_mb(void) {
   return ru.ru_maxrss / 1024.0;
 }
 
-/* The delay of call i: 1..100 ms, spread evenly, the longest one first in
- * submission order so that "ideal" is reachable. */
-static int delay_ms(int i) { return 100 - (int)((long)i * 100 / 10001); }
+/* The delay of call i of calls: 1..100 ms, spread evenly, the longest one
+ * first in submission order so that "ideal" is reachable. */
+static int delay_ms(int i, int calls) { return 100 - (int)((long)i * 100 / (calls + 1)); }
 
 /* TOOLORCH_BENCH_OBS: "off" (no metrics, no tracing), "metrics" (the
  * default registry), "tracing" (metrics and every span, sampled at 1.0, to
@@ -205,7 +209,7 @@ static double run_borrowed(int calls, const char *label, double *cpu_per_call) {
   toolorch_batch *batch = toolorch_batch_new(ctx, NULL);
   char args[32];
   for (int i = 0; i < calls; ++i) {
-    snprintf(args, sizeof args, "{\"ms\":%d}", delay_ms(i));
+    snprintf(args, sizeof args, "{\"ms\":%d}", delay_ms(i, calls));
     toolorch_batch_add(batch, "sleep", args, NULL);
   }
   toolorch_batch_submit(batch);
@@ -222,6 +226,47 @@ static double run_borrowed(int calls, const char *label, double *cpu_per_call) {
   return wall;
 }
 
+/* ---- the host alone: the in-flight case's timers without the library ---- */
+
+struct host_timer {
+  struct event *ev;
+  int *left;
+  struct event_base *base;
+};
+
+static void on_host_timer(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  struct host_timer *p = arg;
+  event_free(p->ev);
+  if (--*p->left == 0) event_base_loopbreak(p->base);
+  free(p);
+}
+
+/* What timer_tool and on_timer do per call, and the arguments formatted as
+ * run_borrowed formats them: wall in ms, CPU per call in *cpu_per_call. */
+static double run_host_alone(int calls, double *cpu_per_call) {
+  struct event_base *base = event_base_new();
+  int left = calls;
+  double cpu0 = cpu_us(), t0 = now_ms();
+  char args[32];
+  for (int i = 0; i < calls; ++i) {
+    snprintf(args, sizeof args, "{\"ms\":%d}", delay_ms(i, calls));
+    int ms = atoi(args + 6);
+    struct host_timer *p = malloc(sizeof *p);
+    p->left = &left;
+    p->base = base;
+    p->ev = evtimer_new(base, on_host_timer, p);
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    evtimer_add(p->ev, &tv);
+  }
+  event_base_dispatch(base);
+  double wall = now_ms() - t0;
+  *cpu_per_call = (cpu_us() - cpu0) / calls;
+  event_base_free(base);
+  return wall;
+}
+
 /* calls in flight at once: peak RSS above the start, per call. */
 static void run_in_flight(int calls) {
   malloc_trim(0); /* what earlier cases freed does not hide this one's growth */
@@ -234,9 +279,14 @@ static void run_in_flight(int calls) {
          "%.0f bytes per call in flight%s\n",
          calls, wall, (wall / 100.0 - 1) * 100, rss0 / 1048576.0, peak / 1048576.0, per_call,
          reset ? "" : " (the peak could not be reset: figure unknown)");
+  double host_cpu = 0, host_wall = run_host_alone(calls, &host_cpu);
+  printf("in_flight: the host alone (the same arguments formatted, the same timers, no library): wall %.1f ms "
+         "(%+.1f%%), cpu/call=%.2f us\n",
+         host_wall, (host_wall / 100.0 - 1) * 100, host_cpu);
   printf("{\"bench\":\"fanout\",\"obs\":\"%s\",\"mode\":\"in_flight\",\"calls\":%d,\"wall_ms\":%.2f,\"ideal_ms\":100.00,"
-         "\"cpu_us_per_call\":%.3f,\"rss_start_mb\":%.1f,\"rss_peak_mb\":%.1f,\"bytes_per_call_in_flight\":%.0f}\n",
-         obs_mode(), calls, wall, cpu, rss0 / 1048576.0, peak / 1048576.0, per_call);
+         "\"cpu_us_per_call\":%.3f,\"rss_start_mb\":%.1f,\"rss_peak_mb\":%.1f,\"bytes_per_call_in_flight\":%.0f,"
+         "\"host_alone_wall_ms\":%.2f,\"host_alone_cpu_us_per_call\":%.3f}\n",
+         obs_mode(), calls, wall, cpu, rss0 / 1048576.0, peak / 1048576.0, per_call, host_wall, host_cpu);
 }
 
 /* ---- event queue: an external tool, completed by this thread on poll() ---- */
@@ -288,7 +338,7 @@ static void run_queue(int calls) {
   toolorch_batch *batch = toolorch_batch_new(ctx, NULL);
   char args[32];
   for (int i = 0; i < calls; ++i) {
-    snprintf(args, sizeof args, "{\"ms\":%d}", delay_ms(i));
+    snprintf(args, sizeof args, "{\"ms\":%d}", delay_ms(i, calls));
     toolorch_batch_add(batch, "sleep", args, NULL);
   }
   toolorch_batch_submit(batch);
