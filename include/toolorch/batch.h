@@ -12,7 +12,9 @@ extern "C" {
  * A batch runs many calls without an LLM: each call's result arrives as a
  * TOOLORCH_EVENT_CALL_RESULT as soon as it ends (completion order), then one
  * TOOLORCH_EVENT_BATCH_DONE. userdata is returned on every event of the batch.
- * [loop thread]
+ * [loop thread] (owned-loop mode: from any thread; the batch is handed to the
+ * loop without waiting for it. One made as the context is closed gets its
+ * end from the close, as a batch made before it.)
  */
 TOOLORCH_API toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata);
 /*

@@ -27,6 +27,19 @@ toolorch_batch *make_batch(toolorch_ctx *ctx, void *userdata, bool queued, const
     if (queued) b->own_queue = std::make_shared<toolorch::capi::EventQueue>(false);
     b->impl = std::make_unique<toolorch::core::Batch>(&ctx->engine->dispatcher(), ctx, userdata, b.get());
     toolorch_batch *raw = b.get();
+    if (ctx->owned && !ctx->loop->in_loop_thread()) {
+      // Owned mode from another thread: posted, not waited for (a round
+      // trip to the loop thread before the first add). Whatever the caller
+      // does next with the batch on the loop (submit, cancel, free) is
+      // posted after this. A close that ran first has not seen the batch:
+      // it is cut off here as the close would have (its BATCH_DONE, of
+      // status ECLOSED, if it has its own queue).
+      ctx->loop->post([ctx, raw] {
+        ctx->batches.insert(raw);
+        if (ctx->closing.load()) ctx->end_batch_closed(raw);
+      });
+      return b.release();
+    }
     int rc = ctx->on_loop([&]() -> int {
       // A close that ran before this would not give the batch its end.
       if (ctx->closing.load()) return fail(ctx, TOOLORCH_ECLOSED, "the context is shutting down");

@@ -130,6 +130,13 @@ toolorch::http::Client *toolorch_ctx::get_http(std::string *err) {
   return http.get();
 }
 
+void toolorch_ctx::end_batch_closed(toolorch_batch *b) {
+  b->impl->detach();
+  if (b->own_queue)
+    b->own_queue->close_with_final(
+        toolorch::capi::closed_final(TOOLORCH_EVENT_BATCH_DONE, b->userdata, b, toolorch::core::kSourceBatch));
+}
+
 void toolorch_ctx::close() {
   if (closing.exchange(true)) return;
   using toolorch::capi::closed_final;
@@ -137,12 +144,7 @@ void toolorch_ctx::close() {
   // more, so a queued job's or batch's final event is either in its queue
   // already or the one put there now.
   auto work = [this]() -> int {
-    for (toolorch_batch *b : batches) {
-      b->impl->detach();
-      if (b->own_queue)
-        b->own_queue->close_with_final(
-            closed_final(TOOLORCH_EVENT_BATCH_DONE, b->userdata, b, toolorch::core::kSourceBatch));
-    }
+    for (toolorch_batch *b : batches) end_batch_closed(b);
     for (toolorch_job *j : jobs) {
       j->impl->detach();
       if (j->own_queue)

@@ -173,6 +173,11 @@ struct toolorch_ctx final : toolorch::core::EventSink {
   // loop is closing and fn did not run.
   int run_marshalled(const std::function<int()> &fn, bool *ran);
 
+  // A batch cut off by the close (loop thread, `closing` set): no event of
+  // it any more; its own queue, if any, ends with a BATCH_DONE of status
+  // ECLOSED unless its end is there already.
+  void end_batch_closed(toolorch_batch *b);
+
   // Cancel everything and close the queues: the context's, and each own
   // queue of a job or batch whose end had not come, with a final JOB_DONE /
   // BATCH_DONE of status ECLOSED. Idempotent, any thread.

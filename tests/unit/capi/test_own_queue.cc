@@ -283,6 +283,30 @@ void an_end_already_queued_survives_the_close(void **) {
   toolorch_free(ctx);
 }
 
+// A batch made from another thread in owned mode is handed to the loop
+// without waiting for it: one made just before the close, whose hand-over
+// the loop runs after the close began, still gets exactly one end (ECLOSED),
+// and a plain one made so is freed with the context.
+void a_batch_made_just_before_the_close_gets_its_end(void **) {
+  toolorch_ctx *ctx = fixture_ctx(0, 0);
+  fixture_external_tool(ctx, "ext");
+  toolorch_batch *b = toolorch_batch_new_queued(ctx, NULL);
+  toolorch_batch *plain = toolorch_batch_new(ctx, NULL);
+  assert_non_null(b);
+  assert_non_null(plain);
+  assert_int_equal(toolorch_batch_add(b, "ext", "{}", "c1"), TOOLORCH_OK);
+  assert_int_equal(toolorch_close(ctx), TOOLORCH_OK);
+  assert_int_equal(toolorch_batch_submit(b), TOOLORCH_ECLOSED);
+  toolorch_event *ev = NULL;
+  assert_int_equal(toolorch_batch_next_event(b, 30000, &ev), TOOLORCH_OK);
+  assert_int_equal(toolorch_event_type_of(ev), TOOLORCH_EVENT_BATCH_DONE);
+  assert_int_equal(toolorch_event_status(ev), TOOLORCH_ECLOSED);
+  toolorch_event_free(ev);
+  assert_int_equal(toolorch_batch_next_event(b, 0, &ev), TOOLORCH_ECLOSED);
+  assert_int_equal(toolorch_next_event(ctx, 0, &ev), TOOLORCH_ECLOSED);
+  toolorch_free(ctx);  // frees both handles
+}
+
 // What the run's end causes in the same loop pass comes before its final
 // event: here the TOOL_CANCELLED of a score request, which the group sends
 // once its last branch ended (after the batch's own end), so that the
@@ -339,6 +363,7 @@ int main(void) {
       cmocka_unit_test(timeouts_and_the_wrong_handle),
       cmocka_unit_test(close_wakes_blocked_consumers_with_one_final),
       cmocka_unit_test(an_end_already_queued_survives_the_close),
+      cmocka_unit_test(a_batch_made_just_before_the_close_gets_its_end),
       cmocka_unit_test(what_the_end_causes_comes_before_it),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
