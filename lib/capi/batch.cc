@@ -53,6 +53,26 @@ toolorch_batch *make_batch(toolorch_ctx *ctx, void *userdata, bool queued, const
 
 }  // namespace
 
+namespace toolorch::capi {
+
+int batch_add(toolorch_batch *batch, const char *tool_name, const char *args_json, const char *call_id,
+              const char *group) {
+  toolorch_ctx *ctx = batch->ctx;
+  return guarded(ctx, [&]() -> int {
+    // After submit the loop thread owns the batch's list of calls.
+    if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
+    int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "", group ? group : "");
+    if (rc == TOOLORCH_EINVAL) return fail(ctx, rc, std::string("no group \"") + group + "\" in this batch");
+    if (rc == TOOLORCH_EEXIST)
+      return fail(ctx, rc, std::string("call id \"") + call_id + "\" is used already in this batch");
+    if (rc == TOOLORCH_ETOOBIG) return fail(ctx, rc, "a tool name, arguments or call id of 4 GiB or more");
+    if (rc) return fail(ctx, rc, "the batch was submitted already");
+    return TOOLORCH_OK;
+  });
+}
+
+}  // namespace toolorch::capi
+
 extern "C" {
 
 toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdata) {
@@ -74,16 +94,7 @@ int toolorch_batch_next_event(toolorch_batch *batch, int timeout_ms, toolorch_ev
 int toolorch_batch_add(toolorch_batch *batch, const char *tool_name, const char *args_json,
                        const char *call_id) {
   if (!batch || !tool_name) return invalid(batch ? batch->ctx : nullptr, "toolorch_batch_add", "batch or tool_name is NULL");
-  toolorch_ctx *ctx = batch->ctx;
-  return guarded(ctx, [&]() -> int {
-    // After submit the loop thread owns the batch's list of calls.
-    if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
-    int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "");
-    if (rc == TOOLORCH_EEXIST)
-      return fail(ctx, rc, std::string("call id \"") + call_id + "\" is used already in this batch");
-    if (rc) return fail(ctx, rc, "the batch was submitted already");
-    return TOOLORCH_OK;
-  });
+  return toolorch::capi::batch_add(batch, tool_name, args_json, call_id, nullptr);
 }
 
 int toolorch_batch_submit(toolorch_batch *batch) {

@@ -123,16 +123,7 @@ int toolorch_batch_add_in_group(toolorch_batch *batch, const char *group, const 
                                 const char *args_json, const char *call_id) {
   if (!batch || !group || !tool_name)
     return invalid(batch ? batch->ctx : nullptr, "toolorch_batch_add_in_group", "batch, group or tool_name is NULL");
-  toolorch_ctx *ctx = batch->ctx;
-  return guarded(ctx, [&]() -> int {
-    if (batch->submit_requested.load()) return fail(ctx, TOOLORCH_ESTATE, "the batch was submitted already");
-    int rc = batch->impl->add(tool_name, args_json ? args_json : "{}", call_id ? call_id : "", group);
-    if (rc == TOOLORCH_EINVAL) return fail(ctx, rc, std::string("no group \"") + group + "\" in this batch");
-    if (rc == TOOLORCH_EEXIST)
-      return fail(ctx, rc, std::string("call id \"") + call_id + "\" is used already in this batch");
-    if (rc) return fail(ctx, rc, "the batch was submitted already");
-    return TOOLORCH_OK;
-  });
+  return toolorch::capi::batch_add(batch, tool_name, args_json, call_id, group);
 }
 
 int toolorch_batch_cancel_group(toolorch_batch *batch, const char *group) {

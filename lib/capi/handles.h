@@ -59,6 +59,12 @@ struct toolorch_batch {
   std::shared_ptr<toolorch::capi::EventQueue> own_queue;
 };
 
+namespace toolorch::capi {
+// toolorch_batch_add and _add_in_group (group: null for none; batch not null).
+int batch_add(toolorch_batch *batch, const char *tool_name, const char *args_json, const char *call_id,
+              const char *group);
+}  // namespace toolorch::capi
+
 // toolorch_call is core::Call and toolorch_event is core::Event, cast at the
 // border: no wrapper allocation per call or event.
 namespace toolorch::capi {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace toolorch::core {
 
@@ -48,41 +49,112 @@ int Batch::cancel_group(const std::string &name) {
   return TOOLORCH_OK;
 }
 
-std::string_view Batch::keep(std::string_view bytes) {
-  if (bytes.empty()) return {};
-  if (text_.empty() || text_room_ - text_used_ < bytes.size()) {
-    // Blocks of 16 KiB (or one of its own for a larger text): a few
-    // allocations per hundreds of calls, and the views never move.
-    size_t room = std::max<size_t>(bytes.size(), 16 * 1024);
-    text_.push_back(std::make_unique<char[]>(room));
-    text_used_ = 0;
-    text_room_ = room;
-  }
-  char *at = text_.back().get() + text_used_;
-  std::memcpy(at, bytes.data(), bytes.size());
-  text_used_ += bytes.size();
-  return std::string_view(at, bytes.size());
+namespace {
+constexpr size_t round8(size_t n) { return (n + 7) & ~size_t(7); }
+}  // namespace
+
+size_t Batch::record_end(const Record *r, size_t at) {
+  size_t n = sizeof(Record) + ((r->flags & kHasGroup) ? sizeof(Group *) : 0) +
+             ((r->flags & kSameTool) ? 0 : r->tool_len) + r->args_len + r->id_len;
+  return at + round8(n);
+}
+
+Batch::Record *Batch::record_at(size_t block, size_t at) const {
+  return std::launder(reinterpret_cast<Record *>(blocks_[block].bytes.get() + at));
+}
+
+std::string_view Batch::record_id(const Record *r) {
+  const char *p = reinterpret_cast<const char *>(r) + sizeof(Record) + ((r->flags & kHasGroup) ? sizeof(Group *) : 0) +
+                  ((r->flags & kSameTool) ? 0 : r->tool_len) + r->args_len;
+  return std::string_view(p, r->id_len);
 }
 
 int Batch::add(std::string_view tool, std::string_view args, std::string_view id, std::string_view group) {
   if (submitted()) return TOOLORCH_ESTATE;
-  Pending p;
+  Group *g = nullptr;
   if (!group.empty()) {
     auto it = groups_.find(std::string(group));
     if (it == groups_.end()) return TOOLORCH_EINVAL;
-    p.group = it->second.get();
+    g = it->second.get();
   }
   if (!id.empty() && ids_.count(id)) return TOOLORCH_EEXIST;
+  constexpr size_t kMaxLen = UINT32_MAX;
+  if (tool.size() > kMaxLen || args.size() > kMaxLen || id.size() > kMaxLen) return TOOLORCH_ETOOBIG;
+  Record r{static_cast<uint32_t>(tool.size()), static_cast<uint32_t>(args.size()), static_cast<uint32_t>(id.size()), 0};
   // A batch mostly repeats one tool: its name is kept once.
-  p.tool = !pending_.empty() && pending_.back().tool == tool ? pending_.back().tool : keep(tool);
-  p.args = keep(args);
-  if (!id.empty()) {
-    p.id = keep(id);
-    ids_.insert(p.id);
+  if (pending_ > 0 && last_tool_ == tool) r.flags |= kSameTool;
+  if (g) r.flags |= kHasGroup;
+  size_t need = record_end(&r, 0);
+  if (blocks_.empty() || blocks_.back().room - blocks_.back().used < need) {
+    // Blocks of 16 KiB (or one of its own for a larger record): a few
+    // allocations per hundreds of calls, and the views never move.
+    Block b;
+    b.room = std::max<size_t>(need, 16 * 1024);
+    b.bytes.reset(new char[b.room]);
+    blocks_.push_back(std::move(b));
   }
-  pending_.push_back(p);
-  size_.store(calls_.size() + pending_.size(), std::memory_order_release);
+  Block &b = blocks_.back();
+  char *at = b.bytes.get() + b.used;
+  new (at) Record(r);
+  char *p = at + sizeof(Record);
+  if (g) {
+    std::memcpy(p, &g, sizeof g);
+    p += sizeof g;
+  }
+  if (!(r.flags & kSameTool)) {
+    if (!tool.empty()) std::memcpy(p, tool.data(), tool.size());
+    last_tool_ = std::string_view(p, tool.size());
+    p += tool.size();
+  }
+  if (!args.empty()) std::memcpy(p, args.data(), args.size());
+  p += args.size();
+  if (!id.empty()) {
+    std::memcpy(p, id.data(), id.size());
+    ids_.insert(std::string_view(p, id.size()));
+  }
+  b.used += need;
+  ++pending_;
+  size_.store(calls_.size() + pending_, std::memory_order_release);
   return TOOLORCH_OK;
+}
+
+Batch::Pending Batch::take_pending() {
+  if (next_at_ >= blocks_[next_block_].used) {
+    ++next_block_;
+    next_at_ = 0;
+  }
+  const Record *r = record_at(next_block_, next_at_);
+  const char *p = reinterpret_cast<const char *>(r) + sizeof(Record);
+  Pending out;
+  if (r->flags & kHasGroup) {
+    std::memcpy(&out.group, p, sizeof out.group);
+    p += sizeof out.group;
+  }
+  if (!(r->flags & kSameTool)) {
+    last_tool_ = std::string_view(p, r->tool_len);
+    p += r->tool_len;
+  }
+  out.tool = last_tool_;
+  out.args = std::string_view(p, r->args_len);
+  out.id = std::string_view(p + r->args_len, r->id_len);
+  out.cancelled = r->flags & kCancelled;
+  next_at_ = record_end(r, next_at_);
+  --pending_;
+  return out;
+}
+
+template <typename F>
+void Batch::for_each_pending(F &&f) {
+  size_t block = next_block_, at = next_at_;
+  for (size_t left = pending_; left > 0; --left) {
+    if (at >= blocks_[block].used) {
+      ++block;
+      at = 0;
+    }
+    Record *r = record_at(block, at);
+    f(r, record_id(r));
+    at = record_end(r, at);
+  }
 }
 
 CallRef Batch::make_call(const Pending &p) {
@@ -96,13 +168,12 @@ CallRef Batch::make_call(const Pending &p) {
 }
 
 void Batch::drop_pending() {
-  pending_.clear();
-  pending_.shrink_to_fit();
+  pending_ = next_block_ = next_at_ = 0;
+  last_tool_ = {};
   ids_.clear();
   ids_.rehash(0);
-  text_.clear();
-  text_.shrink_to_fit();
-  text_used_ = text_room_ = 0;
+  blocks_.clear();
+  blocks_.shrink_to_fit();
 }
 
 int Batch::submit() {
@@ -113,18 +184,18 @@ int Batch::submit() {
     o->batch_started(obs_state_, size(), dispatcher_->sched()->now_us());
     parent = o->batch_call_parent(obs_state_);
   }
-  calls_.reserve(calls_.size() + pending_.size());
+  calls_.reserve(calls_.size() + pending_);
   // Each call is made as it is submitted: the first one reaches its tool
   // before the rest are made. A synchronous end may run user callbacks: the
   // pending list is read from its front, and may be marked meanwhile
   // (cancel, cancel_call), never added to.
-  while (!pending_.empty()) {
+  while (pending_ > 0) {
     // A callback of an earlier call may have freed the batch: the calls not
     // made yet are never handed to the dispatcher.
     if (detached_) break;
-    CallRef call = make_call(pending_.front());
-    Group *group = pending_.front().group;
-    pending_.pop_front();
+    Pending p = take_pending();
+    CallRef call = make_call(p);
+    Group *group = p.group;
     Call *c = call.get();
     calls_.push_back(std::move(call));
     if (group) group->add(c);
@@ -142,7 +213,7 @@ void Batch::cancel() {
   Dispatcher::PumpHold hold(dispatcher_);  // no call of this batch starts meanwhile
   // Not made yet: each ends cancelled as it is submitted, through this
   // batch, so its event and the batch's end still come.
-  for (Pending &p : pending_) p.cancelled = true;
+  for_each_pending([](Record *r, std::string_view) { r->flags |= kCancelled; });
   for (auto &c : calls_) {
     if (c->ended()) continue;
     // Not submitted yet: it will end cancelled as it is submitted, through
@@ -162,12 +233,14 @@ int Batch::cancel_call(const std::string &id) {
     return TOOLORCH_OK;
   }
   // Not made yet (only given ids can name it): as cancel() does.
-  for (Pending &p : pending_) {
-    if (p.id != id) continue;
-    p.cancelled = true;
-    return TOOLORCH_OK;
-  }
-  return TOOLORCH_EINVAL;
+  bool found = false;
+  for_each_pending([&](Record *r, std::string_view rid) {
+    if (!found && r->id_len > 0 && rid == id) {
+      r->flags |= kCancelled;
+      found = true;
+    }
+  });
+  return found ? TOOLORCH_OK : TOOLORCH_EINVAL;
 }
 
 void Batch::detach() {

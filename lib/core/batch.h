@@ -3,7 +3,7 @@
 #pragma once
 
 #include <atomic>
-#include <deque>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string_view>
@@ -23,8 +23,10 @@ class Batch final : public CallOwner {
 
   // Before submit, any one thread. ESTATE after submit; EEXIST for a group
   // declared twice or a call id used twice (results are matched by id);
-  // EINVAL for a call in an undeclared group. It only records the call (its
-  // bytes copied into the batch's own blocks): the Call is made as the batch
+  // EINVAL for a call in an undeclared group; ETOOBIG for a name, arguments
+  // or id of 4 GiB or more (arguments are refused above 1 GiB at submit
+  // anyway). It only records the call (one record of its bytes in the
+  // batch's own blocks): the Call is made as the batch
   // is submitted, just before it is handed to the dispatcher, so the first
   // call starts without waiting for the others to be made. An empty id is
   // generated then ("call_<n>", never one of the ids given in this batch).
@@ -49,13 +51,34 @@ class Batch final : public CallOwner {
   void on_call_ended(Call *call) override;
 
  private:
-  // A call added and not made yet: views of its bytes in text_.
+  // A call added and not made yet, read from its record: views of its bytes.
   struct Pending {
     std::string_view tool, args, id;  // id "": generated at submit
     Group *group = nullptr;
     bool cancelled = false;  // cancelled before it was made: it ends cancelled as it is submitted
   };
-  std::string_view keep(std::string_view bytes);  // a copy in text_, stable until submit ends
+  // A pending call's record in the blocks: this head, then its Group* (when
+  // kHasGroup), its tool's name (unless kSameTool: the one of the record
+  // before), its arguments and its id; the next record starts at the next
+  // multiple of 8. A few bytes beside the arguments, no allocation per call.
+  struct Record {
+    uint32_t tool_len, args_len, id_len, flags;
+  };
+  static constexpr uint32_t kSameTool = 1, kHasGroup = 2, kCancelled = 4;
+  struct Block {
+    std::unique_ptr<char[]> bytes;
+    size_t used = 0, room = 0;
+  };
+  // Where the record after `at` starts.
+  static size_t record_end(const Record *r, size_t at);
+  Record *record_at(size_t block, size_t at) const;
+  // The id of the record at `at` (read without the tool of a kSameTool one).
+  static std::string_view record_id(const Record *r);
+  // The first pending call, as a Pending; the cursor moves past it.
+  Pending take_pending();
+  // f(Record *, id) for each call not made yet, in order.
+  template <typename F>
+  void for_each_pending(F &&f);
   CallRef make_call(const Pending &p);
   void drop_pending();
   void maybe_done();
@@ -63,15 +86,17 @@ class Batch final : public CallOwner {
   EventSink *sink_;
   void *userdata_, *handle_;
   std::vector<CallRef> calls_;  // made (submitted or being submitted)
-  std::deque<Pending> pending_;  // added, not made yet, in order
-  // The bytes of the pending calls: blocks that never move (the views stay
-  // valid), all dropped once the batch is submitted.
-  std::vector<std::unique_ptr<char[]>> text_;
-  size_t text_used_ = 0, text_room_ = 0;  // in text_.back()
+  // The records of the calls added and not made yet, in order, in blocks
+  // that never move (the views stay valid), all dropped once the batch is
+  // submitted; submit reads them from the cursor (next_block_, next_at_).
+  std::vector<Block> blocks_;
+  size_t pending_ = 0;  // records from the cursor on
+  size_t next_block_ = 0, next_at_ = 0;
+  std::string_view last_tool_;  // add: the tool of the last record; submit: of the last read
   std::map<std::string, std::unique_ptr<Group>> groups_;
   // The ids given to add (generated ones are not: they cannot collide, and
   // are made not to collide with these), to refuse one used twice: views in
-  // text_. Until submit ends.
+  // the records. Until submit ends.
   std::unordered_set<std::string_view> ids_;
   std::atomic<size_t> size_{0}, ended_{0};
   std::atomic<bool> submitted_{false};

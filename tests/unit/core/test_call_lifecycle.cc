@@ -315,6 +315,46 @@ static void batch_cancel_before_submit(void **) {
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
 }
 
+static void batch_calls_are_made_as_they_were_added(void **) {
+  // Added calls are kept as records in the batch's blocks until submit:
+  // each is made with its own tool, arguments and id, in order, across
+  // blocks and with arguments larger than a block; cancelling by id finds a
+  // record in a later block.
+  CoreFixture f(opts(100000, 100000));
+  ParkingTool park, other;
+  f.add_tool("park", &ParkingTool::fn, &park);
+  f.add_tool("other", &ParkingTool::fn, &other);
+  core::Batch *b = f.new_batch();
+  const std::string big = "{\"s\":\"" + std::string(40000, 'x') + "\"}";
+  std::vector<std::string> tools, args;
+  for (int i = 0; i < 3000; ++i) {
+    tools.push_back(i % 7 == 3 || i % 7 == 4 ? "other" : "park");
+    args.push_back(i == 1500 ? big : "{\"i\":" + std::to_string(i) + "}");
+    std::string id = i % 2 ? "id" + std::to_string(i) : "";
+    assert_int_equal(b->add(tools.back(), args.back(), id), TOOLORCH_OK);
+  }
+  assert_int_equal(b->add("", "{}", "nameless"), TOOLORCH_OK);
+  assert_int_equal(b->cancel_call("id2999"), TOOLORCH_OK);
+  assert_int_equal(b->cancel_call(""), TOOLORCH_EINVAL);
+  assert_int_equal(b->size(), 3001u);
+  assert_int_equal(b->submit(), TOOLORCH_OK);
+  assert_int_equal(park.invocations + other.invocations, 2999);
+  // Each tool got its calls in the order they were added.
+  size_t ip = 0, io = 0;
+  for (int i = 0; i < 2999; ++i) {
+    core::Call *c = tools[i] == "park" ? park.parked[ip++] : other.parked[io++];
+    assert_string_equal(c->tool_name().c_str(), tools[i].c_str());
+    assert_true(c->args() == args[i]);
+    if (i % 2) assert_string_equal(c->id().c_str(), ("id" + std::to_string(i)).c_str());
+  }
+  assert_int_equal(f.sink.result_for("id2999")->call_state, TOOLORCH_CALL_CANCELLED);
+  assert_int_equal(f.sink.result_for("nameless")->status, TOOLORCH_EUNKNOWN_TOOL);
+  while (!park.parked.empty()) assert_int_equal(park.complete_one(), TOOLORCH_OK);
+  while (!other.parked.empty()) assert_int_equal(other.complete_one(), TOOLORCH_OK);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 3001);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(deadline_ends_running_call_once),
@@ -332,6 +372,7 @@ int main(void) {
       cmocka_unit_test(oversized_result_fails_the_call),
       cmocka_unit_test(batch_ids_are_unique_given_or_generated),
       cmocka_unit_test(batch_cancel_before_submit),
+      cmocka_unit_test(batch_calls_are_made_as_they_were_added),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
