@@ -246,7 +246,7 @@ void Run::on_call_ended(Call *step) {
   }
   if (!aborted_ && !(stopped_ && step->state() == core::TOOLORCH_CALL_CANCELLED && step->end_status == core::TOOLORCH_ECANCELLED)) {
     const char *how = step->state() == core::TOOLORCH_CALL_TIMED_OUT ? "timed out" : step->state() == core::TOOLORCH_CALL_CANCELLED ? "was cancelled" : "failed";
-    step_failed(name, std::string(how) + ": " + step->end_message);
+    step_failed(name, std::string(how) + ": " + step->end_message());
   }
   done(false);
 }
@@ -259,7 +259,7 @@ void Run::step_failed(const std::string &name, const std::string &why) {
   Dispatcher::PumpHold hold(d_);
   std::string text = "cancelled: step \"" + name + "\" of chain \"" + def_->name + "\" failed";
   for (auto &s : steps_)
-    if (!s.call->ended()) d_->end_call(s.call.get(), core::TOOLORCH_CALL_CANCELLED, core::TOOLORCH_ECANCELLED, text);
+    if (!s.call->ended()) d_->end_call(s.call.get(), core::TOOLORCH_CALL_CANCELLED, core::TOOLORCH_ECANCELLED, std::string(text));
 }
 
 std::string Run::result_text() {
@@ -308,9 +308,9 @@ void Run::abort() {
   stopped_ = true;
   {
     Dispatcher::PumpHold hold(d_);
-    std::string text = "cancelled: chain \"" + def_->name + "\" ended (" + call_->end_message + ")";
+    std::string text = "cancelled: chain \"" + def_->name + "\" ended (" + call_->end_message() + ")";
     for (auto &s : steps_)
-      if (!s.call->ended()) d_->end_call(s.call.get(), core::TOOLORCH_CALL_CANCELLED, core::TOOLORCH_ECANCELLED, text);
+      if (!s.call->ended()) d_->end_call(s.call.get(), core::TOOLORCH_CALL_CANCELLED, core::TOOLORCH_ECANCELLED, std::string(text));
   }
   core::abandon_call(*call_);
   finished_ = true;

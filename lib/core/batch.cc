@@ -17,7 +17,7 @@ EventPtr make_result_event(const Call &call) {
   // The event holds the call (ended: nothing changes it any more) instead
   // of copying its id, name and result.
   ev->about = CallRef(const_cast<Call *>(&call));
-  ev->call_id = call.event_id;
+  if (!call.event_id().empty()) ev->call_id = call.event_id();
   ev->call_state = call.state();
   ev->status = call.end_status;
   ev->attempts = call.attempts;
@@ -158,7 +158,7 @@ void Batch::for_each_pending(F &&f) {
 }
 
 CallRef Batch::make_call(const Pending &p) {
-  CallRef call(dispatcher_->new_call(std::string(p.id), std::string(p.tool), std::string(p.args)), /*adopt=*/true);
+  CallRef call(dispatcher_->new_call(p.id, p.tool, p.args), /*adopt=*/true);
   // A generated id that a caller gave to another call of this batch is
   // drawn again (the call is not seen by anyone yet).
   if (p.id.empty() && !ids_.empty())

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <exception>
 #include <functional>
 
@@ -35,16 +36,26 @@ void abandon_call(Call &call) {
 
 Dispatcher::~Dispatcher() { shutdown(); }
 
-std::string Dispatcher::generated_id(uint64_t seq) {
-  char buf[5 + 20] = {'c', 'a', 'l', 'l', '_'};
-  char *end = std::to_chars(buf + 5, buf + sizeof buf, seq).ptr;
-  return std::string(buf, static_cast<size_t>(end - buf));
+std::string_view Dispatcher::generated_id(uint64_t seq, char (&buf)[kIdRoom]) {
+  std::memcpy(buf, "call_", 5);
+  char *end = std::to_chars(buf + 5, buf + kIdRoom, seq).ptr;
+  return std::string_view(buf, static_cast<size_t>(end - buf));
 }
 
-Call *Dispatcher::new_call(std::string id, std::string tool_name, std::string args) {
+template <class Args>
+Call *Dispatcher::make_call(std::string_view id, std::string_view tool_name, Args &&args) {
   uint64_t seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
-  if (id.empty()) id = generated_id(seq);
-  return new Call(seq, std::move(id), std::move(tool_name), std::move(args));
+  char buf[kIdRoom];
+  if (id.empty()) id = generated_id(seq, buf);
+  return new Call(seq, id, tool_name, std::forward<Args>(args));
+}
+
+Call *Dispatcher::new_call(std::string_view id, std::string_view tool_name, std::string_view args) {
+  return make_call(id, tool_name, args);
+}
+
+Call *Dispatcher::new_call(std::string_view id, std::string_view tool_name, std::string &&args) {
+  return make_call(id, tool_name, std::move(args));
 }
 
 void Dispatcher::fail_now(Call *call, int status, std::string text) {
@@ -143,7 +154,7 @@ void Dispatcher::submit(Call *call, CallOwner *owner, void *userdata, void *sour
       return;
     }
     if (rc == TOOLORCH_EAGAIN) {
-      call->limit_ticket = ticket;
+      call->set_limit_ticket(ticket);
       if (env_.opts->emit_progress_events) {
         EventPtr ev = event_about(call, TOOLORCH_EVENT_RATE_LIMIT_WAIT);
         ev->text = tool->spec().service;
@@ -199,7 +210,7 @@ void Dispatcher::enqueue(Call *call) {
 }
 
 void Dispatcher::on_permit(Call *call, int status, loop::Micros waited_us) {
-  call->limit_ticket = 0;
+  call->set_limit_ticket(0);
   if (call->ended()) return;
   if (obs_ && status == TOOLORCH_OK) obs_->permit_waited(&call->obs, call->tool->spec().service, waited_us);
   if (status == TOOLORCH_OK) {
@@ -392,7 +403,7 @@ void Dispatcher::tell_runner_ended(Call *call, int status) {
   }
 }
 
-int Dispatcher::tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags, int64_t retry_after_ms) {
+int Dispatcher::tool_finish(Call *call, bool ok, std::string &&text, unsigned fail_flags, int64_t retry_after_ms) {
   if (!call->claim_tool_finish()) return TOOLORCH_EALREADY;
   if (env_.sched->in_loop_thread()) {
     bool late = call->ended();
@@ -456,8 +467,9 @@ bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text,
       text += " (Retry-After " + std::to_string(retry_after_ms) + " ms: past the call's deadline; not retried)";
     return false;
   }
-  if (!call->retry_timer) {
-    call->retry_timer = env_.sched->make_timer([this, call] {
+  std::unique_ptr<loop::Timer> &retry_timer = call->retry_timer();
+  if (!retry_timer) {
+    retry_timer = env_.sched->make_timer([this, call] {
       if (call->ended()) return;
       if (call->speculative) {
         guesses_waiting_.emplace_back(call);
@@ -467,24 +479,24 @@ bool Dispatcher::retry_later(Call *call, unsigned fail_flags, std::string &text,
       }
       pump();
     });
-    if (!call->retry_timer) return false;
+    if (!retry_timer) return false;
   }
   if (obs_) obs_->call_retrying(call->obs, text, env_.sched->now_us());
   // Back to waiting: the slot is free for others while the backoff runs.
-  call->end_message = std::move(text);
+  call->set_end_message(std::move(text));
   call->fail_flags = fail_flags;
   release_slot(call);
   call->set_state(TOOLORCH_CALL_WAITING);
   env_.stats->waiting.fetch_add(1, std::memory_order_relaxed);
   env_.stats->retries.fetch_add(1, std::memory_order_relaxed);
   call->reopen_for_retry();
-  call->retry_timer->arm_at(at);
+  retry_timer->arm_at(at);
   make_ready(call->tool.get());
   pump();
   return true;
 }
 
-void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags,
+void Dispatcher::on_tool_finished(Call *call, bool ok, std::string &&text, unsigned fail_flags,
                                   int64_t retry_after_ms) {
   CallRef tool_ref;  // adopt the tool's reference, dropped on return
   if (drop_tool_hold(call)) tool_ref = CallRef(call, /*adopt=*/true);
@@ -515,7 +527,7 @@ void Dispatcher::on_tool_finished(Call *call, bool ok, std::string text, unsigne
   end_call(call, TOOLORCH_CALL_FAILED, TOOLORCH_ETOOL, std::move(text));
 }
 
-bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
+bool Dispatcher::end_call(Call *call, int state, int status, std::string &&text) {
   if (call->ended()) return false;
   int was = call->state();
   CallRef keep(call);  // the owner may drop its reference in on_call_ended
@@ -526,18 +538,18 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
   // refer to it from there.
   if (state == TOOLORCH_CALL_SUCCEEDED) {
     call->result = results_->put(std::move(text));
-    call->end_message.clear();
+    call->set_end_message(std::string());
   } else {
-    call->end_message = std::move(text);
+    call->set_end_message(std::move(text));
   }
   Deadlines::remove(call);
-  call->retry_timer.reset();
+  call->drop_retry_timer();
   if (was == TOOLORCH_CALL_WAITING) env_.stats->waiting.fetch_sub(1, std::memory_order_relaxed);
   Tool *freed_tool = call->holds_slot ? call->tool.get() : nullptr;
   release_slot(call);
-  if (limits_ && call->limit_ticket) {
-    limits_->cancel(call->limit_ticket);
-    call->limit_ticket = 0;
+  if (limits_ && call->limit_ticket()) {
+    limits_->cancel(call->limit_ticket());
+    call->set_limit_ticket(0);
   }
   if (limits_ && call->limit_granted) {
     call->limit_granted = false;
@@ -567,7 +579,7 @@ bool Dispatcher::end_call(Call *call, int state, int status, std::string text) {
   }
   if (obs_ && !call->host_request && call->tool && !call->obs.series) call->obs.series = call->tool->obs_series;
   if (obs_ && !call->host_request)
-    obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, call->id(), state, status, call->end_message, call->attempts,
+    obs_->call_ended(call->obs, call->tool_name(), call->tool != nullptr, call->id(), state, status, call->end_message(), call->attempts,
                      was == TOOLORCH_CALL_RUNNING ? call->ended_us - call->started_us : -1, call->ended_us);
   if (CallOwner *owner = call->owner) owner->on_call_ended(call);
   // Its group decides next (after the owner reported this end, so that a

@@ -9,6 +9,7 @@
 #include <random>
 #include <deque>
 #include <set>
+#include <string_view>
 #include <vector>
 #include <unordered_set>
 #include <utility>
@@ -44,10 +45,15 @@ class Dispatcher {
   Dispatcher &operator=(const Dispatcher &) = delete;
 
   // A fresh call (refcount 1, owned by the caller). Any thread. An empty id
-  // is generated: "call_<n>" of its sequence number.
-  Call *new_call(std::string id, std::string tool_name, std::string args);
+  // is generated: "call_<n>" of its sequence number. The texts are copied
+  // into the call (the arguments may be moved in).
+  Call *new_call(std::string_view id, std::string_view tool_name, std::string_view args);
+  Call *new_call(std::string_view id, std::string_view tool_name, std::string &&args);
   // Another generated id, of a fresh sequence number. Any thread.
-  std::string new_id() { return generated_id(next_seq_.fetch_add(1, std::memory_order_relaxed)); }
+  std::string new_id() {
+    char buf[kIdRoom];
+    return std::string(generated_id(next_seq_.fetch_add(1, std::memory_order_relaxed), buf));
+  }
 
   // Loop thread. Start a call's life; it ends through owner->on_call_ended.
   // userdata/source are copied into the events about this call.
@@ -65,7 +71,8 @@ class Dispatcher {
                 int source_kind);
 
   // Loop thread. End a call that has not ended yet; false if it had.
-  bool end_call(Call *call, int state, int status, std::string text);
+  // The text is moved from (a success's result, or why it ended).
+  bool end_call(Call *call, int state, int status, std::string &&text);
   bool cancel(Call *call) { return end_call(call, TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, "cancelled"); }
 
   // Any thread: the tool's completion (ok) or failure. OK, EALREADY or ELATE.
@@ -73,7 +80,8 @@ class Dispatcher {
   // retry_after_ms >= 0: the tool's server asked to wait that long (an HTTP
   // Retry-After): a retry starts no earlier; one past kMaxRetryAfterMs or
   // the call's deadline is not attempted.
-  int tool_finish(Call *call, bool ok, std::string text, unsigned fail_flags = 0, int64_t retry_after_ms = -1);
+  // The text is moved from.
+  int tool_finish(Call *call, bool ok, std::string &&text, unsigned fail_flags = 0, int64_t retry_after_ms = -1);
   // Any thread: the tool gives up a call that has ended (it was cancelled)
   // without a result; unlike a late completion this is not counted.
   void tool_abandon(Call *call);
@@ -125,7 +133,10 @@ class Dispatcher {
   ResultStore &results() const { return *results_; }
 
  private:
-  static std::string generated_id(uint64_t seq);
+  static constexpr size_t kIdRoom = 5 + 20;  // "call_" and a uint64_t
+  static std::string_view generated_id(uint64_t seq, char (&buf)[kIdRoom]);
+  template <class Args>
+  Call *make_call(std::string_view id, std::string_view tool_name, Args &&args);
   void fail_now(Call *call, int status, std::string text);
   bool validate_args(Call *call, const Tool &tool);
   void make_ready(Tool *tool);
@@ -139,7 +150,7 @@ class Dispatcher {
   void hold_for_tool(Call *call);   // the tool's reference, until it answers or shutdown
   bool drop_tool_hold(Call *call);  // false if not held; the reference is the caller's
   void tell_runner_ended(Call *call, int status);
-  void on_tool_finished(Call *call, bool ok, std::string text, unsigned fail_flags, int64_t retry_after_ms);
+  void on_tool_finished(Call *call, bool ok, std::string &&text, unsigned fail_flags, int64_t retry_after_ms);
   bool retry_later(Call *call, unsigned fail_flags, std::string &text, int64_t retry_after_ms);
   void release_slot(Call *call);
   void emit_about(Call *call, int type);

@@ -54,7 +54,7 @@ struct Event {
 
 // Accessors that read through `about` when the event refers to a call.
 // call_id, when set, wins over the call's own id: a call taken over by a
-// retried LLM request (core/call.h event_id), or an event about a guess
+// retried LLM request (core/call.h event_id()), or an event about a guess
 // whose id is frozen as it was when the event was made (speculation).
 inline const std::string &event_call_id(const Event &e) {
   return e.about && e.call_id.empty() && !e.id_frozen ? e.about->id() : e.call_id;
@@ -75,7 +75,7 @@ inline const std::string &event_json(const Event &e) {
 inline const std::string &event_text(const Event &e) {
   bool ended = e.type == TOOLORCH_EVENT_CALL_RESULT || e.type == TOOLORCH_EVENT_TOOL_CANCELLED;
   if (!e.about || !ended) return e.text;
-  if (!e.about->result) return e.about->end_message;
+  if (!e.about->result) return e.about->end_message();
   std::call_once(e.text_once, [&e] {
     std::string err;
     e.text_bytes = e.about->result->bytes(&err);
@@ -98,7 +98,7 @@ inline EventPtr event_about(Call *call, int type) {
   ev->source = call->event_source;
   ev->source_kind = call->event_source_kind;
   ev->about = CallRef(call);  // id, tool name and arguments are read from the call
-  ev->call_id = call->event_id;  // set when a retried LLM request renamed the call
+  if (!call->event_id().empty()) ev->call_id = call->event_id();  // a retried LLM request renamed the call
   ev->call_state = call->state();
   ev->status = call->ended() ? call->end_status : 0;
   ev->attempts = call->attempts;

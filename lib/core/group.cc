@@ -138,7 +138,7 @@ void Group::cancel_others(Call *except, const std::string &why) {
   Dispatcher::PumpHold hold(d_);  // a waiting member must not start in between
   for (auto &m : members)
     if (m.get() != except && !m->ended())
-      d_->end_call(m.get(), TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, why);
+      d_->end_call(m.get(), TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, std::string(why));
 }
 
 void Group::cancel_all(const std::string &why) {
@@ -156,11 +156,11 @@ bool Group::score_now(Call *call) {
   else if (fallback_ && fallback_->fn) fn = &fallback_->fn;
   else if (fallback_ && fallback_->by_host) by_host = true;
   if (fn) {
-    call->score = (*fn)(*call);
+    call->set_score((*fn)(*call));
     return true;
   }
   if (!by_host) {
-    call->score = 1.0;
+    call->set_score(1.0);
     return true;
   }
   // The host's score matters only while it can still decide the group:
@@ -199,15 +199,15 @@ void Group::on_call_ended(Call *request) {
   if (!member || request->state() != TOOLORCH_CALL_SUCCEEDED) return;  // failed or cancelled: no score
   double score = 0;
   if (!parse_score(request->text(), &score)) return;  // not a number: no score
-  member->score = score;
+  member->set_score(score);
   on_scored(member.get());
 }
 
 void Group::on_scored(Call *call) {
-  if (decided_ || !policy_.cancel_on_score || call->score < policy_.threshold) return;
+  if (decided_ || !policy_.cancel_on_score || call->score() < policy_.threshold) return;
   decided_ = true;
   cancel_others(call, "cancelled: another branch of group \"" + name_ + "\" answered well enough (score " +
-                          std::to_string(call->score) + ")");
+                          std::to_string(call->score()) + ")");
   drop_requests("cancelled: group \"" + name_ + "\" was decided");
 }
 
@@ -216,7 +216,7 @@ void Group::drop_requests(const std::string &why) {
   left.swap(requests_);
   for (auto &r : left) {
     r.request->owner = nullptr;
-    d_->end_call(r.request.get(), TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, why);
+    d_->end_call(r.request.get(), TOOLORCH_CALL_CANCELLED, TOOLORCH_ECANCELLED, std::string(why));
   }
 }
 
@@ -235,7 +235,7 @@ void Group::on_member_ended(Call *call) {
 }
 
 void Group::decide(Call *call, int state, bool scored) {
-  if (scored && policy_.cancel_on_score && call->score >= policy_.threshold) {
+  if (scored && policy_.cancel_on_score && call->score() >= policy_.threshold) {
     on_scored(call);
   } else if (state == TOOLORCH_CALL_SUCCEEDED && policy_.keep_top_n > 0 &&
              successes_ >= static_cast<size_t>(policy_.keep_top_n)) {

@@ -335,8 +335,7 @@ void Job::dispatch(Slot &s) {
       s.call = it->call;
       orphans_.erase(it);
       // Its events from now on carry the id the model uses now.
-      if (s.call->id() != s.asked.id) s.call->event_id = s.asked.id;
-      else s.call->event_id.clear();
+      s.call->set_event_id(s.call->id() != s.asked.id ? s.asked.id : std::string());
       return;
     }
   }
@@ -350,7 +349,7 @@ void Job::dispatch(Slot &s) {
       s.call = g;
       if (!g->ended()) {
         if (Group *grp = group_for(s.asked.name)) grp->add(g.get());
-      } else if (g->taken_over == TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED) {
+      } else if (g->taken_over() == TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED) {
         on_call_ended(g.get());  // its result event, now under the real id
       }
       return;
@@ -454,7 +453,7 @@ void Job::on_finished(llm::Response &&response) {
 void Job::on_call_ended(Call *call) {
   auto ev = make_result_event(*call);
   ev->round = round_;
-  ev->speculation = call->taken_over;
+  ev->speculation = call->taken_over();
   emit(std::move(ev));
   if (phase_ == Phase::kCalls) maybe_round_done();
 }
@@ -476,7 +475,7 @@ void Job::maybe_round_done() {
     // A tool may return any bytes; the model gets valid UTF-8 (invalid
     // sequences become U+FFFD), so the next request and the transcript stay
     // valid JSON text.
-    std::string text = m.is_error ? "Error: " + s.call->end_message : s.call->text();
+    std::string text = m.is_error ? "Error: " + s.call->end_message() : s.call->text();
     // Capped apart from what the host gets (max_result_bytes_to_model).
     bool cut = cut_for_model(&text, d_->opts().max_result_bytes_to_model, s.asked.id);
     std::string valid = json::to_valid_utf8(text);

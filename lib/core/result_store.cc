@@ -257,7 +257,7 @@ void ResultStore::forget_locked(StoredResult *r) {
   r->packed_.reset();
 }
 
-ResultRef ResultStore::put(std::string bytes) {
+ResultRef ResultStore::put(std::string &&bytes) {
   size_t size = bytes.size();
   // The result and its count in one cell of a pool (obs/cell_pool.h):
   // made and dropped once per call, it costs no malloc once the pool has

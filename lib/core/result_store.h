@@ -114,7 +114,7 @@ class ResultStore : public std::enable_shared_from_this<ResultStore> {
   ~ResultStore();  // removes its spill directory (every result is gone by then)
 
   // Hold these bytes. Any thread.
-  ResultRef put(std::string bytes);
+  ResultRef put(std::string &&bytes);  // moved from
 
   const Counters &counters() const { return c_; }
   // A counter by its toolorch_stat key ("result_memory_bytes", ...); -1 if unknown.

@@ -273,8 +273,7 @@ CallRef Speculation::take(const std::string &tool, const std::string &canonical_
     int64_t saved = run_us(*c, now);
     std::string guess_id = c->id();
     c->set_id(real_id);
-    c->taken_over = c->ended() ? TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED : TOOLORCH_SPECULATION_TAKEN_OVER_RUNNING;
-    c->taken_over_us = now;
+    c->set_taken_over(c->ended() ? TOOLORCH_SPECULATION_TAKEN_OVER_FINISHED : TOOLORCH_SPECULATION_TAKEN_OVER_RUNNING);
     c->owner = new_owner;  // before it may run and end as a real call
     sum_.hits++;
     sum_.saved_us += saved;

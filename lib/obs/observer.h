@@ -20,12 +20,13 @@ class ToolSeries;  // the observer's per-tool metric series
 struct CallObs {
   ToolSeries *series = nullptr;   // cached on the call's first report
   TraceContext parent;            // the job round's or the batch's span
+  // A guess (speculation): its last span waits, after the call ended, for
+  // the guess's fate (hit, cancelled, wasted) before it is finished.
+  // (Next to `parent`, in its padding: this struct is in every call.)
+  enum Spec : uint8_t { kNotGuess, kGuess, kHit } spec = kNotGuess;
   std::unique_ptr<Span> span;     // the running attempt's execute_tool span
   int64_t waiting_since_us = 0;   // submission, or the end of the last attempt
   int64_t waited_us = 0;          // rate-limit permits, summed over attempts
-  // A guess (speculation): its last span waits, after the call ended, for
-  // the guess's fate (hit, cancelled, wasted) before it is finished.
-  enum Spec : uint8_t { kNotGuess, kGuess, kHit } spec = kNotGuess;
   int64_t ended_us = 0;           // a guess's end, while its span waits
 };
 
