@@ -1,15 +1,20 @@
-// Cells of one size for objects made and dropped per call (a span, a stored
-// result): kSlabCells at a time in one allocation, and the cells of objects
-// dropped on a free list for the next ones, process-wide (an object may be
-// dropped on another thread than it was made on: a call's last reference
-// may be the host's). At most kMaxCells cells are made; objects beyond that
-// many alive at once are allocated one by one. The cells are kept until the
-// process ends: as many as were ever alive at once, within that bound. Each
-// cell starts with a header saying which kind it is. Under
-// AddressSanitizer every object is allocated alone, so that a use after
-// its end is still caught.
+// Cells of one size for objects made and dropped per call (a call, a span,
+// a stored result): carved from slabs, and the cells of objects dropped on
+// a free list for the next ones, process-wide (an object may be dropped on
+// another thread than it was made on: a call's last reference may be the
+// host's). A slab holds as many cells as the pool has made so far (at least
+// kSlabCells, at most 64 KiB of them): few allocations as a pool grows; its
+// cells are handed out in order, each touched first when it is first
+// used, so a slab's unused end is never brought into memory. At most
+// kMaxCells cells are made; objects beyond that many alive at once are
+// allocated one by one. The cells are kept until the process ends: as many
+// as were ever alive at once, within that bound (at most twice that many
+// reserved, untouched). Each cell starts with a header saying which kind it
+// is. Under AddressSanitizer every object is allocated alone, so that a use
+// after its end is still caught.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <memory>
@@ -40,20 +45,23 @@ class CellPool {
     if (n != kSize) return alone(n);
     Slabs &s = slabs();
     Lock lk(s);
-    if (!s.free) {
-      if (s.cells >= kMaxCells) return alone(n);
-      std::unique_ptr<unsigned char[]> slab(new unsigned char[kSlabCells * kCell]);
-      for (size_t i = kSlabCells; i-- > 0;) {
-        unsigned char *cell = slab.get() + i * kCell;
-        cell[0] = kPooled;
-        s.free = new (cell + kHeader) FreeCell{s.free};
-      }
-      s.slabs.push_back(std::move(slab));
-      s.cells += kSlabCells;
+    if (FreeCell *f = s.free) {
+      s.free = f->next;
+      return f;
     }
-    FreeCell *f = s.free;
-    s.free = f->next;
-    return f;
+    if (s.next == s.end) {
+      if (s.cells >= kMaxCells) return alone(n);
+      size_t count = std::min({std::max(kSlabCells, s.cells), kMaxSlabCells, kMaxCells - s.cells});
+      s.slabs.reserve(s.slabs.size() + 1);
+      s.slabs.emplace_back(new unsigned char[count * kCell]);  // not touched here
+      s.next = s.slabs.back().get();
+      s.end = s.next + count * kCell;
+      s.cells += count;
+    }
+    unsigned char *cell = s.next;
+    s.next += kCell;
+    cell[0] = kPooled;
+    return cell + kHeader;
   }
 
   static void deallocate(void *p) noexcept {
@@ -66,7 +74,8 @@ class CellPool {
     s.free = new (p) FreeCell{s.free};
   }
 
-  // Cells made so far (pooled; not those allocated alone).
+  // Cells made so far (pooled, handed out or not yet; not those allocated
+  // alone).
   static size_t cells() {
     Slabs &s = slabs();
     Lock lk(s);
@@ -77,6 +86,9 @@ class CellPool {
   static constexpr size_t kHeader = 16;  // keeps the object 16-aligned
   static constexpr size_t kCell = kHeader + (kSize + 15) / 16 * 16;  // a multiple of 16
   static constexpr size_t kSlabCells = 64;
+  // Slabs stay under malloc's mmap threshold (128 KiB): from the heap, they
+  // may reuse what was freed there.
+  static constexpr size_t kMaxSlabCells = std::max<size_t>(kSlabCells, (64 << 10) / kCell);
   enum : unsigned char { kAlone = 0, kPooled = 1 };
   struct FreeCell {
     FreeCell *next;
@@ -86,6 +98,7 @@ class CellPool {
     // it costs two atomic operations where a mutex costs two calls.
     std::atomic<bool> busy{false};
     FreeCell *free = nullptr;
+    unsigned char *next = nullptr, *end = nullptr;  // the last slab's cells not handed out yet
     size_t cells = 0;
     std::vector<std::unique_ptr<unsigned char[]>> slabs;
   };
