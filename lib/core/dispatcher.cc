@@ -204,8 +204,22 @@ void Dispatcher::enqueue(Call *call) {
     pump();
     return;
   }
-  call->tool->waiting.emplace_back(call);
-  make_ready(call->tool.get());
+  Tool *tool = call->tool.get();
+  const int cap = tool->spec().max_parallel;
+  if (!pumping_ && holds_ == 0 && !shut_down_ && ready_.empty() && tool->waiting.empty() &&
+      running_ < env_.opts->max_parallel_tools && (cap <= 0 || tool->running < cap)) {
+    // Nothing waits and a slot is free: started now, as pump() would start
+    // it, without the round trip through the tool's queue and the ready
+    // heap. Marked as pumping, so what the start causes (a synchronous end,
+    // a callback submitting more) is flattened into the pump() below.
+    pumping_ = true;
+    start_or_expire(CallRef(call));
+    pumping_ = false;
+    pump();
+    return;
+  }
+  tool->waiting.emplace_back(call);
+  make_ready(tool);
   pump();
 }
 
@@ -269,13 +283,15 @@ void Dispatcher::pump() {
     // Real calls blocked by a full cap take the slot of a running guess.
     if (!shut_down_ && !ready_.empty() && running_ >= env_.opts->max_parallel_tools && preempt_guess(nullptr))
       pump_again_ = true;
-    std::vector<Tool *> blocked;
-    blocked.swap(preempt_for_);
-    for (Tool *t : blocked) {
-      int cap = t->spec().max_parallel;
-      if (!shut_down_ && !t->waiting.empty() && cap > 0 && t->running >= cap && preempt_guess(t)) pump_again_ = true;
+    if (!preempt_for_.empty()) {
+      std::vector<Tool *> blocked;
+      blocked.swap(preempt_for_);
+      for (Tool *t : blocked) {
+        int cap = t->spec().max_parallel;
+        if (!shut_down_ && !t->waiting.empty() && cap > 0 && t->running >= cap && preempt_guess(t)) pump_again_ = true;
+      }
     }
-    if (!pump_again_ && ready_.empty() && !shut_down_) serve_guesses();
+    if (!pump_again_ && ready_.empty() && !shut_down_ && !guesses_waiting_.empty()) serve_guesses();
   } while (pump_again_);
   pumping_ = false;
 }
