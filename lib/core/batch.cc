@@ -81,10 +81,18 @@ int Batch::add(std::string_view tool, std::string_view args, std::string_view id
   constexpr size_t kMaxLen = UINT32_MAX;
   if (tool.size() > kMaxLen || args.size() > kMaxLen || id.size() > kMaxLen) return TOOLORCH_ETOOBIG;
   Record r{static_cast<uint32_t>(tool.size()), static_cast<uint32_t>(args.size()), static_cast<uint32_t>(id.size()), 0};
-  // A batch mostly repeats one tool: its name is kept once.
-  if (pending_ > 0 && last_tool_ == tool) r.flags |= kSameTool;
   if (g) r.flags |= kHasGroup;
-  size_t need = record_end(&r, 0);
+  // A batch mostly repeats one tool: its name is kept once per block (the
+  // first record of a block has its own, so that submit can free each
+  // block once it has read it).
+  Record same = r;
+  same.flags |= kSameTool;
+  size_t need = record_end(&same, 0);
+  if (pending_ > 0 && last_tool_ == tool && blocks_.back().room - blocks_.back().used >= need) {
+    r = same;
+  } else {
+    need = record_end(&r, 0);
+  }
   if (blocks_.empty() || blocks_.back().room - blocks_.back().used < need) {
     // Blocks of 16 KiB (or one of its own for a larger record): a few
     // allocations per hundreds of calls, and the views never move.
@@ -120,6 +128,9 @@ int Batch::add(std::string_view tool, std::string_view args, std::string_view id
 
 Batch::Pending Batch::take_pending() {
   if (next_at_ >= blocks_[next_block_].used) {
+    // Read: its memory goes back now (it is reused for the calls being
+    // made), unless given ids point into it (ids_, until submit ends).
+    if (ids_.empty()) blocks_[next_block_].bytes.reset();
     ++next_block_;
     next_at_ = 0;
   }

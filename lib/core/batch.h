@@ -87,8 +87,10 @@ class Batch final : public CallOwner {
   void *userdata_, *handle_;
   std::vector<CallRef> calls_;  // made (submitted or being submitted)
   // The records of the calls added and not made yet, in order, in blocks
-  // that never move (the views stay valid), all dropped once the batch is
-  // submitted; submit reads them from the cursor (next_block_, next_at_).
+  // that never move (the views stay valid); submit reads them from the
+  // cursor (next_block_, next_at_) and frees each block it has read (all of
+  // them at its end when given ids point into them), so the calls being
+  // made reuse that memory.
   std::vector<Block> blocks_;
   size_t pending_ = 0;  // records from the cursor on
   size_t next_block_ = 0, next_at_ = 0;

@@ -353,6 +353,23 @@ static void batch_calls_are_made_as_they_were_added(void **) {
   while (!other.parked.empty()) assert_int_equal(other.complete_one(), TOOLORCH_OK);
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_CALL_RESULT), 3001);
   assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 1);
+
+  // Without given ids, each block is freed as soon as submit has read it:
+  // a run of one tool across blocks still names its tool.
+  core::Batch *b2 = f.new_batch();
+  for (int i = 0; i < 3000; ++i)
+    assert_int_equal(b2->add(i < 2000 ? "park" : "other", "{\"j\":" + std::to_string(i) + "}", ""), TOOLORCH_OK);
+  assert_int_equal(b2->submit(), TOOLORCH_OK);
+  assert_int_equal(park.parked.size(), 2000u);
+  assert_int_equal(other.parked.size(), 1000u);
+  for (int i = 0; i < 3000; ++i) {
+    core::Call *c = i < 2000 ? park.parked[i] : other.parked[i - 2000];
+    assert_string_equal(c->tool_name().c_str(), i < 2000 ? "park" : "other");
+    assert_true(c->args() == "{\"j\":" + std::to_string(i) + "}");
+  }
+  while (!park.parked.empty()) assert_int_equal(park.complete_one(), TOOLORCH_OK);
+  while (!other.parked.empty()) assert_int_equal(other.complete_one(), TOOLORCH_OK);
+  assert_int_equal(f.sink.count(TOOLORCH_EVENT_BATCH_DONE), 2);
 }
 
 int main(void) {
