@@ -116,6 +116,11 @@ class Call : public DeadlineEntry {
   // for it; it yields its slot to real calls and never reaches the model
   // unless a real call takes it over (then `speculative` is cleared).
   bool speculative = false;
+
+ private:
+  std::atomic<bool> tool_finished_{false};  // here: in the flags' padding
+
+ public:
   // How it ended. A success's result is held once in the result store
   // (core/result_store.h) and shared by the events and the job's transcript;
   // end_message() says why a call failed, timed out or was cancelled ("" on
@@ -181,7 +186,6 @@ class Call : public DeadlineEntry {
   ~Call();
   std::atomic<int> refs_{1};
   std::atomic<int> state_{TOOLORCH_CALL_PENDING};
-  std::atomic<bool> tool_finished_{false};
   Call *parent_ = nullptr;  // referenced
   uint64_t seq_;
   std::atomic<const std::string *> id_;

@@ -79,14 +79,15 @@ class StoredResult : public std::enable_shared_from_this<StoredResult> {
   // spills): bytes() shares it through this object's count. Set by put()
   // before anyone else sees the result, never changed after.
   std::string inline_;
-  bool inline_held_ = false;
   ResultBytes packed_;         // held compressed in memory
-  bool compressed_ = false;    // packed_ / the file hold compressed bytes
   std::string path_;           // spilled to this file
   size_t held_ = 0;            // bytes counted in memory_bytes
   size_t disk_ = 0;            // bytes of its file
-  bool in_memory_list_ = false;  // in in_memory_ (only with a budget: what may spill)
   std::list<StoredResult *>::iterator pos_;
+  // The flags side by side (one result per call: its size is memory per call).
+  bool inline_held_ = false;     // inline_ holds the bytes
+  bool compressed_ = false;      // packed_ / the file hold compressed bytes
+  bool in_memory_list_ = false;  // in in_memory_ (only with a budget: what may spill)
 };
 
 class ResultStore : public std::enable_shared_from_this<ResultStore> {
