@@ -23,7 +23,9 @@ TOOLORCH_API toolorch_batch *toolorch_batch_new(toolorch_ctx *ctx, void *userdat
  * An unknown tool or invalid JSON is not an error here: that call ends as
  * failed with a clear message, so a batch from a model's output never aborts.
  * EINVAL on NULL; ESTATE after submit; EEXIST for a call_id given twice in the
- * batch. [loop thread]
+ * batch; ETOOBIG for a tool name, arguments or call_id of 4 GiB or more
+ * (arguments are refused above max_args_bytes, at most 1 GiB, anyway).
+ * [loop thread]
  */
 TOOLORCH_API int toolorch_batch_add(toolorch_batch *batch, const char *tool_name,
                                     const char *args_json, const char *call_id);
