@@ -205,9 +205,8 @@ void Dispatcher::enqueue(Call *call) {
     return;
   }
   Tool *tool = call->tool.get();
-  const int cap = tool->spec().max_parallel;
-  if (!pumping_ && holds_ == 0 && !shut_down_ && ready_.empty() && tool->waiting.empty() &&
-      running_ < env_.opts->max_parallel_tools && (cap <= 0 || tool->running < cap)) {
+  if (!pumping_ && holds_ == 0 && !shut_down_ && ready_.empty() && tool->waiting.empty() && slot_free() &&
+      !at_own_cap(*tool)) {
     // Nothing waits and a slot is free: started now, as pump() would start
     // it, without the round trip through the tool's queue and the ready
     // heap. Marked as pumping, so what the start causes (a synchronous end,
@@ -238,11 +237,17 @@ void Dispatcher::on_permit(Call *call, int status, loop::Micros waited_us) {
   }
 }
 
+bool Dispatcher::slot_free() const { return running_ < env_.opts->max_parallel_tools; }
+
+bool Dispatcher::at_own_cap(const Tool &tool) {
+  const int cap = tool.spec().max_parallel;
+  return cap > 0 && tool.running >= cap;
+}
+
 void Dispatcher::make_ready(Tool *tool) {
   while (!tool->waiting.empty() && tool->waiting.front()->ended()) tool->waiting.pop_front();
   if (tool->in_ready_set || tool->waiting.empty()) return;
-  int cap = tool->spec().max_parallel;
-  if (cap > 0 && tool->running >= cap) {
+  if (at_own_cap(*tool)) {
     // A real call waits for the tool's own cap: a running guess of this
     // tool gives its slot (done in pump, outside whatever ended a call).
     if (!guesses_running_.empty()) preempt_for_.push_back(tool);
@@ -263,16 +268,14 @@ void Dispatcher::pump() {
   pumping_ = true;
   do {
     pump_again_ = false;
-    while (running_ < env_.opts->max_parallel_tools && !ready_.empty() && !shut_down_) {
+    while (slot_free() && !ready_.empty() && !shut_down_) {
       std::pop_heap(ready_.begin(), ready_.end(), std::greater<>());
       Tool *tool = ready_.back().second;
       ready_.pop_back();
       tool->in_ready_set = false;
       // Take this tool's calls while it stays first in FIFO order and under
       // its cap, without going back through the set for each one.
-      int cap = tool->spec().max_parallel;
-      while (running_ < env_.opts->max_parallel_tools && !tool->waiting.empty() && !shut_down_ &&
-             (cap <= 0 || tool->running < cap) &&
+      while (slot_free() && !tool->waiting.empty() && !shut_down_ && !at_own_cap(*tool) &&
              (ready_.empty() || tool->waiting.front()->seq() < ready_.front().first)) {
         CallRef next = std::move(tool->waiting.front());
         tool->waiting.pop_front();
@@ -281,15 +284,13 @@ void Dispatcher::pump() {
       make_ready(tool);
     }
     // Real calls blocked by a full cap take the slot of a running guess.
-    if (!shut_down_ && !ready_.empty() && running_ >= env_.opts->max_parallel_tools && preempt_guess(nullptr))
+    if (!shut_down_ && !ready_.empty() && !slot_free() && preempt_guess(nullptr))
       pump_again_ = true;
     if (!preempt_for_.empty()) {
       std::vector<Tool *> blocked;
       blocked.swap(preempt_for_);
-      for (Tool *t : blocked) {
-        int cap = t->spec().max_parallel;
-        if (!shut_down_ && !t->waiting.empty() && cap > 0 && t->running >= cap && preempt_guess(t)) pump_again_ = true;
-      }
+      for (Tool *t : blocked)
+        if (!shut_down_ && !t->waiting.empty() && at_own_cap(*t) && preempt_guess(t)) pump_again_ = true;
     }
     if (!pump_again_ && ready_.empty() && !shut_down_ && !guesses_waiting_.empty()) serve_guesses();
   } while (pump_again_);
@@ -298,10 +299,9 @@ void Dispatcher::pump() {
 
 void Dispatcher::serve_guesses() {
   // FIFO, skipping guesses whose tool is at its own cap.
-  for (size_t i = 0; i < guesses_waiting_.size() && running_ < env_.opts->max_parallel_tools && !shut_down_;) {
+  for (size_t i = 0; i < guesses_waiting_.size() && slot_free() && !shut_down_;) {
     Call *g = guesses_waiting_[i].get();
-    int cap = g->tool->spec().max_parallel;
-    if (!g->ended() && cap > 0 && g->tool->running >= cap) {
+    if (!g->ended() && at_own_cap(*g->tool)) {
       ++i;
       continue;
     }

@@ -140,6 +140,10 @@ class Dispatcher {
   void fail_now(Call *call, int status, std::string text);
   bool validate_args(Call *call, const Tool &tool);
   void make_ready(Tool *tool);
+  // A slot of max_parallel_tools is free.
+  bool slot_free() const;
+  // The tool runs as many calls as its own cap allows (max_parallel; 0: none).
+  static bool at_own_cap(const Tool &tool);
   void pump();
   bool start_or_expire(CallRef call);
   void enqueue(Call *call);
